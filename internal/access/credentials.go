@@ -1,0 +1,106 @@
+// Package access decides who is calling and what they may do: API-user credentials, tracking
+// identifiers and (growing) security levels.
+package access
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"math/big"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+const (
+	keyAlphabet    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	secretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789$#*!~"
+	codeAlphabet   = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+)
+
+func randomString(alphabet string, n int) string {
+	b := make([]byte, n)
+	max := big.NewInt(int64(len(alphabet)))
+	for i := range b {
+		x, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic("access: no randomness: " + err.Error())
+		}
+		b[i] = alphabet[x.Int64()]
+	}
+	return string(b)
+}
+
+// GenerateUsername is "Generate Key": 15 characters of letters and digits, with at least one of each.
+func GenerateUsername() string {
+	for {
+		s := randomString(keyAlphabet, 15)
+		if strings.ContainsAny(s, "0123456789") && strings.ContainsAny(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") {
+			return s
+		}
+	}
+}
+
+// GenerateSecret is "Generate Secret": 25 characters.
+func GenerateSecret() string { return randomString(secretAlphabet, 25) }
+
+// GenerateIntegrationCode makes a 27-character API tracking identifier.
+func GenerateIntegrationCode() string { return randomString(codeAlphabet, 27) }
+
+// CheckUsername applies Autotask's username rules.
+func CheckUsername(u string) error {
+	if u == "" {
+		return fmt.Errorf("a username is required")
+	}
+	if len(u) > 50 {
+		return fmt.Errorf("a username can have at most 50 characters")
+	}
+	if strings.ContainsAny(u, `@();:[]|\"`+" ") {
+		return fmt.Errorf(`a username must not contain spaces or any of @ ( ) ; : [ ] | \ "`)
+	}
+	if !strings.ContainsAny(u, "0123456789") || !strings.ContainsFunc(u, func(r rune) bool { return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') }) {
+		return fmt.Errorf("a username must contain both letters and digits")
+	}
+	return nil
+}
+
+// argon2id parameters: OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane).
+const (
+	argonTime    = 2
+	argonMemory  = 19 * 1024
+	argonThreads = 1
+	argonKeyLen  = 32
+)
+
+// HashSecret returns the argon2id hash of a secret in PHC string form.
+func HashSecret(secret string) string {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		panic("access: no randomness: " + err.Error())
+	}
+	key := argon2.IDKey([]byte(secret), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads, enc.EncodeToString(salt), enc.EncodeToString(key))
+}
+
+// VerifySecret checks a secret against a hash made by HashSecret, in constant time.
+func VerifySecret(hash, secret string) bool {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var mem, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil {
+		return false
+	}
+	enc := base64.RawStdEncoding
+	salt, err1 := enc.DecodeString(parts[4])
+	want, err2 := enc.DecodeString(parts[5])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	got := argon2.IDKey([]byte(secret), salt, t, mem, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}

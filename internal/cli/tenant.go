@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/store"
+)
+
+func (a *app) printJSON(v any) error {
+	enc := json.NewEncoder(a.out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func (a *app) tenantCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "tenant", Short: "Create and list tenants (Autotask databases)"}
+	var asJSON bool
+	var tz string
+	create := &cobra.Command{
+		Use:   "create NAME",
+		Short: "Create a tenant with its home company, default picklists and administrator",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, closeDB, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			t, err := svc.CreateTenant(cmd.Context(), args[0], tz)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				// Scripts get credentials for the new tenant at once.
+				creds, err := svc.CreateAPIUser(store.WithTenant(cmd.Context(), t.ID), psa.NewAPIUser{})
+				if err != nil {
+					return err
+				}
+				return a.printJSON(map[string]any{"tenant": t.Name, "tenantId": t.ID, "username": creds.Username, "secret": creds.Secret, "integrationCode": creds.IntegrationCode})
+			}
+			fmt.Fprintf(a.out, "Created tenant %q (id %d). Add an API user with: switchboard apiuser create --tenant %q\n", t.Name, t.ID, t.Name)
+			return nil
+		},
+	}
+	create.Flags().BoolVar(&asJSON, "json", false, "print JSON, with the credentials of a new API user")
+	create.Flags().StringVar(&tz, "time-zone", "UTC", "the tenant's time zone (IANA name), used for ticket numbers")
+	var listJSON bool
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List tenants",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, closeDB, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			ts, err := svc.DB.Tenants(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if listJSON {
+				out := make([]map[string]any, 0, len(ts))
+				for _, t := range ts {
+					out = append(out, map[string]any{"id": t.ID, "name": t.Name, "timeZone": t.TimeZone})
+				}
+				return a.printJSON(out)
+			}
+			w := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tNAME\tTIME ZONE")
+			for _, t := range ts {
+				fmt.Fprintf(w, "%d\t%s\t%s\n", t.ID, t.Name, t.TimeZone)
+			}
+			return w.Flush()
+		},
+	}
+	list.Flags().BoolVar(&listJSON, "json", false, "print JSON")
+	cmd.AddCommand(create, list)
+	return cmd
+}
+
+func (a *app) apiUserCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "apiuser", Short: "Manage API-only users"}
+	var tenant, username, code, first, last, email string
+	var asJSON bool
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create an API-only user; its secret is shown once",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if tenant == "" {
+				return fmt.Errorf("--tenant is required")
+			}
+			svc, closeDB, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			t, err := svc.DB.TenantByName(cmd.Context(), tenant)
+			if err != nil {
+				return fmt.Errorf("no tenant named %q", tenant)
+			}
+			creds, err := svc.CreateAPIUser(store.WithTenant(cmd.Context(), t.ID), psa.NewAPIUser{Username: username, IntegrationCode: code, FirstName: first, LastName: last, Email: email})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.printJSON(map[string]any{"tenant": t.Name, "resourceId": creds.ResourceID, "username": creds.Username, "secret": creds.Secret, "integrationCode": creds.IntegrationCode})
+			}
+			fmt.Fprintf(a.out, "API user created in %q (resource %d). The secret is shown only now:\n  UserName:           %s\n  Secret:             %s\n  ApiIntegrationCode: %s\n",
+				t.Name, creds.ResourceID, creds.Username, creds.Secret, creds.IntegrationCode)
+			return nil
+		},
+	}
+	f := create.Flags()
+	f.StringVar(&tenant, "tenant", "", "tenant name (required)")
+	f.StringVar(&username, "username", "", "username; default: a generated 15-character key")
+	f.StringVar(&code, "integration-code", "", "tracking identifier; default: a generated Custom code")
+	f.StringVar(&first, "first-name", "", "first name")
+	f.StringVar(&last, "last-name", "", "last name")
+	f.StringVar(&email, "email", "", "email address")
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.AddCommand(create)
+	return cmd
+}

@@ -1,0 +1,108 @@
+package psa
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/store"
+)
+
+// SeedDemo fills a new tenant with a small, believable MSP: customers with contacts and
+// locations, configuration items, and tickets with notes. It goes through the same services as
+// the API, so the demo data obeys every rule.
+func (s *Service) SeedDemo(ctx context.Context) error {
+	ctx = WithActor(ctx, Actor{ResourceID: 1})
+	create := func(entity string, parent *Parent, values map[string]any) (int64, error) {
+		e := s.Catalog.MustEntity(entity)
+		in := NewInput()
+		for k, v := range values {
+			i := e.Index(k)
+			if i < 0 {
+				return 0, fmt.Errorf("demo %s: no field %s", entity, k)
+			}
+			in.Set[i] = v
+		}
+		id, err := s.Create(ctx, e, in, parent)
+		if err != nil {
+			return 0, fmt.Errorf("demo %s: %w", entity, err)
+		}
+		return id, nil
+	}
+	child := func(parentEntity string, id int64, name string) *Parent {
+		pe := s.Catalog.MustEntity(parentEntity)
+		c, _ := pe.Child(name)
+		return &Parent{Entity: pe, ID: id, Child: c}
+	}
+	if _, err := create("UserDefinedFieldDefinitions", nil, map[string]any{"name": "Customer Number", "udfType": int64(1), "dataType": int64(1), "isActive": true, "sortOrder": int64(1)}); err != nil {
+		return err
+	}
+	if _, err := create("UserDefinedFieldDefinitions", nil, map[string]any{"name": "Billable Minutes", "udfType": int64(6), "dataType": int64(2), "isActive": true, "sortOrder": int64(1)}); err != nil {
+		return err
+	}
+	serverType, err := create("ConfigurationItemTypes", nil, map[string]any{"name": "Server", "isActive": true})
+	if err != nil {
+		return err
+	}
+	workstationType, err := create("ConfigurationItemTypes", nil, map[string]any{"name": "Workstation", "isActive": true})
+	if err != nil {
+		return err
+	}
+	product, err := create("Products", nil, map[string]any{"name": "Managed Workstation", "isActive": true})
+	if err != nil {
+		return err
+	}
+	customers := []struct {
+		name, phone, web, city string
+		contacts                [][2]string
+	}{
+		{"Acme Dental Group", "555-0100", "acmedental.example", "Springfield", [][2]string{{"Alice", "Archer"}, {"Bob", "Bishop"}}},
+		{"Brightside Logistics", "555-0200", "brightside.example", "Shelbyville", [][2]string{{"Carol", "Chen"}, {"Dan", "Diaz"}}},
+		{"Cedar Law Partners", "555-0300", "cedarlaw.example", "Capital City", [][2]string{{"Erin", "Evans"}}},
+	}
+	titles := []string{"Printer offline on second floor", "New starter needs an account", "VPN drops every hour", "Outlook will not open", "Backup job failed overnight"}
+	ticket := 0
+	for ci, c := range customers {
+		company, err := create("Companies", nil, map[string]any{"companyName": c.name, "companyType": int64(1), "phone": c.phone, "webAddress": c.web,
+			"city": c.city, "ownerResourceID": int64(1), "isActive": true, "classification": int64(2)})
+		if err != nil {
+			return err
+		}
+		if _, err := create("CompanyLocations", child("Companies", company, "Locations"), map[string]any{"name": "Main Office", "city": c.city, "isPrimary": true, "isActive": true}); err != nil {
+			return err
+		}
+		var contactIDs []int64
+		for _, n := range c.contacts {
+			id, err := create("Contacts", child("Companies", company, "Contacts"), map[string]any{"firstName": n[0], "lastName": n[1], "isActive": int64(1),
+				"emailAddress": fmt.Sprintf("%s.%s@%s", lower(n[0]), lower(n[1]), c.web)})
+			if err != nil {
+				return err
+			}
+			contactIDs = append(contactIDs, id)
+		}
+		for k, typ := range []int64{serverType, workstationType} {
+			if _, err := create("ConfigurationItems", nil, map[string]any{"companyID": company, "productID": product, "isActive": true,
+				"configurationItemType": typ, "referenceTitle": fmt.Sprintf("%s-%02d", slug(c.name)[:4], k+1), "serialNumber": fmt.Sprintf("SN%04d%02d", ci, k)}); err != nil {
+				return err
+			}
+		}
+		for k := 0; k < 2; k++ {
+			title := titles[ticket%len(titles)]
+			ticket++
+			id, err := create("Tickets", nil, map[string]any{"companyID": company, "contactID": contactIDs[k%len(contactIDs)], "title": title,
+				"description": "Reported by phone: " + title + ".", "status": []int64{1, 8}[k], "priority": int64(2), "queueID": int64(8),
+				"ticketType": int64(1), "source": int64(3)})
+			if err != nil {
+				return err
+			}
+			if _, err := create("TicketNotes", child("Tickets", id, "Notes"), map[string]any{"title": "Initial triage", "description": "Called the customer back and gathered details.",
+				"noteType": int64(3), "publish": int64(1)}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+var _ = catalog.Default
+var _ = store.ErrNotFound

@@ -1,0 +1,123 @@
+package psa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/store"
+)
+
+// coreHooks registers the rules of the core entities.
+func coreHooks(s *Service) map[string]*Hooks {
+	t := &ticketRules{s: s}
+	return map[string]*Hooks{
+		"Tickets": {
+			BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
+				if err := t.number(ctx, tx, e, row); err != nil {
+					return err
+				}
+				return t.check(ctx, tx, e, nil, row)
+			},
+			BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
+				return t.check(ctx, tx, e, old, row)
+			},
+		},
+		"Companies": {
+			BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
+				return notAPIUser(ctx, s, row.Values[e.Index("ownerResourceID")], "An API-only user cannot own a company (ownerResourceID).")
+			},
+			BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
+				i := e.Index("ownerResourceID")
+				if old.Values[i] == row.Values[i] {
+					return nil
+				}
+				return notAPIUser(ctx, s, row.Values[i], "An API-only user cannot own a company (ownerResourceID).")
+			},
+		},
+	}
+}
+
+// notAPIUser refuses a resource id that belongs to an API-only user.
+func notAPIUser(ctx context.Context, s *Service, v any, msg string) error {
+	id, ok := v.(int64)
+	if !ok {
+		return nil
+	}
+	api, err := s.isAPIOnly(ctx, id)
+	if err != nil {
+		return err
+	}
+	if api {
+		return apperr.Invalid("%s", msg)
+	}
+	return nil
+}
+
+type ticketRules struct{ s *Service }
+
+// number gives a new ticket its number: T<yyyymmdd>.<nnnn>, counted per tenant per day in the
+// tenant's time zone.
+func (t *ticketRules) number(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
+	tenantID, err := store.TenantFrom(ctx)
+	if err != nil {
+		return err
+	}
+	tenant, err := t.s.tenant(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(tenant.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	day := time.Now().In(loc).Format("20060102")
+	n, err := tx.NextTicketNumber(ctx, day)
+	if err != nil {
+		return err
+	}
+	row.Values[e.Index("ticketNumber")] = fmt.Sprintf("T%s.%04d", day, n)
+	return nil
+}
+
+// check holds the ticket rules for every write.
+func (t *ticketRules) check(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
+	res, role := row.Values[e.Index("assignedResourceID")], row.Values[e.Index("assignedResourceRoleID")]
+	if (res == nil) != (role == nil) {
+		return apperr.Invalid("When assigning a Resource, you must assign both a assignedResourceID and assignedResourceRoleID.")
+	}
+	if res != nil && (old == nil || old.Values[e.Index("assignedResourceID")] != res) {
+		if err := notAPIUser(ctx, t.s, res, "An API-only user cannot be the assigned resource of a ticket."); err != nil {
+			return err
+		}
+	}
+	// Completing a ticket records when; reopening clears it.
+	status, _ := row.Values[e.Index("status")].(int64)
+	ci := e.Index("completedDate")
+	if status == 5 && row.Values[ci] == nil {
+		row.Values[ci] = time.Now().UTC().Truncate(time.Millisecond)
+		if a := actorFrom(ctx); a.ResourceID != 0 {
+			row.Values[e.Index("completedByResourceID")] = a.ResourceID
+		}
+	} else if status != 5 {
+		row.Values[ci] = nil
+		row.Values[e.Index("completedByResourceID")] = nil
+	}
+	return nil
+}
+
+func (s *Service) tenant(ctx context.Context, id int64) (*store.Tenant, error) {
+	t, err := s.DB.TenantByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("tenant %d: %w", id, err)
+	}
+	return t, err
+}
+
+// isAPIOnly reports whether a resource is an API-only user.
+func (s *Service) isAPIOnly(ctx context.Context, resourceID int64) (bool, error) {
+	return s.DB.IsAPIResource(ctx, resourceID)
+}

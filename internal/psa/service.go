@@ -1,0 +1,140 @@
+// Package psa holds Switchboard's services: the generic rules every catalog collection follows
+// (required fields, lengths, picklists, references, timestamps, UDFs) and the named hooks of the
+// core entities (ticket numbers, assignment, parent-only writes). The REST API, the console and
+// the CLI all call these services, so a rule lives in one place.
+package psa
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/query"
+	"github.com/switchboard-psa/switchboard/internal/store"
+)
+
+// Service is the PSA: every read and write of catalog collections goes through it.
+type Service struct {
+	DB      *store.DB
+	Catalog *catalog.Catalog
+	hooks   map[string]*Hooks
+
+	mu        sync.Mutex
+	picklists map[int64]*picklists // by tenant
+	udfs      map[int64]*udfDefs   // by tenant
+}
+
+// New makes the service over an open, migrated database.
+func New(db *store.DB) *Service {
+	s := &Service{DB: db, Catalog: db.Catalog, picklists: map[int64]*picklists{}, udfs: map[int64]*udfDefs{}}
+	s.hooks = coreHooks(s)
+	return s
+}
+
+// Actor is who performs a call: the resource, and the API user when it impersonates another.
+type Actor struct {
+	ResourceID     int64
+	ImpersonatorID int64 // the API user's resource when ImpersonationResourceId was sent; else 0
+}
+
+type actorKey struct{}
+
+// WithActor returns a context that carries the actor of the calls made with it.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+func actorFrom(ctx context.Context) Actor {
+	a, _ := ctx.Value(actorKey{}).(Actor)
+	return a
+}
+
+// Parent names the parent row of a child-collection call: /{Parent}/{ID}/{Child}.
+type Parent struct {
+	Entity *catalog.Entity
+	ID     int64
+	Child  *catalog.Child
+}
+
+// Get reads one row; (nil, nil) when there is none.
+func (s *Service) Get(ctx context.Context, e *catalog.Entity, id int64, parent *Parent) (*store.Row, error) {
+	row, err := s.DB.Get(ctx, e, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if parent != nil && !belongsTo(e, row, parent) {
+		return nil, nil
+	}
+	return row, nil
+}
+
+func belongsTo(e *catalog.Entity, row *store.Row, p *Parent) bool {
+	i := e.Index(p.Child.ParentField)
+	v, _ := row.Values[i].(int64)
+	return i >= 0 && v == p.ID
+}
+
+// UDFNames returns the tenant's UDF names for e, keyed by lower-case name, for the query compiler.
+func (s *Service) UDFNames(ctx context.Context, e *catalog.Entity) (map[string]bool, error) {
+	defs, err := s.udfDefinitions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, d := range defs.byEntity[e.Name] {
+		out[lower(d.Name)] = true
+	}
+	return out, nil
+}
+
+// compile checks and compiles a query, adding the parent condition of a child list.
+func (s *Service) compile(ctx context.Context, e *catalog.Entity, req *query.Request, parent *Parent) (query.Compiled, error) {
+	if parent != nil {
+		cond := &query.Node{Op: "eq", Field: parent.Child.ParentField, Value: parent.ID}
+		r := *req
+		r.Filter = append([]*query.Node{cond}, req.Filter...)
+		r.FilterPresent = true
+		req = &r
+	}
+	udfs, err := s.UDFNames(ctx, e)
+	if err != nil {
+		return query.Compiled{}, err
+	}
+	return query.Compile(req, e, udfs, s.DB.Dialect, 0)
+}
+
+// Query returns up to limit rows matching req with ids above afterID.
+func (s *Service) Query(ctx context.Context, e *catalog.Entity, req *query.Request, parent *Parent, afterID int64, limit int) ([]*store.Row, error) {
+	where, err := s.compile(ctx, e, req, parent)
+	if err != nil {
+		return nil, err
+	}
+	return s.DB.Page(ctx, e, where, afterID, limit)
+}
+
+// Count counts the rows matching req.
+func (s *Service) Count(ctx context.Context, e *catalog.Entity, req *query.Request, parent *Parent) (int64, error) {
+	where, err := s.compile(ctx, e, req, parent)
+	if err != nil {
+		return 0, err
+	}
+	return s.DB.Count(ctx, e, where)
+}
+
+// UDFDefinitions lists the tenant's UDFs of e in their sort order.
+func (s *Service) UDFDefinitions(ctx context.Context, e *catalog.Entity) ([]UDFDefinition, error) {
+	defs, err := s.udfDefinitions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return defs.byEntity[e.Name], nil
+}
+
+func notFoundForDelete() error {
+	return apperr.Invalid("No matching records found. The logged in Resource may not have the required permissions to delete the data.")
+}

@@ -1,0 +1,117 @@
+package psa
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/query"
+	"github.com/switchboard-psa/switchboard/internal/store"
+)
+
+// UDFDefinition is one user-defined field of a tenant, read from UserDefinedFieldDefinitions.
+type UDFDefinition struct {
+	ID          int64
+	Name        string
+	Description string
+	DataType    int64 // 1 String, 2 Number, 3 Date, 4 List, 5 Decimal
+	IsRequired  bool
+	IsActive    bool
+	SortOrder   int64
+	Default     *string
+}
+
+// udfEntities maps UserDefinedFieldDefinitions.udfType to the collection the UDF belongs to.
+var udfEntities = map[int64]string{1: "Companies", 2: "ConfigurationItems", 3: "Opportunities", 4: "Contacts", 5: "SalesOrders", 6: "Tickets", 7: "Projects", 8: "Tasks", 9: "Products"}
+
+type udfDefs struct {
+	byEntity map[string][]UDFDefinition
+}
+
+func (s *Service) udfDefinitions(ctx context.Context) (*udfDefs, error) {
+	tenant, err := store.TenantFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	d := s.udfs[tenant]
+	s.mu.Unlock()
+	if d != nil {
+		return d, nil
+	}
+	e := s.Catalog.MustEntity("UserDefinedFieldDefinitions")
+	d = &udfDefs{byEntity: map[string][]UDFDefinition{}}
+	all := &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}
+	where, err := query.Compile(all, e, nil, s.DB.Dialect, 0)
+	if err != nil {
+		return nil, err
+	}
+	var after int64
+	for {
+		rows, err := s.DB.Page(ctx, e, where, after, 500)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			def := UDFDefinition{ID: r.ID(e)}
+			def.Name, _ = r.Values[e.Index("name")].(string)
+			def.Description, _ = r.Values[e.Index("description")].(string)
+			def.DataType, _ = r.Values[e.Index("dataType")].(int64)
+			def.IsRequired, _ = r.Values[e.Index("isRequired")].(bool)
+			def.IsActive, _ = r.Values[e.Index("isActive")].(bool)
+			def.SortOrder, _ = r.Values[e.Index("sortOrder")].(int64)
+			if dv, ok := r.Values[e.Index("defaultValue")].(string); ok {
+				def.Default = &dv
+			}
+			typ, _ := r.Values[e.Index("udfType")].(int64)
+			if name := udfEntities[typ]; name != "" && def.IsActive {
+				d.byEntity[name] = append(d.byEntity[name], def)
+			}
+			after = def.ID
+		}
+		if len(rows) < 500 {
+			break
+		}
+	}
+	s.mu.Lock()
+	s.udfs[tenant] = d
+	s.mu.Unlock()
+	return d, nil
+}
+
+// applyUDFs checks the UDF values of a write against the tenant's definitions and puts them on
+// the row. merge keeps values not sent (PATCH); otherwise unsent UDFs keep their values too, as
+// Autotask does not clear UDFs omitted from a PUT.
+func (s *Service) applyUDFs(ctx context.Context, e *catalog.Entity, row *store.Row, in *Input, merge bool) error {
+	if !in.UDFPresent || len(in.UDF) == 0 {
+		return nil
+	}
+	defs, err := s.UDFDefinitions(ctx, e)
+	if err != nil {
+		return err
+	}
+	byName := map[string]UDFDefinition{}
+	for _, d := range defs {
+		byName[lower(d.Name)] = d
+	}
+	out := map[string]*string{}
+	for k, v := range row.UDF {
+		out[k] = v
+	}
+	for name, v := range in.UDF {
+		d, ok := byName[lower(name)]
+		if !ok {
+			return apperr.Invalid("Unable to find %s in the %s Entity", name, e.Singular)
+		}
+		if v != nil && (d.DataType == 2 || d.DataType == 5) {
+			if _, err := strconv.ParseFloat(*v, 64); err != nil {
+				return apperr.Invalid("The value %q is not a number, as user defined field %s requires.", *v, d.Name)
+			}
+		}
+		out[d.Name] = v
+	}
+	_ = merge
+	row.UDF = out
+	return nil
+}

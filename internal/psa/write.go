@@ -1,0 +1,246 @@
+package psa
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/store"
+)
+
+// Hooks are the rules of one core entity, run inside the write's transaction.
+type Hooks struct {
+	BeforeCreate func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error
+	BeforeUpdate func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error
+	BeforeDelete func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error
+}
+
+// Create validates and stores a new row, returning its id.
+func (s *Service) Create(ctx context.Context, e *catalog.Entity, in *Input, parent *Parent) (int64, error) {
+	row := store.NewRow(e)
+	for i, v := range in.Set {
+		if !e.Fields[i].ReadOnly {
+			row.Values[i] = v
+		}
+	}
+	if parent != nil {
+		row.Values[e.Index(parent.Child.ParentField)] = parent.ID
+	}
+	if err := s.applyUDFs(ctx, e, row, in, false); err != nil {
+		return 0, err
+	}
+	var id int64
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if parent != nil {
+			if err := s.requireParent(ctx, tx, parent); err != nil {
+				return err
+			}
+		}
+		stampCreate(ctx, e, row)
+		if h := s.hooks[e.Name]; h != nil && h.BeforeCreate != nil {
+			if err := h.BeforeCreate(ctx, tx, e, row); err != nil {
+				return err
+			}
+		}
+		if err := s.validate(ctx, tx, e, nil, row); err != nil {
+			return err
+		}
+		var err error
+		if id, err = tx.NextID(ctx, e.Table); err != nil {
+			return err
+		}
+		row.Values[e.Index("id")] = id
+		return tx.Insert(ctx, e, row)
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.invalidate(ctx, e)
+	return id, nil
+}
+
+// Update changes a row: only the fields sent (PATCH), or every writable field with the ones not
+// sent set to null (replace, PUT).
+func (s *Service) Update(ctx context.Context, e *catalog.Entity, in *Input, parent *Parent, replace bool) (int64, error) {
+	id := in.ID(e)
+	if id == 0 && !in.Has(e, "id") {
+		return 0, apperr.Invalid("The id field is required to update an entity.")
+	}
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		old, err := tx.Get(ctx, e, id)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && parent != nil && !belongsTo(e, old, parent)) {
+			return apperr.Invalid("No matching records found. The logged in Resource may not have the required permissions to update the data.")
+		}
+		if err != nil {
+			return err
+		}
+		row := &store.Row{Values: append([]any(nil), old.Values...), UDF: old.UDF}
+		for i, f := range e.Fields {
+			if f.ReadOnly {
+				continue
+			}
+			if v, ok := in.Set[i]; ok {
+				row.Values[i] = v
+			} else if replace {
+				row.Values[i] = nil
+			}
+		}
+		if parent != nil {
+			row.Values[e.Index(parent.Child.ParentField)] = parent.ID
+		}
+		if err := s.applyUDFs(ctx, e, row, in, !replace); err != nil {
+			return err
+		}
+		stampUpdate(ctx, e, row)
+		if h := s.hooks[e.Name]; h != nil && h.BeforeUpdate != nil {
+			if err := h.BeforeUpdate(ctx, tx, e, old, row); err != nil {
+				return err
+			}
+		}
+		if err := s.validate(ctx, tx, e, old, row); err != nil {
+			return err
+		}
+		return tx.Update(ctx, e, row)
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.invalidate(ctx, e)
+	return id, nil
+}
+
+// Delete removes a row.
+func (s *Service) Delete(ctx context.Context, e *catalog.Entity, id int64, parent *Parent) (int64, error) {
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		row, err := tx.Get(ctx, e, id)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && parent != nil && !belongsTo(e, row, parent)) {
+			return notFoundForDelete()
+		}
+		if err != nil {
+			return err
+		}
+		if h := s.hooks[e.Name]; h != nil && h.BeforeDelete != nil {
+			if err := h.BeforeDelete(ctx, tx, e, row); err != nil {
+				return err
+			}
+		}
+		return tx.Delete(ctx, e, id)
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.invalidate(ctx, e)
+	return id, nil
+}
+
+func (s *Service) requireParent(ctx context.Context, tx *store.Tx, p *Parent) error {
+	ok, err := tx.Exists(ctx, p.Entity, p.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.Invalid("Value does not reference an existing entity for %s . ", p.Child.ParentField)
+	}
+	return nil
+}
+
+// validate applies the generic rules to a row about to be written; old is nil on create.
+// References and picklists are checked only where the value changed, so a row that was valid
+// when written stays writable when a picklist value is later deactivated.
+func (s *Service) validate(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
+	pl, err := s.tenantPicklists(ctx)
+	if err != nil {
+		return err
+	}
+	var msgs []string
+	for i := range e.Fields {
+		f := &e.Fields[i]
+		v := row.Values[i]
+		if f.Required && !f.ReadOnly && (v == nil || v == "") {
+			msgs = append(msgs, "Missing Required Field: "+f.Name)
+			continue
+		}
+		if v == nil || (old != nil && old.Values[i] == v) {
+			continue
+		}
+		if str, ok := v.(string); ok && f.Length > 0 && len([]rune(str)) > f.Length {
+			msgs = append(msgs, f.Name+": the value exceeds the maximum length of "+itoa(int64(f.Length))+" characters.")
+			continue
+		}
+		if f.Picklist {
+			n, _ := v.(int64)
+			var parentVal *int64
+			if f.PicklistParent != "" {
+				if pv, ok := row.Values[e.Index(f.PicklistParent)].(int64); ok {
+					parentVal = &pv
+				}
+			}
+			if !pl.valid(e.Name, f.Name, n, parentVal) {
+				msgs = append(msgs, "The value "+itoa(n)+" is not a valid picklist value for "+f.Name+".")
+			}
+			continue
+		}
+		if f.Reference != "" {
+			target, ok := s.Catalog.Entity(f.Reference)
+			n, isInt := v.(int64)
+			if !ok || !target.Stored || !isInt || !(e.Core || target.Core) {
+				continue
+			}
+			exists, err := tx.Exists(ctx, target, n)
+			if err != nil {
+				return err
+			}
+			if !exists {
+				msgs = append(msgs, "Value does not reference an existing entity for "+f.Name+" . ")
+			}
+		}
+	}
+	if len(msgs) > 0 {
+		return &apperr.Error{Status: 500, Messages: msgs}
+	}
+	return nil
+}
+
+// The timestamp and author fields the server keeps, by name, for every collection.
+var (
+	createdAtFields = map[string]bool{"createdate": true, "createdatetime": true}
+	touchedAtFields = map[string]bool{"lastactivitydate": true, "lastmodifieddate": true, "lastmodifiedtime": true, "lastmodifieddatetime": true,
+		"lasttrackedmodifieddatetime": true, "lasttrackedmodificationdatetime": true, "updatedatetime": true}
+	creatorFields = map[string]bool{"creatorresourceid": true, "createdbyresourceid": true}
+)
+
+func stampCreate(ctx context.Context, e *catalog.Entity, row *store.Row) {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	a := actorFrom(ctx)
+	for i, f := range e.Fields {
+		n := strings.ToLower(f.Name)
+		switch {
+		case f.Type == catalog.DateTime && (createdAtFields[n] || touchedAtFields[n]):
+			row.Values[i] = now
+		case creatorFields[n] && a.ResourceID != 0:
+			row.Values[i] = a.ResourceID
+		case n == "impersonatorcreatorresourceid" && a.ImpersonatorID != 0:
+			row.Values[i] = a.ImpersonatorID
+		}
+	}
+}
+
+func stampUpdate(ctx context.Context, e *catalog.Entity, row *store.Row) {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	a := actorFrom(ctx)
+	for i, f := range e.Fields {
+		n := strings.ToLower(f.Name)
+		switch {
+		case f.Type == catalog.DateTime && touchedAtFields[n]:
+			row.Values[i] = now
+		case n == "impersonatorupdaterresourceid" && a.ImpersonatorID != 0:
+			row.Values[i] = a.ImpersonatorID
+		}
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,472 @@
+package query
+
+import (
+	"strings"
+
+	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/catalog"
+)
+
+// ph marks a placeholder while a fragment is being built. Fragments are assembled and folded
+// first and numbered last, because PostgreSQL numbers its placeholders and a condition folded
+// away must take its arguments with it. Column names never hold a NUL.
+const ph = "\x00"
+
+// sqlWriter is what differs between the dialects; sqlite.go and postgres.go hold one each.
+type sqlWriter interface {
+	compareText(x, op string) string        // x op value, ignoring case
+	inText(x, list string, not bool) string // x [NOT] IN (list), ignoring case
+	inItem() string                         // one placeholder of a text in-list
+	like(x string) string                   // x LIKE pattern, ignoring case, escape \
+	asText(x string) string                 // a non-text column as text, for LIKE
+	udf(numeric bool) string                // the value of the UDF named by the one placeholder
+	placeholder(n int) string               // the nth argument of the statement (1-based)
+	encode(v any) any                       // an argument as the driver should bind it
+}
+
+func (d Dialect) writer() sqlWriter {
+	if d == Postgres {
+		return postgres{}
+	}
+	return sqlite{}
+}
+
+// EncodeArg readies a value for binding: on SQLite a bool becomes int64 0/1 and a time.Time
+// the fixed-width UTC text "2006-01-02T15:04:05.0000000Z"; PostgreSQL values are left as they
+// are. Compile applies it to Compiled.Args already; the store uses it for its own arguments so
+// that both agree on how a time is written.
+func EncodeArg(d Dialect, v any) any { return d.writer().encode(v) }
+
+// opKind groups the operators by the SQL they need.
+type opKind uint8
+
+const (
+	opCompare opKind = iota + 1
+	opLike
+	opExist
+	opIn
+)
+
+type operator struct {
+	kind opKind
+	sql  string // comparison operator, LIKE pattern shape ("%s%"), or "NOT" for the negated forms
+}
+
+// operators are Autotask's, by lower-cased name. Any other name is ignored, as Autotask does.
+var operators = map[string]operator{
+	"eq":         {opCompare, "="},
+	"noteq":      {opCompare, "<>"},
+	"gt":         {opCompare, ">"},
+	"gte":        {opCompare, ">="},
+	"lt":         {opCompare, "<"},
+	"lte":        {opCompare, "<="},
+	"beginswith": {opLike, "s%"},
+	"endswith":   {opLike, "%s"},
+	"contains":   {opLike, "%s%"},
+	"exist":      {opExist, ""},
+	"notexist":   {opExist, "NOT"},
+	"in":         {opIn, ""},
+	"notin":      {opIn, "NOT"},
+}
+
+// truth is what a fragment is known to be before the database sees it.
+type truth uint8
+
+const (
+	maybe   truth = iota // depends on the row: sql says how
+	always               // matches every row
+	never                // matches no row
+	dropped              // an unknown operator: left out of its group
+)
+
+// frag is a compiled condition or group, its placeholders still marked by ph.
+type frag struct {
+	truth    truth
+	sql      string
+	args     []any
+	compound bool // an AND/OR list: needs parentheses inside another group
+}
+
+// emptyResult matches nothing. Where is set too, for a caller that ignores Empty.
+var emptyResult = Compiled{Where: "1=0", Empty: true}
+
+// Compile checks req against the entity and the tenant's UDFs (udfs maps a UDF name, lower-cased
+// or as defined, to whether it exists) and writes the WHERE fragment. argBase is the number of
+// arguments the statement holds before this fragment; PostgreSQL placeholders continue from it.
+func Compile(req *Request, e *catalog.Entity, udfs map[string]bool, d Dialect, argBase int) (Compiled, error) {
+	if req == nil || !req.FilterPresent {
+		return Compiled{}, apperr.Invalid("Value cannot be null.\r\nParameter name: filters")
+	}
+	if len(req.Filter) == 0 {
+		return emptyResult, nil // Autotask answers filter:[] with no rows
+	}
+	var s shape
+	if err := s.walk(req.Filter, 1); err != nil {
+		return Compiled{}, err
+	}
+	c := &compiler{e: e, udfs: udfs, w: d.writer()}
+	f, err := c.group("and", req.Filter, 1)
+	if err != nil {
+		return Compiled{}, err
+	}
+	switch f.truth {
+	case maybe:
+		return render(f, c.w, argBase), nil
+	case never:
+		return emptyResult, nil
+	}
+	return Compiled{}, nil
+}
+
+// shape checks the limits of a tree before any of it is compiled, so that an oversized or
+// hostile query is refused whole and early, and recursion never goes deeper than MaxDepth.
+type shape struct {
+	conditions int
+	udf        string // lower-cased name of the one UDF queried
+	hasUDF     bool
+}
+
+func (s *shape) walk(nodes []*Node, depth int) error {
+	for _, n := range nodes {
+		if n == nil {
+			continue
+		}
+		if depth > MaxDepth {
+			return errTooDeep()
+		}
+		op := strings.ToLower(n.Op)
+		if op == "and" || op == "or" {
+			if err := s.walk(n.Items, depth+1); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, known := operators[op]; !known {
+			continue
+		}
+		s.conditions++
+		if s.conditions > MaxConditions {
+			return apperr.Invalid("The query contains more than %d conditions.", MaxConditions)
+		}
+		if n.UDF {
+			// Autotask: "You can only query by one user-defined field at a time." Several
+			// conditions on that one field (a range, say) are allowed.
+			name := strings.ToLower(n.Field)
+			if s.hasUDF && s.udf != name {
+				return apperr.Invalid("Only one user defined field may be queried at a time.")
+			}
+			s.udf, s.hasUDF = name, true
+		}
+	}
+	return nil
+}
+
+type compiler struct {
+	e     *catalog.Entity
+	udfs  map[string]bool
+	w     sqlWriter
+	nargs int
+}
+
+// group compiles the items of an and/or group and folds what is known without the database:
+// an unknown operator leaves its group, a group left empty matches everything, and a condition
+// that matches nothing (an empty in-list) decides an AND.
+func (c *compiler) group(op string, items []*Node, depth int) (frag, error) {
+	parts := make([]frag, 0, len(items))
+	anyAlways, anyNever := false, false
+	for _, n := range items {
+		if n == nil {
+			continue
+		}
+		f, err := c.node(n, depth)
+		if err != nil {
+			return frag{}, err
+		}
+		switch f.truth {
+		case maybe:
+			parts = append(parts, f)
+		case always:
+			anyAlways = true
+		case never:
+			anyNever = true
+		}
+	}
+	if op == "or" {
+		switch {
+		case anyAlways:
+			return frag{truth: always}, nil
+		case len(parts) == 0 && anyNever:
+			return frag{truth: never}, nil
+		}
+		return join(parts, " OR "), nil
+	}
+	if anyNever {
+		return frag{truth: never}, nil
+	}
+	return join(parts, " AND "), nil
+}
+
+// join lists parts under one operator; no parts is an empty group, which matches everything.
+func join(parts []frag, sep string) frag {
+	switch len(parts) {
+	case 0:
+		return frag{truth: always}
+	case 1:
+		return parts[0]
+	}
+	var b strings.Builder
+	var args []any
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		if p.compound {
+			b.WriteString("(" + p.sql + ")")
+		} else {
+			b.WriteString(p.sql)
+		}
+		args = append(args, p.args...)
+	}
+	return frag{sql: b.String(), args: args, compound: true}
+}
+
+func (c *compiler) node(n *Node, depth int) (frag, error) {
+	op := strings.ToLower(n.Op)
+	if op == "and" || op == "or" {
+		return c.group(op, n.Items, depth+1)
+	}
+	o, known := operators[op]
+	if !known {
+		return frag{truth: dropped}, nil
+	}
+	var f frag
+	var err error
+	switch o.kind {
+	case opCompare:
+		f, err = c.compare(n, o.sql)
+	case opLike:
+		f, err = c.like(n, o.sql)
+	case opExist:
+		f, err = c.exist(n, o.sql == "NOT")
+	case opIn:
+		f, err = c.in(n, o.sql == "NOT")
+	}
+	if err != nil {
+		return frag{}, err
+	}
+	c.nargs += len(f.args)
+	if c.nargs > MaxValues {
+		return frag{}, apperr.Invalid("The query contains more than %d values.", MaxValues)
+	}
+	return f, nil
+}
+
+// operand is the left side of a condition: a catalog column or a UDF's value.
+type operand struct {
+	sql  string
+	args []any        // the UDF name, for a UDF
+	typ  catalog.Type // a UDF is a String, or a Double when compared as a number
+	udf  bool
+}
+
+// textual reports whether values of t compare as text.
+func textual(t catalog.Type) bool {
+	return !t.IsNumber() && t != catalog.Boolean && t != catalog.DateTime
+}
+
+// operand resolves the field of n through the catalog or the tenant's UDFs: nothing else ever
+// becomes SQL text. numeric asks for a UDF's value as a number.
+func (c *compiler) operand(n *Node, numeric bool) (operand, error) {
+	if n.UDF {
+		if !c.hasUDF(n.Field) {
+			return operand{}, errUnknownField(n.Field, c.e)
+		}
+		t := catalog.String
+		if numeric {
+			t = catalog.Double
+		}
+		return operand{sql: c.w.udf(numeric), args: []any{n.Field}, typ: t, udf: true}, nil
+	}
+	f, ok := c.e.Field(n.Field)
+	if !ok {
+		return operand{}, errUnknownField(n.Field, c.e)
+	}
+	if !f.Queryable {
+		return operand{}, apperr.Invalid("The field %s of the %s Entity cannot be queried.", n.Field, c.e.Singular)
+	}
+	return operand{sql: quoteIdent(f.Column), typ: f.Type}, nil
+}
+
+func (c *compiler) hasUDF(name string) bool {
+	return lookupUDF(c.udfs, name)
+}
+
+// lookupUDF finds a UDF name in the caller's set, whether its keys are lower-cased or not.
+func lookupUDF(udfs map[string]bool, name string) bool {
+	if udfs[name] || udfs[strings.ToLower(name)] {
+		return true
+	}
+	for k, ok := range udfs {
+		if ok && strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func errUnknownField(name string, e *catalog.Entity) error {
+	return apperr.Invalid("Unable to find %s in the %s Entity", name, e.Singular)
+}
+
+func (c *compiler) compare(n *Node, op string) (frag, error) {
+	x, err := c.operand(n, n.UDF && isNumber(n.Value))
+	if err != nil {
+		return frag{}, err
+	}
+	v, ok := convert(x.typ, n.Value)
+	if n.Value == nil || !ok {
+		return frag{}, errBadValue(n.Field, x.typ, n.Value)
+	}
+	sql := x.sql + " " + op + " " + ph
+	if textual(x.typ) {
+		sql = c.w.compareText(x.sql, op)
+	}
+	return frag{sql: sql, args: append(x.args, v)}, nil
+}
+
+// like compiles beginsWith, endsWith and contains. Autotask is lenient with them, so a field
+// that is not text is compared by its text rather than refused.
+func (c *compiler) like(n *Node, shape string) (frag, error) {
+	x, err := c.operand(n, false)
+	if err != nil {
+		return frag{}, err
+	}
+	s, ok := text(n.Value)
+	if n.Value == nil || !ok {
+		return frag{}, errBadValue(n.Field, catalog.String, n.Value)
+	}
+	pattern := strings.Replace(shape, "s", escapeLike(s), 1)
+	col := x.sql
+	if !textual(x.typ) {
+		col = c.w.asText(col)
+	}
+	return frag{sql: c.w.like(col), args: append(x.args, pattern)}, nil
+}
+
+// escapeLike makes every character of s match itself under ESCAPE '\'.
+func escapeLike(s string) string {
+	if !strings.ContainsAny(s, `\%_`) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r == '\\' || r == '%' || r == '_' {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// exist compiles exist and notExist. An empty string is no value, as in Autotask.
+func (c *compiler) exist(n *Node, not bool) (frag, error) {
+	x, err := c.operand(n, false)
+	if err != nil {
+		return frag{}, err
+	}
+	var sql string
+	switch {
+	case x.udf && not:
+		sql = "COALESCE(" + x.sql + ", '') = ''" // one mention, so the name is bound once
+	case x.udf:
+		sql = "COALESCE(" + x.sql + ", '') <> ''"
+	case textual(x.typ) && not:
+		sql = "(" + x.sql + " IS NULL OR " + x.sql + " = '')"
+	case textual(x.typ):
+		sql = "(" + x.sql + " IS NOT NULL AND " + x.sql + " <> '')"
+	case not:
+		sql = x.sql + " IS NULL"
+	default:
+		sql = x.sql + " IS NOT NULL"
+	}
+	return frag{sql: sql, args: x.args}, nil
+}
+
+// in compiles in and notIn. An empty list is decided here: in matches nothing, notIn everything.
+func (c *compiler) in(n *Node, not bool) (frag, error) {
+	items := list(n.Value)
+	numeric := n.UDF && len(items) > 0
+	for _, v := range items {
+		numeric = numeric && isNumber(v)
+	}
+	x, err := c.operand(n, numeric)
+	if err != nil {
+		return frag{}, err
+	}
+	if len(items) == 0 {
+		if not {
+			return frag{truth: always}, nil
+		}
+		return frag{truth: never}, nil
+	}
+	if len(items) > MaxValues {
+		return frag{}, apperr.Invalid("The query contains more than %d values.", MaxValues)
+	}
+	args := append(make([]any, 0, len(x.args)+len(items)), x.args...)
+	item := ph
+	if textual(x.typ) {
+		item = c.w.inItem()
+	}
+	var b strings.Builder
+	for i, v := range items {
+		cv, ok := convert(x.typ, v)
+		if v == nil || !ok {
+			return frag{}, errBadValue(n.Field, x.typ, v)
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(item)
+		args = append(args, cv)
+	}
+	if textual(x.typ) {
+		return frag{sql: c.w.inText(x.sql, b.String(), not), args: args}, nil
+	}
+	return frag{sql: x.sql + " " + notKeyword(not) + "IN (" + b.String() + ")", args: args}, nil
+}
+
+func notKeyword(not bool) string {
+	if not {
+		return "NOT "
+	}
+	return ""
+}
+
+// quoteIdent double-quotes a catalog column name.
+func quoteIdent(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// render numbers the placeholders from argBase+1 and encodes the arguments for binding.
+func render(f frag, w sqlWriter, argBase int) Compiled {
+	var b strings.Builder
+	b.Grow(len(f.sql) + 3*len(f.args))
+	args := make([]any, len(f.args))
+	for i, a := range f.args {
+		args[i] = w.encode(a)
+	}
+	n := argBase
+	s := f.sql
+	for {
+		i := strings.IndexByte(s, ph[0])
+		if i < 0 {
+			b.WriteString(s)
+			break
+		}
+		n++
+		b.WriteString(s[:i])
+		b.WriteString(w.placeholder(n))
+		s = s[i+1:]
+	}
+	return Compiled{Where: b.String(), Args: args}
+}

@@ -1,0 +1,120 @@
+// Package server assembles Switchboard's HTTP server: the Autotask REST surface, health and
+// metrics endpoints, request logs and metrics around all of them.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/switchboard-psa/switchboard/internal/access"
+	"github.com/switchboard-psa/switchboard/internal/atapi"
+	"github.com/switchboard-psa/switchboard/internal/limits"
+	"github.com/switchboard-psa/switchboard/internal/psa"
+)
+
+// Options configure the handler.
+type Options struct {
+	PublicURL string
+	Version   string
+	Logger    *slog.Logger
+	Registry  *prometheus.Registry // nil: a new one
+}
+
+// Parts are the services the handler serves, for callers that want them too.
+type Parts struct {
+	API    *atapi.Server
+	Auth   *access.Authenticator
+	Limits *limits.Counter
+}
+
+// New builds the root handler over the PSA service.
+func New(svc *psa.Service, opt Options) (http.Handler, *Parts) {
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	reg := opt.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	}
+	parts := &Parts{Auth: access.NewAuthenticator(svc.DB), Limits: limits.NewCounter()}
+	parts.API = &atapi.Server{PSA: svc, Auth: parts.Auth, Limits: parts.Limits, PublicURL: opt.PublicURL, Logger: opt.Logger, Version: opt.Version}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := svc.DB.SQL().PingContext(r.Context()); err != nil {
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	api := parts.API
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(strings.ToLower(strings.TrimLeft(r.URL.Path, "/")), "atservicesrest") {
+			api.ServeHTTP(w, r)
+			return
+		}
+		http.NotFound(w, r)
+	})
+	return observe(mux, opt.Logger, reg), parts
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+// observe logs every request (never headers or bodies, which carry secrets) and records metrics.
+func observe(next http.Handler, log *slog.Logger, reg *prometheus.Registry) http.Handler {
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_http_requests_total", Help: "HTTP requests by method and status."}, []string{"method", "status"})
+	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "switchboard_http_request_duration_seconds", Help: "HTTP request duration.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}}, []string{"method"})
+	reg.MustRegister(requests, duration)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		took := time.Since(start)
+		requests.WithLabelValues(r.Method, strconv.Itoa(sw.status)).Inc()
+		duration.WithLabelValues(r.Method).Observe(took.Seconds())
+		level := slog.LevelDebug
+		switch {
+		case sw.status >= 500:
+			level = slog.LevelError
+		case sw.status >= 400:
+			level = slog.LevelWarn
+		}
+		if !log.Enabled(r.Context(), level) {
+			return
+		}
+		log.LogAttrs(r.Context(), level, "request", slog.Group("request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("remote_addr", r.RemoteAddr)),
+			slog.Int("status", sw.status), slog.Int("bytes", sw.bytes), slog.Duration("duration", took))
+	})
+}

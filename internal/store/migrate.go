@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/switchboard-psa/switchboard/internal/query"
+)
+
+// migrations are the numbered schema steps for everything that is not a catalog table.
+// Append only: a step once released never changes. Types are written for both dialects.
+var migrations = []string{
+	1: `CREATE TABLE tenants (
+		id BIGINT PRIMARY KEY,
+		name TEXT NOT NULL UNIQUE,
+		time_zone TEXT NOT NULL DEFAULT 'UTC',
+		request_threshold BIGINT NOT NULL DEFAULT 10000,
+		created_at TEXT NOT NULL
+	);
+	CREATE TABLE sequences (
+		tenant_id BIGINT NOT NULL,
+		name TEXT NOT NULL,
+		next_id BIGINT NOT NULL,
+		PRIMARY KEY (tenant_id, name)
+	);
+	CREATE TABLE api_users (
+		username TEXT PRIMARY KEY,
+		tenant_id BIGINT NOT NULL,
+		resource_id BIGINT NOT NULL,
+		secret_hash TEXT NOT NULL,
+		integration_code TEXT NOT NULL,
+		is_active INTEGER NOT NULL DEFAULT 1,
+		failed_logins BIGINT NOT NULL DEFAULT 0,
+		locked INTEGER NOT NULL DEFAULT 0,
+		created_at TEXT NOT NULL
+	);
+	CREATE INDEX api_users_tenant ON api_users (tenant_id);
+	CREATE TABLE picklist_values (
+		tenant_id BIGINT NOT NULL,
+		entity TEXT NOT NULL,
+		field TEXT NOT NULL,
+		value BIGINT NOT NULL,
+		label TEXT NOT NULL,
+		is_default INTEGER NOT NULL DEFAULT 0,
+		sort_order BIGINT NOT NULL DEFAULT 0,
+		parent_value BIGINT,
+		is_active INTEGER NOT NULL DEFAULT 1,
+		is_system INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (tenant_id, entity, field, value)
+	);
+	CREATE TABLE ticket_counters (
+		tenant_id BIGINT NOT NULL,
+		day TEXT NOT NULL,
+		n BIGINT NOT NULL,
+		PRIMARY KEY (tenant_id, day)
+	);`,
+}
+
+// Migrate brings the database to the current schema: the numbered migrations, then the catalog
+// tables (created from the catalog, columns only ever added).
+func (db *DB) Migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS sb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var version int
+	_ = db.write.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM sb_meta WHERE key = 'schema_version'`).Scan(&version)
+	for v := version + 1; v < len(migrations); v++ {
+		err := db.InTx(ctx, func(tx *Tx) error {
+			for _, stmt := range strings.Split(migrations[v], ";") {
+				if strings.TrimSpace(stmt) == "" {
+					continue
+				}
+				if _, err := tx.tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("migration %d: %w", v, err)
+				}
+			}
+			return setMeta(ctx, tx, db.Dialect, "schema_version", fmt.Sprint(v))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return db.syncCatalog(ctx)
+}
+
+func setMeta(ctx context.Context, tx *Tx, d query.Dialect, key, value string) error {
+	_, err := tx.tx.ExecContext(ctx, rebind(d, `INSERT INTO sb_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`), key, value)
+	return err
+}
+
+// catalogDDL is every statement that creates the catalog's tables and indexes.
+func (db *DB) catalogDDL() (stmts []string) {
+	for _, e := range db.Catalog.Entities() {
+		if !e.Stored {
+			continue
+		}
+		cols := []string{"tenant_id BIGINT NOT NULL", "id BIGINT NOT NULL"}
+		for _, f := range e.Fields {
+			if f.Name == "id" {
+				continue
+			}
+			cols = append(cols, quote(f.Column)+" "+columnType(db.Dialect, f.Type))
+		}
+		cols = append(cols, `udf `+udfColumnType(db.Dialect), "PRIMARY KEY (tenant_id, id)")
+		stmts = append(stmts, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (\n\t%s\n)", quote(e.Table), strings.Join(cols, ",\n\t")))
+		for _, f := range e.Fields {
+			if f.Indexed {
+				stmts = append(stmts, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (tenant_id, %s, id)",
+					quote("ix_"+e.Table+"_"+f.Column), quote(e.Table), quote(f.Column)))
+			}
+		}
+	}
+	return stmts
+}
+
+// syncCatalog creates missing catalog tables and adds missing columns. A hash of the DDL in
+// sb_meta skips the work when nothing changed, so start-up stays fast.
+func (db *DB) syncCatalog(ctx context.Context) error {
+	stmts := db.catalogDDL()
+	sum := sha256.Sum256([]byte(strings.Join(stmts, ";\n")))
+	hash := hex.EncodeToString(sum[:])
+	var have string
+	_ = db.write.QueryRowContext(ctx, `SELECT value FROM sb_meta WHERE key = 'catalog_hash'`).Scan(&have)
+	if have == hash {
+		return nil
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		for _, s := range stmts {
+			if _, err := tx.tx.ExecContext(ctx, s); err != nil {
+				return fmt.Errorf("catalog schema: %w\n%s", err, s)
+			}
+		}
+		existing, err := existingColumns(ctx, tx, db.Dialect)
+		if err != nil {
+			return err
+		}
+		for _, e := range db.Catalog.Entities() {
+			if !e.Stored {
+				continue
+			}
+			for _, f := range e.Fields {
+				if f.Name == "id" || existing[e.Table][f.Column] {
+					continue
+				}
+				stmt := fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", quote(e.Table), quote(f.Column), columnType(db.Dialect, f.Type))
+				if _, err := tx.tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("catalog schema: %w", err)
+				}
+			}
+		}
+		return setMeta(ctx, tx, db.Dialect, "catalog_hash", hash)
+	})
+}
+
+func existingColumns(ctx context.Context, tx *Tx, d query.Dialect) (map[string]map[string]bool, error) {
+	out := map[string]map[string]bool{}
+	var stmt string
+	if d == query.Postgres {
+		stmt = `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`
+	} else {
+		stmt = `SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'`
+	}
+	rows, err := tx.tx.QueryContext(ctx, stmt)
+	if err != nil {
+		return nil, fmt.Errorf("read schema: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t, c string
+		if err := rows.Scan(&t, &c); err != nil {
+			return nil, err
+		}
+		if out[t] == nil {
+			out[t] = map[string]bool{}
+		}
+		out[t][c] = true
+	}
+	return out, rows.Err()
+}
+

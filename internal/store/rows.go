@@ -1,0 +1,304 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/query"
+)
+
+// Row is one stored row of a catalog collection: Values[i] belongs to Entity.Fields[i] and is
+// nil, int64, float64, string, bool or time.Time; UDF holds user-defined field values by name.
+type Row struct {
+	Values []any
+	UDF    map[string]*string
+}
+
+// NewRow returns an empty row for e.
+func NewRow(e *catalog.Entity) *Row { return &Row{Values: make([]any, len(e.Fields))} }
+
+// ID returns the row's id.
+func (r *Row) ID(e *catalog.Entity) int64 {
+	id, _ := r.Values[e.Index("id")].(int64)
+	return id
+}
+
+// selectList is the column list of e's table, in field order, then udf.
+func selectList(d query.Dialect, e *catalog.Entity) string {
+	var b strings.Builder
+	for i, f := range e.Fields {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quote(f.Column))
+	}
+	if d == query.Postgres {
+		b.WriteString(", udf::text")
+	} else {
+		b.WriteString(", udf")
+	}
+	return b.String()
+}
+
+func scanRows(e *catalog.Entity, rows *sql.Rows) ([]*Row, error) {
+	defer rows.Close()
+	var out []*Row
+	raw := make([]any, len(e.Fields)+1)
+	ptrs := make([]any, len(raw))
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("scan %s: %w", e.Table, err)
+		}
+		r := &Row{Values: make([]any, len(e.Fields))}
+		for i, f := range e.Fields {
+			r.Values[i] = decodeValue(f.Type, raw[i])
+		}
+		if u := raw[len(e.Fields)]; u != nil {
+			var text []byte
+			switch x := u.(type) {
+			case string:
+				text = []byte(x)
+			case []byte:
+				text = x
+			}
+			if len(text) > 0 {
+				if err := json.Unmarshal(text, &r.UDF); err != nil {
+					return nil, fmt.Errorf("udf of %s: %w", e.Table, err)
+				}
+			}
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func get(ctx context.Context, q querier, d query.Dialect, e *catalog.Entity, id int64, forUpdate bool) (*Row, error) {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := &args{d: d}
+	stmt := "SELECT " + selectList(d, e) + " FROM " + quote(e.Table) + " WHERE tenant_id = " + a.add(tenant) + " AND id = " + a.add(id)
+	if forUpdate && d == query.Postgres {
+		stmt += " FOR UPDATE"
+	}
+	rows, err := q.QueryContext(ctx, stmt, a.list...)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", e.Table, err)
+	}
+	list, err := scanRows(e, rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, ErrNotFound
+	}
+	return list[0], nil
+}
+
+// Get reads one row by id; ErrNotFound when the tenant has none.
+func (db *DB) Get(ctx context.Context, e *catalog.Entity, id int64) (*Row, error) {
+	return get(ctx, db.read, db.Dialect, e, id, false)
+}
+
+// Get reads one row inside the transaction, locking it on PostgreSQL.
+func (tx *Tx) Get(ctx context.Context, e *catalog.Entity, id int64) (*Row, error) {
+	return get(ctx, tx.tx, tx.db.Dialect, e, id, true)
+}
+
+// Page reads up to limit rows matching where (compiled with argBase 0) with ids above afterID,
+// in id order.
+func (db *DB) Page(ctx context.Context, e *catalog.Entity, where query.Compiled, afterID int64, limit int) ([]*Row, error) {
+	if where.Empty {
+		return nil, nil
+	}
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := &args{d: db.Dialect, list: append([]any(nil), where.Args...)}
+	var b strings.Builder
+	b.WriteString("SELECT " + selectList(db.Dialect, e) + " FROM " + quote(e.Table) + " WHERE tenant_id = " + a.add(tenant) + " AND id > " + a.add(afterID))
+	if where.Where != "" {
+		b.WriteString(" AND (" + where.Where + ")")
+	}
+	b.WriteString(" ORDER BY id LIMIT " + a.add(int64(limit)))
+	rows, err := db.read.QueryContext(ctx, b.String(), a.list...)
+	if err != nil {
+		return nil, fmt.Errorf("query %s: %w", e.Table, err)
+	}
+	return scanRows(e, rows)
+}
+
+// Count counts the rows matching where (compiled with argBase 0).
+func (db *DB) Count(ctx context.Context, e *catalog.Entity, where query.Compiled) (int64, error) {
+	if where.Empty {
+		return 0, nil
+	}
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return 0, err
+	}
+	a := &args{d: db.Dialect, list: append([]any(nil), where.Args...)}
+	stmt := "SELECT COUNT(*) FROM " + quote(e.Table) + " WHERE tenant_id = " + a.add(tenant)
+	if where.Where != "" {
+		stmt += " AND (" + where.Where + ")"
+	}
+	var n int64
+	if err := db.read.QueryRowContext(ctx, stmt, a.list...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count %s: %w", e.Table, err)
+	}
+	return n, nil
+}
+
+// Exists reports whether the tenant has a row with this id in e.
+func (tx *Tx) Exists(ctx context.Context, e *catalog.Entity, id int64) (bool, error) {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return false, err
+	}
+	a := &args{d: tx.db.Dialect}
+	var one int
+	err = tx.tx.QueryRowContext(ctx, "SELECT 1 FROM "+quote(e.Table)+" WHERE tenant_id = "+a.add(tenant)+" AND id = "+a.add(id), a.list...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func encodeUDF(d query.Dialect, u map[string]*string) any {
+	if len(u) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(u)
+	return string(b)
+}
+
+// Insert writes a new row; its id must already be set (NextID).
+func (tx *Tx) Insert(ctx context.Context, e *catalog.Entity, r *Row) error {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return err
+	}
+	d := tx.db.Dialect
+	a := &args{d: d}
+	cols := []string{"tenant_id"}
+	vals := []string{a.add(tenant)}
+	for i, f := range e.Fields {
+		cols = append(cols, quote(f.Column))
+		vals = append(vals, a.add(r.Values[i]))
+	}
+	cols = append(cols, "udf")
+	ph := a.add(encodeUDF(d, r.UDF))
+	if d == query.Postgres {
+		ph += "::jsonb"
+	}
+	vals = append(vals, ph)
+	stmt := "INSERT INTO " + quote(e.Table) + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(vals, ", ") + ")"
+	if _, err := tx.tx.ExecContext(ctx, stmt, a.list...); err != nil {
+		if isUniqueViolation(err) {
+			return fmt.Errorf("%w: %v", ErrConflict, err)
+		}
+		return fmt.Errorf("insert %s: %w", e.Table, err)
+	}
+	return nil
+}
+
+// Update rewrites every column of an existing row.
+func (tx *Tx) Update(ctx context.Context, e *catalog.Entity, r *Row) error {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return err
+	}
+	d := tx.db.Dialect
+	a := &args{d: d}
+	var sets []string
+	var id any
+	for i, f := range e.Fields {
+		if f.Name == "id" {
+			id = r.Values[i]
+			continue
+		}
+		sets = append(sets, quote(f.Column)+" = "+a.add(r.Values[i]))
+	}
+	ph := a.add(encodeUDF(d, r.UDF))
+	if d == query.Postgres {
+		ph += "::jsonb"
+	}
+	sets = append(sets, "udf = "+ph)
+	stmt := "UPDATE " + quote(e.Table) + " SET " + strings.Join(sets, ", ") + " WHERE tenant_id = " + a.add(tenant) + " AND id = " + a.add(id)
+	res, err := tx.tx.ExecContext(ctx, stmt, a.list...)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", e.Table, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Delete removes a row.
+func (tx *Tx) Delete(ctx context.Context, e *catalog.Entity, id int64) error {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return err
+	}
+	a := &args{d: tx.db.Dialect}
+	res, err := tx.tx.ExecContext(ctx, "DELETE FROM "+quote(e.Table)+" WHERE tenant_id = "+a.add(tenant)+" AND id = "+a.add(id), a.list...)
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", e.Table, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// NextID hands out the tenant's next id for a sequence (one per collection). Ids are never
+// reused: the counter only grows, even when a transaction that took one rolls back on PostgreSQL
+// it is simply skipped.
+func (tx *Tx) NextID(ctx context.Context, name string) (int64, error) {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return 0, err
+	}
+	d := tx.db.Dialect
+	var id int64
+	err = tx.tx.QueryRowContext(ctx, rebind(d, `UPDATE sequences SET next_id = next_id + 1 WHERE tenant_id = ? AND name = ? RETURNING next_id - 1`), tenant, name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := tx.tx.ExecContext(ctx, rebind(d, `INSERT INTO sequences (tenant_id, name, next_id) VALUES (?, ?, 2)`), tenant, name); err != nil {
+			return 0, fmt.Errorf("sequence %s: %w", name, err)
+		}
+		return 1, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sequence %s: %w", name, err)
+	}
+	return id, nil
+}
+
+// BumpSequence makes sure the sequence hands out ids above id (used when a row is written with
+// a fixed id, such as company 0 or data imported by the generator).
+func (tx *Tx) BumpSequence(ctx context.Context, name string, id int64) error {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return err
+	}
+	d := tx.db.Dialect
+	_, err = tx.tx.ExecContext(ctx, rebind(d, `INSERT INTO sequences (tenant_id, name, next_id) VALUES (?, ?, ?)
+		ON CONFLICT (tenant_id, name) DO UPDATE SET next_id = CASE WHEN sequences.next_id > excluded.next_id THEN sequences.next_id ELSE excluded.next_id END`), tenant, name, id+1)
+	return err
+}
+
+func isUniqueViolation(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint") || strings.Contains(s, "SQLSTATE 23505") || strings.Contains(s, "duplicate key")
+}

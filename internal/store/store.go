@@ -1,0 +1,146 @@
+// Package store keeps Switchboard's data in SQLite (embedded default) or PostgreSQL through
+// database/sql, with one implementation and the dialect differences in dialect.go. Every row
+// belongs to a tenant; the tenant comes from the context (WithTenant), so no read or write can
+// forget it.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "modernc.org/sqlite"             // SQLite driver "sqlite", pure Go
+
+	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/query"
+)
+
+// Errors the store maps database errors to.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrConflict = errors.New("store: conflict")
+	ErrNoTenant = errors.New("store: no tenant in context")
+)
+
+// DB is an open Switchboard database.
+type DB struct {
+	Dialect query.Dialect
+	Catalog *catalog.Catalog
+	read    *sql.DB
+	write   *sql.DB // SQLite: one connection with BEGIN IMMEDIATE, so writers queue in Go, not in busy loops
+	dsn     string
+}
+
+// IsPostgres reports whether a --database value names PostgreSQL.
+func IsPostgres(database string) bool {
+	return strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
+}
+
+// Open opens (creating if needed) the database named by database: a postgres:// URL or a
+// SQLite file path. It does not migrate; call Migrate.
+func Open(ctx context.Context, database string, cat *catalog.Catalog) (*DB, error) {
+	db := &DB{Catalog: cat, dsn: database}
+	if IsPostgres(database) {
+		db.Dialect = query.Postgres
+		pool, err := sql.Open("pgx", database)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		pool.SetMaxOpenConns(32)
+		pool.SetMaxIdleConns(32)
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		db.read, db.write = pool, pool
+	} else {
+		db.Dialect = query.SQLite
+		if dir := filepath.Dir(database); dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("create data directory: %w", err)
+			}
+		}
+		pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		read, err := sql.Open("sqlite", "file:"+database+"?"+pragmas)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		read.SetMaxOpenConns(16)
+		read.SetMaxIdleConns(16)
+		write, err := sql.Open("sqlite", "file:"+database+"?"+pragmas+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		write.SetMaxOpenConns(1)
+		db.read, db.write = read, write
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.write.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	err := db.read.Close()
+	if db.write != db.read {
+		if werr := db.write.Close(); err == nil {
+			err = werr
+		}
+	}
+	return err
+}
+
+// SQL gives the raw handles to code that manages its own statements (migrations, benchmarks).
+func (db *DB) SQL() *sql.DB { return db.write }
+
+type tenantKey struct{}
+
+// WithTenant returns a context whose store calls act on tenant.
+func WithTenant(ctx context.Context, tenant int64) context.Context {
+	return context.WithValue(ctx, tenantKey{}, tenant)
+}
+
+// TenantFrom returns the tenant set by WithTenant.
+func TenantFrom(ctx context.Context) (int64, error) {
+	t, ok := ctx.Value(tenantKey{}).(int64)
+	if !ok {
+		return 0, ErrNoTenant
+	}
+	return t, nil
+}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Tx is a transaction; its methods are the writes of the store.
+type Tx struct {
+	db *DB
+	tx *sql.Tx
+}
+
+// InTx runs fn in one transaction, committing when it returns nil.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(&Tx{db: db, tx: sqlTx}); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
