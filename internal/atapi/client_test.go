@@ -97,18 +97,20 @@ var (
 
 // normalise replaces what changes from run to run (times, today's date in ticket numbers, the
 // server's address) so replies can be compared with golden files.
-func normalise(v any, base string) any {
+func normalise(v any, base, tenant string) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, val := range x {
-			x[k] = normalise(val, base)
+			x[k] = normalise(val, base, tenant)
 		}
 	case []any:
 		for i, val := range x {
-			x[i] = normalise(val, base)
+			x[i] = normalise(val, base, tenant)
 		}
 	case string:
 		switch {
+		case x == tenant:
+			return "<tenant>"
 		case timeRe.MatchString(x):
 			return "<time>"
 		case ticketRe.MatchString(x):

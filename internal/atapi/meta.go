@@ -35,7 +35,7 @@ func info(e *catalog.Entity, verbs catalog.Verb) entityInfo {
 	canQuery := verbs.Has(catalog.Query) || verbs.Has(catalog.List)
 	canUpdate := verbs.Has(catalog.Update) || verbs.Has(catalog.Replace)
 	return entityInfo{
-		Name: e.Singular, CanCreate: verbs.Has(catalog.Create), CanDelete: verbs.Has(catalog.Delete), CanQuery: canQuery, CanUpdate: canUpdate,
+		Name: e.Name, CanCreate: verbs.Has(catalog.Create), CanDelete: verbs.Has(catalog.Delete), CanQuery: canQuery, CanUpdate: canUpdate,
 		UserAccessForCreate: access(verbs.Has(catalog.Create)), UserAccessForDelete: access(verbs.Has(catalog.Delete)),
 		UserAccessForQuery: access(canQuery), UserAccessForUpdate: access(canUpdate),
 		HasUserDefinedFields: e.HasUDFs, SupportsWebhookCallouts: e.Webhooks,

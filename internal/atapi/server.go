@@ -32,11 +32,11 @@ type Server struct {
 // route is a parsed request path below /ATServicesRest/V1.0/.
 type route struct {
 	entity   *catalog.Entity
-	id       int64  // {E}/{id} or the parent id of a child route
-	hasID    bool   // the path carried an id after the collection
+	id       int64 // {E}/{id} or the parent id of a child route
+	hasID    bool  // the path carried an id after the collection
 	child    *catalog.Child
 	childID  int64
-	hasChild bool   // the path carried an id after the child
+	hasChild bool     // the path carried an id after the child
 	rest     []string // lower-cased segments after the collection (or child): query, count, entityinformation, ...
 }
 
@@ -146,7 +146,7 @@ func splitPath(p string) []string {
 
 func (s *Server) parseRoute(segs []string) (route, bool) {
 	e, ok := s.PSA.Catalog.Entity(segs[0])
-	if !ok || !e.Stored {
+	if !ok || (!e.Stored && len(e.Children) == 0) {
 		return route{}, false
 	}
 	rt := route{entity: e}
@@ -173,6 +173,9 @@ func (s *Server) parseRoute(segs []string) (route, bool) {
 	}
 	for _, x := range rest {
 		rt.rest = append(rt.rest, strings.ToLower(x))
+	}
+	if !e.Stored && rt.child == nil { // an endpoint that only has child collections
+		return route{}, false
 	}
 	return rt, true
 }

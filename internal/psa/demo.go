@@ -3,9 +3,6 @@ package psa
 import (
 	"context"
 	"fmt"
-
-	"github.com/switchboard-psa/switchboard/internal/catalog"
-	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
 // SeedDemo fills a new tenant with a small, believable MSP: customers with contacts and
@@ -28,6 +25,15 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 			return 0, fmt.Errorf("demo %s: %w", entity, err)
 		}
 		return id, nil
+	}
+	createWithUDF := func(entity string, values map[string]any, udf map[string]*string) (int64, error) {
+		e := s.Catalog.MustEntity(entity)
+		in := NewInput()
+		for k, v := range values {
+			in.Set[e.Index(k)] = v
+		}
+		in.UDF, in.UDFPresent = udf, true
+		return s.Create(ctx, e, in, nil)
 	}
 	child := func(parentEntity string, id int64, name string) *Parent {
 		pe := s.Catalog.MustEntity(parentEntity)
@@ -54,7 +60,7 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 	}
 	customers := []struct {
 		name, phone, web, city string
-		contacts                [][2]string
+		contacts               [][2]string
 	}{
 		{"Acme Dental Group", "555-0100", "acmedental.example", "Springfield", [][2]string{{"Alice", "Archer"}, {"Bob", "Bishop"}}},
 		{"Brightside Logistics", "555-0200", "brightside.example", "Shelbyville", [][2]string{{"Carol", "Chen"}, {"Dan", "Diaz"}}},
@@ -63,8 +69,9 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 	titles := []string{"Printer offline on second floor", "New starter needs an account", "VPN drops every hour", "Outlook will not open", "Backup job failed overnight"}
 	ticket := 0
 	for ci, c := range customers {
-		company, err := create("Companies", nil, map[string]any{"companyName": c.name, "companyType": int64(1), "phone": c.phone, "webAddress": c.web,
-			"city": c.city, "ownerResourceID": int64(1), "isActive": true, "classification": int64(2)})
+		companyInput := map[string]any{"companyName": c.name, "companyType": int64(1), "phone": c.phone, "webAddress": c.web,
+			"city": c.city, "ownerResourceID": int64(1), "isActive": true, "classification": int64(2)}
+		company, err := createWithUDF("Companies", companyInput, map[string]*string{"Customer Number": ptr(fmt.Sprintf("CUST-%03d", ci+1))})
 		if err != nil {
 			return err
 		}
@@ -104,5 +111,4 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 	return nil
 }
 
-var _ = catalog.Default
-var _ = store.ErrNotFound
+func ptr(s string) *string { return &s }

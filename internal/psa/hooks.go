@@ -20,6 +20,9 @@ func coreHooks(s *Service) map[string]*Hooks {
 				if err := t.number(ctx, tx, e, row); err != nil {
 					return err
 				}
+				if a := actorFrom(ctx); a.ResourceID != 0 {
+					row.Values[e.Index("creatorType")] = int64(1) // a resource, not a contact
+				}
 				return t.check(ctx, tx, e, nil, row)
 			},
 			BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {

@@ -138,6 +138,9 @@ func (s *Service) Delete(ctx context.Context, e *catalog.Entity, id int64, paren
 }
 
 func (s *Service) requireParent(ctx context.Context, tx *store.Tx, p *Parent) error {
+	if !p.Entity.Stored { // UserDefinedFields/{id}/ListItems: the parent is not a table of its own
+		return nil
+	}
 	ok, err := tx.Exists(ctx, p.Entity, p.ID)
 	if err != nil {
 		return err

@@ -49,24 +49,27 @@ const (
 
 type operator struct {
 	kind opKind
-	sql  string // comparison operator, LIKE pattern shape ("%s%"), or "NOT" for the negated forms
+	sql  string // the comparison operator of opCompare
+	// pre and post wrap the value of opLike into its pattern.
+	pre, post string
+	not       bool // notExist, notIn
 }
 
 // operators are Autotask's, by lower-cased name. Any other name is ignored, as Autotask does.
 var operators = map[string]operator{
-	"eq":         {opCompare, "="},
-	"noteq":      {opCompare, "<>"},
-	"gt":         {opCompare, ">"},
-	"gte":        {opCompare, ">="},
-	"lt":         {opCompare, "<"},
-	"lte":        {opCompare, "<="},
-	"beginswith": {opLike, "s%"},
-	"endswith":   {opLike, "%s"},
-	"contains":   {opLike, "%s%"},
-	"exist":      {opExist, ""},
-	"notexist":   {opExist, "NOT"},
-	"in":         {opIn, ""},
-	"notin":      {opIn, "NOT"},
+	"eq":         {kind: opCompare, sql: "="},
+	"noteq":      {kind: opCompare, sql: "<>"},
+	"gt":         {kind: opCompare, sql: ">"},
+	"gte":        {kind: opCompare, sql: ">="},
+	"lt":         {kind: opCompare, sql: "<"},
+	"lte":        {kind: opCompare, sql: "<="},
+	"beginswith": {kind: opLike, post: "%"},
+	"endswith":   {kind: opLike, pre: "%"},
+	"contains":   {kind: opLike, pre: "%", post: "%"},
+	"exist":      {kind: opExist},
+	"notexist":   {kind: opExist, not: true},
+	"in":         {kind: opIn},
+	"notin":      {kind: opIn, not: true},
 }
 
 // truth is what a fragment is known to be before the database sees it.
@@ -122,6 +125,7 @@ func Compile(req *Request, e *catalog.Entity, udfs map[string]bool, d Dialect, a
 // hostile query is refused whole and early, and recursion never goes deeper than MaxDepth.
 type shape struct {
 	conditions int
+	nodes      int    // groups and unknown operators too: a tree built in Go may share nodes
 	udf        string // lower-cased name of the one UDF queried
 	hasUDF     bool
 }
@@ -133,6 +137,10 @@ func (s *shape) walk(nodes []*Node, depth int) error {
 		}
 		if depth > MaxDepth {
 			return errTooDeep()
+		}
+		s.nodes++
+		if s.nodes > maxNodes {
+			return errTooManyConditions()
 		}
 		op := strings.ToLower(n.Op)
 		if op == "and" || op == "or" {
@@ -146,7 +154,7 @@ func (s *shape) walk(nodes []*Node, depth int) error {
 		}
 		s.conditions++
 		if s.conditions > MaxConditions {
-			return apperr.Invalid("The query contains more than %d conditions.", MaxConditions)
+			return errTooManyConditions()
 		}
 		if n.UDF {
 			// Autotask: "You can only query by one user-defined field at a time." Several
@@ -159,6 +167,13 @@ func (s *shape) walk(nodes []*Node, depth int) error {
 		}
 	}
 	return nil
+}
+
+// maxNodes bounds the items of a tree, whatever their operators, so that walking it stays cheap.
+const maxNodes = 10 * MaxConditions
+
+func errTooManyConditions() error {
+	return apperr.Invalid("The query contains more than %d conditions.", MaxConditions)
 }
 
 type compiler struct {
@@ -245,11 +260,11 @@ func (c *compiler) node(n *Node, depth int) (frag, error) {
 	case opCompare:
 		f, err = c.compare(n, o.sql)
 	case opLike:
-		f, err = c.like(n, o.sql)
+		f, err = c.like(n, o.pre, o.post)
 	case opExist:
-		f, err = c.exist(n, o.sql == "NOT")
+		f, err = c.exist(n, o.not)
 	case opIn:
-		f, err = c.in(n, o.sql == "NOT")
+		f, err = c.in(n, o.not)
 	}
 	if err != nil {
 		return frag{}, err
@@ -336,7 +351,7 @@ func (c *compiler) compare(n *Node, op string) (frag, error) {
 
 // like compiles beginsWith, endsWith and contains. Autotask is lenient with them, so a field
 // that is not text is compared by its text rather than refused.
-func (c *compiler) like(n *Node, shape string) (frag, error) {
+func (c *compiler) like(n *Node, pre, post string) (frag, error) {
 	x, err := c.operand(n, false)
 	if err != nil {
 		return frag{}, err
@@ -345,7 +360,7 @@ func (c *compiler) like(n *Node, shape string) (frag, error) {
 	if n.Value == nil || !ok {
 		return frag{}, errBadValue(n.Field, catalog.String, n.Value)
 	}
-	pattern := strings.Replace(shape, "s", escapeLike(s), 1)
+	pattern := pre + escapeLike(s) + post
 	col := x.sql
 	if !textual(x.typ) {
 		col = c.w.asText(col)

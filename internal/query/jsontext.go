@@ -22,88 +22,59 @@ func errTooDeep() error {
 //
 // Autotask reads bodies and the search parameter with Json.NET, which accepts single-quoted
 // strings; its own nextPageUrl echoes search as {'filter':[{'op':'exist','field':'IsActive'}]}.
-// A single-quoted string becomes a double-quoted one: \' becomes ', a bare " is escaped, other
-// escapes are kept. Double-quoted strings, apostrophes inside them included, are copied as they
-// are. Depth is counted here, in one flat loop, so no recursive decoder ever meets deep input.
-// Malformed input is passed on unchanged for encoding/json to describe.
+// A single-quoted string becomes a double-quoted one: a bare " in it is escaped, and \' (which
+// Json.NET reads in either kind of string, JSON in neither) becomes '. Apostrophes inside
+// double-quoted strings are text and stay. Depth is counted here, in one flat loop, so no
+// recursive decoder ever meets deep input. Malformed input is passed on for encoding/json to
+// describe.
 func normalizeJSON(data []byte) ([]byte, error) {
 	data = bytes.TrimPrefix(data, utf8BOM)
-	var out []byte // nil until the first single-quoted string: most bodies need no copy
+	out := make([]byte, 0, len(data)+8)
 	depth := 0
 	for i := 0; i < len(data); i++ {
 		c := data[i]
 		switch c {
-		case '"':
-			j := endOfString(data, i+1, '"')
-			if out != nil {
-				out = append(out, data[i:j]...)
+		case '"', '\'':
+			var end int
+			out, end = convertString(out, data, i+1, c)
+			i = end - 1
+			continue
+		case '[', '{':
+			depth++
+			if depth > maxJSONDepth {
+				return nil, errTooDeep()
 			}
-			i = j - 1
-		case '\'':
-			if out == nil {
-				out = append(make([]byte, 0, len(data)+16), data[:i]...)
-			}
-			var j int
-			out, j = convertSingleQuoted(out, data, i+1)
-			i = j - 1
-		default:
-			switch c {
-			case '[', '{':
-				depth++
-				if depth > maxJSONDepth {
-					return nil, errTooDeep()
-				}
-			case ']', '}':
-				if depth > 0 {
-					depth--
-				}
-			}
-			if out != nil {
-				out = append(out, c)
+		case ']', '}':
+			if depth > 0 {
+				depth--
 			}
 		}
-	}
-	if out == nil {
-		return data, nil
+		out = append(out, c)
 	}
 	return out, nil
 }
 
-// endOfString returns the index just past the quote closing the string whose body starts at i,
-// or len(data) when the string is not closed.
-func endOfString(data []byte, i int, quote byte) int {
-	for ; i < len(data); i++ {
-		switch data[i] {
-		case '\\':
-			i++
-		case quote:
-			return i + 1
-		}
-	}
-	return len(data)
-}
-
-// convertSingleQuoted appends, double-quoted, the single-quoted string whose body starts at i,
-// and returns the index just past its closing quote.
-func convertSingleQuoted(out, data []byte, i int) ([]byte, int) {
+// convertString appends, double-quoted, the string whose body starts at i and which quote
+// closes, and returns the index just past the closing quote.
+func convertString(out, data []byte, i int, quote byte) ([]byte, int) {
 	out = append(out, '"')
 	for ; i < len(data); i++ {
 		c := data[i]
-		switch c {
-		case '\\':
+		switch {
+		case c == '\\':
 			if i+1 >= len(data) {
 				return append(out, c), len(data)
 			}
 			i++
 			if data[i] == '\'' {
-				out = append(out, '\'') // JSON has no \' escape
+				out = append(out, '\'')
 			} else {
 				out = append(out, '\\', data[i])
 			}
-		case '"':
-			out = append(out, '\\', '"')
-		case '\'':
+		case c == quote:
 			return append(out, '"'), i + 1
+		case c == '"': // inside a single-quoted string
+			out = append(out, '\\', '"')
 		default:
 			out = append(out, c)
 		}

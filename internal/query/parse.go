@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/switchboard-psa/switchboard/internal/apperr"
@@ -55,10 +54,7 @@ func Parse(data []byte) (*Request, error) {
 // 500, and so does Switchboard.
 func malformed(err error) error {
 	msg := err.Error()
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) {
-		msg += " at offset " + strconv.FormatInt(syn.Offset, 10)
-	} else if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		msg = "unexpected end of input"
 	}
 	return apperr.Wrap(http.StatusInternalServerError, err, "The query is not valid JSON: "+msg+".")
@@ -81,7 +77,7 @@ func objectMembers(raw []byte, top bool) (members []member, isNull bool, err err
 	}
 	switch tok {
 	case nil:
-		return nil, true, endOfInput(dec, top)
+		return nil, true, endOfInput(dec, raw, top)
 	case json.Delim('{'):
 	default:
 		if top {
@@ -104,19 +100,13 @@ func objectMembers(raw []byte, top bool) (members []member, isNull bool, err err
 	if _, err := dec.Token(); err != nil { // the closing brace
 		return nil, false, malformed(err)
 	}
-	return members, false, endOfInput(dec, top)
+	return members, false, endOfInput(dec, raw, top)
 }
 
 // endOfInput refuses text after the query object, as Json.NET does.
-func endOfInput(dec *json.Decoder, top bool) error {
-	if !top {
-		return nil
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		if err == nil {
-			err = errors.New("unexpected text after the query object")
-		}
-		return malformed(err)
+func endOfInput(dec *json.Decoder, raw []byte, top bool) error {
+	if top && len(bytes.TrimSpace(raw[dec.InputOffset():])) > 0 {
+		return malformed(errors.New("unexpected text after the query object"))
 	}
 	return nil
 }

@@ -109,7 +109,7 @@ func (db *DB) catalogDDL() (stmts []string) {
 		for _, f := range e.Fields {
 			if f.Indexed {
 				stmts = append(stmts, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (tenant_id, %s, id)",
-					quote("ix_"+e.Table+"_"+f.Column), quote(e.Table), quote(f.Column)))
+					quote(indexName(e.Table, f.Column)), quote(e.Table), quote(f.Column)))
 			}
 		}
 	}
@@ -181,3 +181,12 @@ func existingColumns(ctx context.Context, tx *Tx, d query.Dialect) (map[string]m
 	return out, rows.Err()
 }
 
+// indexName names the index of a column, within PostgreSQL's 63-byte identifiers.
+func indexName(table, column string) string {
+	name := "ix_" + table + "_" + column
+	if len(name) <= 63 {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return name[:50] + "_" + hex.EncodeToString(sum[:6])
+}

@@ -125,11 +125,14 @@ func (db *DB) Page(ctx context.Context, e *catalog.Entity, where query.Compiled,
 		return nil, err
 	}
 	a := &args{d: db.Dialect, list: append([]any(nil), where.Args...)}
+	// The filter's arguments come first, so its fragment must come first in the text too:
+	// SQLite's ? placeholders are positional.
 	var b strings.Builder
-	b.WriteString("SELECT " + selectList(db.Dialect, e) + " FROM " + quote(e.Table) + " WHERE tenant_id = " + a.add(tenant) + " AND id > " + a.add(afterID))
+	b.WriteString("SELECT " + selectList(db.Dialect, e) + " FROM " + quote(e.Table) + " WHERE ")
 	if where.Where != "" {
-		b.WriteString(" AND (" + where.Where + ")")
+		b.WriteString("(" + where.Where + ") AND ")
 	}
+	b.WriteString("tenant_id = " + a.add(tenant) + " AND id > " + a.add(afterID))
 	b.WriteString(" ORDER BY id LIMIT " + a.add(int64(limit)))
 	rows, err := db.read.QueryContext(ctx, b.String(), a.list...)
 	if err != nil {
@@ -148,10 +151,11 @@ func (db *DB) Count(ctx context.Context, e *catalog.Entity, where query.Compiled
 		return 0, err
 	}
 	a := &args{d: db.Dialect, list: append([]any(nil), where.Args...)}
-	stmt := "SELECT COUNT(*) FROM " + quote(e.Table) + " WHERE tenant_id = " + a.add(tenant)
+	stmt := "SELECT COUNT(*) FROM " + quote(e.Table) + " WHERE "
 	if where.Where != "" {
-		stmt += " AND (" + where.Where + ")"
+		stmt += "(" + where.Where + ") AND "
 	}
+	stmt += "tenant_id = " + a.add(tenant)
 	var n int64
 	if err := db.read.QueryRowContext(ctx, stmt, a.list...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count %s: %w", e.Table, err)

@@ -4,6 +4,8 @@
 package main
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"bufio"
 	"bytes"
 	"encoding/json"
@@ -217,6 +219,8 @@ func build(source map[string]srcEntity, ops map[string]bool) ([]*entity, error) 
 			pf := parentField(n, c, target)
 			if pf == "" {
 				pf = lowerFirst(singular(n)) + "ID"
+			}
+			if !hasField(target, pf) { // collections listed without fields still need their parent's id
 				target.Fields = append(target.Fields, &field{Name: pf, Column: snake(pf), Type: "long", Queryable: true})
 			}
 			verbs := append([]string(nil), source[n].Children[c]...)
@@ -243,6 +247,15 @@ func childEntity(parent, c string, byName map[string]*entity) *entity {
 		}
 	}
 	return nil
+}
+
+func hasField(e *entity, name string) bool {
+	for _, f := range e.Fields {
+		if strings.EqualFold(f.Name, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func parentField(parent, c string, target *entity) string {
@@ -359,8 +372,18 @@ func camelWords(s string) []string {
 	return append(words, s[start:])
 }
 
-// snake turns a camelCase or PascalCase name into snake_case: companyID → company_id.
+// snake turns a camelCase or PascalCase name into snake_case: companyID → company_id. Names
+// longer than PostgreSQL's 63-byte identifiers are cut and given a hash of the whole name.
 func snake(s string) string {
+	name := snakeCase(s)
+	if len(name) <= 60 {
+		return name
+	}
+	sum := sha1.Sum([]byte(name))
+	return name[:51] + "_" + hex.EncodeToString(sum[:4])
+}
+
+func snakeCase(s string) string {
 	var b strings.Builder
 	rs := []rune(s)
 	for i, r := range rs {
