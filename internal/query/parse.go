@@ -12,12 +12,6 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 )
 
-// member is one key of a JSON object, in the order the body gave it.
-type member struct {
-	key string
-	raw json.RawMessage
-}
-
 // Parse reads a QueryModel JSON body, double- or single-quoted. Keys are matched
 // case-insensitively, as Json.NET does; when a key appears twice the last one wins, and unknown
 // keys are ignored. A body of JSON null is a request without a filter.
@@ -26,15 +20,21 @@ func Parse(data []byte) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	members, isNull, err := objectMembers(text, true)
-	if err != nil {
-		return nil, err
+	if !json.Valid(text) {
+		var v any
+		return nil, malformed(json.Unmarshal(text, &v)) // for its description of the fault
 	}
+	text = bytes.TrimSpace(text)
 	req := &Request{}
-	if isNull {
+	switch text[0] {
+	case 'n':
 		return req, nil
+	case '{':
+	default:
+		return nil, apperr.Invalid("The query must be a JSON object.")
 	}
-	for _, m := range members {
+	var err error
+	for _, m := range splitObject(text) {
 		switch strings.ToLower(m.key) {
 		case "filter":
 			req.Filter, req.FilterPresent, err = parseNodeList(m.raw, 1)
@@ -60,61 +60,10 @@ func malformed(err error) error {
 	return apperr.Wrap(http.StatusInternalServerError, err, "The query is not valid JSON: "+msg+".")
 }
 
-func newDecoder(raw []byte) *json.Decoder {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	return dec
-}
-
-// objectMembers splits a JSON object into its members, keeping their order so that the last of
-// two keys differing only in case wins, as in Json.NET. isNull reports a JSON null. top asks for
-// the whole input to be this one value.
-func objectMembers(raw []byte, top bool) (members []member, isNull bool, err error) {
-	dec := newDecoder(raw)
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, false, malformed(err)
-	}
-	switch tok {
-	case nil:
-		return nil, true, endOfInput(dec, raw, top)
-	case json.Delim('{'):
-	default:
-		if top {
-			return nil, false, apperr.Invalid("The query must be a JSON object.")
-		}
-		return nil, false, apperr.Invalid("Each filter item must be a JSON object.")
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, false, malformed(err)
-		}
-		key, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, false, malformed(err)
-		}
-		members = append(members, member{key: key, raw: v})
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, false, malformed(err)
-	}
-	return members, false, endOfInput(dec, raw, top)
-}
-
-// endOfInput refuses text after the query object, as Json.NET does.
-func endOfInput(dec *json.Decoder, raw []byte, top bool) error {
-	if top && len(bytes.TrimSpace(raw[dec.InputOffset():])) > 0 {
-		return malformed(errors.New("unexpected text after the query object"))
-	}
-	return nil
-}
-
 // parseNodeList reads a filter array whose items sit at depth. present is false for JSON null.
 // A single object where an array belongs is taken as a list of one, leniently.
-func parseNodeList(raw json.RawMessage, depth int) (nodes []*Node, present bool, err error) {
-	switch firstByte(raw) {
+func parseNodeList(raw []byte, depth int) (nodes []*Node, present bool, err error) {
+	switch raw[0] {
 	case 'n':
 		return nil, false, nil
 	case '{':
@@ -127,16 +76,8 @@ func parseNodeList(raw json.RawMessage, depth int) (nodes []*Node, present bool,
 	default:
 		return nil, false, apperr.Invalid("The filter must be an array of filter items.")
 	}
-	dec := newDecoder(raw)
-	if _, err := dec.Token(); err != nil {
-		return nil, false, malformed(err)
-	}
 	nodes = []*Node{} // present and empty is not absent
-	for dec.More() {
-		var item json.RawMessage
-		if err := dec.Decode(&item); err != nil {
-			return nil, false, malformed(err)
-		}
+	for _, item := range splitArray(raw) {
 		n, err := parseNode(item, depth)
 		if err != nil {
 			return nil, false, err
@@ -149,16 +90,20 @@ func parseNodeList(raw json.RawMessage, depth int) (nodes []*Node, present bool,
 }
 
 // parseNode reads one filter item; a JSON null item is skipped (nil, nil).
-func parseNode(raw json.RawMessage, depth int) (*Node, error) {
+func parseNode(raw []byte, depth int) (*Node, error) {
 	if depth > MaxDepth {
 		return nil, errTooDeep()
 	}
-	members, isNull, err := objectMembers(raw, false)
-	if err != nil || isNull {
-		return nil, err
+	switch raw[0] {
+	case 'n':
+		return nil, nil
+	case '{':
+	default:
+		return nil, apperr.Invalid("Each filter item must be a JSON object.")
 	}
 	n := &Node{}
-	for _, m := range members {
+	var err error
+	for _, m := range splitObject(raw) {
 		switch strings.ToLower(m.key) {
 		case "op":
 			n.Op, err = scalarText(m.raw, "op")
@@ -179,25 +124,36 @@ func parseNode(raw json.RawMessage, depth int) (*Node, error) {
 	return n, nil
 }
 
-func firstByte(raw []byte) byte {
-	raw = bytes.TrimLeft(raw, " \t\r\n")
-	if len(raw) == 0 {
-		return 0
-	}
-	return raw[0]
-}
-
 // decodeValue keeps a filter value as JSON gave it: string, json.Number, bool, nil or []any.
-func decodeValue(raw json.RawMessage) (any, error) {
+// raw has been checked by the decoder that cut it out, so scalars are read without a new one.
+func decodeValue(raw []byte) (any, error) {
+	switch c := raw[0]; {
+	case c == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, malformed(err)
+		}
+		return s, nil
+	case c == '-' || c >= '0' && c <= '9':
+		return json.Number(raw), nil
+	case string(raw) == "true":
+		return true, nil
+	case string(raw) == "false":
+		return false, nil
+	case string(raw) == "null":
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
 	var v any
-	if err := newDecoder(raw).Decode(&v); err != nil {
+	if err := dec.Decode(&v); err != nil {
 		return nil, malformed(err)
 	}
 	return v, nil
 }
 
 // scalarText reads a string-typed key; like Json.NET it takes a number or boolean as its text.
-func scalarText(raw json.RawMessage, key string) (string, error) {
+func scalarText(raw []byte, key string) (string, error) {
 	v, err := decodeValue(raw)
 	if err != nil {
 		return "", err
@@ -213,7 +169,7 @@ func scalarText(raw json.RawMessage, key string) (string, error) {
 }
 
 // parseUDFFlag reads "udf" leniently: true/false, "true"/"false", 1/0.
-func parseUDFFlag(raw json.RawMessage) (bool, error) {
+func parseUDFFlag(raw []byte) (bool, error) {
 	v, err := decodeValue(raw)
 	if err != nil || v == nil {
 		return false, err
@@ -226,7 +182,7 @@ func parseUDFFlag(raw json.RawMessage) (bool, error) {
 }
 
 // parseNames reads IncludeFields: an array of names (a single name is a list of one).
-func parseNames(raw json.RawMessage) ([]string, error) {
+func parseNames(raw []byte) ([]string, error) {
 	v, err := decodeValue(raw)
 	if err != nil {
 		return nil, err
@@ -256,7 +212,7 @@ func parseNames(raw json.RawMessage) ([]string, error) {
 
 // parseMaxRecords reads MaxRecords leniently (a number or numeric string). Anything that is not
 // a whole number within int becomes -1, so that PageSize answers Autotask's range message.
-func parseMaxRecords(raw json.RawMessage) int {
+func parseMaxRecords(raw []byte) int {
 	v, err := decodeValue(raw)
 	if err != nil || v == nil {
 		return 0

@@ -4,10 +4,10 @@
 package main
 
 import (
-	"crypto/sha1"
-	"encoding/hex"
 	"bufio"
 	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
