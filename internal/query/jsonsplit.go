@@ -44,8 +44,11 @@ func valueEnd(b []byte, i int) int {
 		}
 		return len(b)
 	}
-	for i < len(b) && !bytes.ContainsRune([]byte(" \t\r\n,]}"), rune(b[i])) {
-		i++
+	for ; i < len(b); i++ { // a number or a literal
+		switch b[i] {
+		case ' ', '\t', '\r', '\n', ',', ']', '}':
+			return i
+		}
 	}
 	return i
 }
@@ -85,4 +88,18 @@ func splitArray(b []byte) [][]byte {
 		}
 	}
 	return items
+}
+
+// endOfString returns the index just past the quote closing the string whose body starts at i,
+// or len(b) when the string is not closed.
+func endOfString(b []byte, i int, quote byte) int {
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case quote:
+			return i + 1
+		}
+	}
+	return len(b)
 }

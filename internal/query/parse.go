@@ -22,7 +22,9 @@ func Parse(data []byte) (*Request, error) {
 	}
 	if !json.Valid(text) {
 		var v any
-		return nil, malformed(json.Unmarshal(text, &v)) // for its description of the fault
+		if err := json.Unmarshal(text, &v); err != nil { // for its description of the fault
+			return nil, malformed(err)
+		}
 	}
 	text = bytes.TrimSpace(text)
 	req := &Request{}
@@ -33,7 +35,6 @@ func Parse(data []byte) (*Request, error) {
 	default:
 		return nil, apperr.Invalid("The query must be a JSON object.")
 	}
-	var err error
 	for _, m := range splitObject(text) {
 		switch strings.ToLower(m.key) {
 		case "filter":
@@ -54,7 +55,7 @@ func Parse(data []byte) (*Request, error) {
 // 500, and so does Switchboard.
 func malformed(err error) error {
 	msg := err.Error()
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || strings.HasPrefix(msg, "unexpected end of JSON") {
 		msg = "unexpected end of input"
 	}
 	return apperr.Wrap(http.StatusInternalServerError, err, "The query is not valid JSON: "+msg+".")

@@ -106,7 +106,30 @@ func get(ctx context.Context, q querier, d query.Dialect, e *catalog.Entity, id 
 
 // Get reads one row by id; ErrNotFound when the tenant has none.
 func (db *DB) Get(ctx context.Context, e *catalog.Entity, id int64) (*Row, error) {
-	return get(ctx, db.read, db.Dialect, e, id, false)
+	return get(ctx, cachedQuerier{db}, db.Dialect, e, id, false)
+}
+
+// cachedQuerier reads through the prepared-statement cache.
+type cachedQuerier struct{ db *DB }
+
+func (c cachedQuerier) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return c.db.read.ExecContext(ctx, q, args...)
+}
+
+func (c cachedQuerier) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := c.db.stmts.get(ctx, c.db.read, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (c cachedQuerier) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := c.db.stmts.get(ctx, c.db.read, q)
+	if err != nil {
+		return c.db.read.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // Get reads one row inside the transaction, locking it on PostgreSQL.
@@ -134,7 +157,11 @@ func (db *DB) Page(ctx context.Context, e *catalog.Entity, where query.Compiled,
 	}
 	b.WriteString("tenant_id = " + a.add(tenant) + " AND id > " + a.add(afterID))
 	b.WriteString(" ORDER BY id LIMIT " + a.add(int64(limit)))
-	rows, err := db.read.QueryContext(ctx, b.String(), a.list...)
+	st, err := db.stmts.get(ctx, db.read, b.String())
+	if err != nil {
+		return nil, fmt.Errorf("query %s: %w", e.Table, err)
+	}
+	rows, err := st.QueryContext(ctx, a.list...)
 	if err != nil {
 		return nil, fmt.Errorf("query %s: %w", e.Table, err)
 	}

@@ -35,6 +35,7 @@ type DB struct {
 	read    *sql.DB
 	write   *sql.DB // SQLite: one connection with BEGIN IMMEDIATE, so writers queue in Go, not in busy loops
 	dsn     string
+	stmts   stmtCache
 }
 
 // IsPostgres reports whether a --database value names PostgreSQL.
@@ -88,6 +89,7 @@ func Open(ctx context.Context, database string, cat *catalog.Catalog) (*DB, erro
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.stmts.close()
 	err := db.read.Close()
 	if db.write != db.read {
 		if werr := db.write.Close(); err == nil {

@@ -1,0 +1,267 @@
+// Command sbload is Switchboard's load harness. It measures the numbers of docs/targets.md
+// against a running server, each beside a baseline measured in the same run, because the
+// machines are shared and noisy:
+//
+//	sbload p1   GET /Tickets/{id} vs a bare net/http server returning the same bytes
+//	sbload p2   POST /Tickets/query (status + queue filter, 500 rows): latency percentiles
+//	sbload p3   follow nextPageUrl through every ticket
+//	sbload p5   an authenticated route vs an unauthenticated one doing the same work
+//
+// Credentials come from flags or from a JSON file as printed by `switchboard dev seed --json`.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+type creds struct {
+	Username        string `json:"username"`
+	Secret          string `json:"secret"`
+	IntegrationCode string `json:"integrationCode"`
+	Tickets         int    `json:"tickets"`
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: sbload p1|p2|p3|p5 --url URL --creds FILE [--conns N] [--duration D] [--rounds N]")
+		os.Exit(2)
+	}
+	mode := os.Args[1]
+	fs := flag.NewFlagSet(mode, flag.ExitOnError)
+	base := fs.String("url", "http://127.0.0.1:8080", "Switchboard base URL")
+	credFile := fs.String("creds", "", "JSON file with username, secret, integrationCode (and tickets)")
+	conns := fs.Int("conns", 16, "keep-alive connections")
+	dur := fs.Duration("duration", 5*time.Second, "duration of each round")
+	rounds := fs.Int("rounds", 3, "rounds of each side (A/B alternated); medians are reported")
+	maxID := fs.Int("max-id", 0, "highest ticket id to request (default: tickets in the creds file)")
+	_ = fs.Parse(os.Args[2:])
+	var c creds
+	if *credFile != "" {
+		b, err := os.ReadFile(*credFile)
+		if err != nil {
+			fail(err)
+		}
+		if err := json.Unmarshal(b, &c); err != nil {
+			fail(err)
+		}
+	}
+	if *maxID == 0 {
+		*maxID = max(c.Tickets, 1)
+	}
+	h := &harness{base: *base, c: c, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conns * 2, MaxConnsPerHost: *conns * 2}}}
+	switch mode {
+	case "p1":
+		h.p1(*conns, *dur, *rounds, *maxID)
+	case "p2":
+		h.p2(*conns, *dur)
+	case "p3":
+		h.p3()
+	case "p5":
+		h.p5(*conns, *dur, *rounds)
+	default:
+		fail(fmt.Errorf("unknown mode %q", mode))
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "sbload:", err)
+	os.Exit(1)
+}
+
+type harness struct {
+	base   string
+	c      creds
+	client *http.Client
+}
+
+func (h *harness) request(method, url string, body []byte, auth bool) *http.Request {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, r)
+	if err != nil {
+		fail(err)
+	}
+	if auth {
+		req.Header.Set("UserName", h.c.Username)
+		req.Header.Set("Secret", h.c.Secret)
+		req.Header.Set("ApiIntegrationCode", h.c.IntegrationCode)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req
+}
+
+func (h *harness) do(req *http.Request) ([]byte, error) {
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return b, fmt.Errorf("%s %s: %d %s", req.Method, req.URL, resp.StatusCode, b)
+	}
+	return b, err
+}
+
+// result is one round of load.
+type result struct {
+	rps       float64
+	latencies []time.Duration
+}
+
+func (r result) pct(p float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	return r.latencies[min(len(r.latencies)-1, int(float64(len(r.latencies))*p))]
+}
+
+// load runs conns workers calling next for d and measures throughput and latency.
+func (h *harness) load(conns int, d time.Duration, next func() *http.Request) result {
+	var n atomic.Int64
+	var mu sync.Mutex
+	var all []time.Duration
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < conns; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 4096)
+			for ctx.Err() == nil {
+				t := time.Now()
+				if _, err := h.do(next()); err != nil {
+					fail(err)
+				}
+				local = append(local, time.Since(t))
+				n.Add(1)
+			}
+			mu.Lock()
+			all = append(all, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	return result{rps: float64(n.Load()) / el.Seconds(), latencies: all}
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+// bare serves fixed bytes with a bare net/http handler: the baseline of P1.
+func bare(body []byte) (string, func()) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fail(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(body)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), func() { srv.Close() }
+}
+
+func (h *harness) p1(conns int, d time.Duration, rounds, maxID int) {
+	sample, err := h.do(h.request("GET", h.base+"/ATServicesRest/V1.0/Tickets/1", nil, true))
+	if err != nil {
+		fail(err)
+	}
+	bareURL, stop := bare(sample)
+	defer stop()
+	var sbRPS, bareRPS []float64
+	var sb result
+	for i := 0; i < rounds; i++ {
+		sb = h.load(conns, d, func() *http.Request {
+			return h.request("GET", fmt.Sprintf("%s/ATServicesRest/V1.0/Tickets/%d", h.base, 1+rand.IntN(maxID)), nil, true)
+		})
+		b := h.load(conns, d, func() *http.Request { return h.request("GET", bareURL+"/", nil, false) })
+		sbRPS, bareRPS = append(sbRPS, sb.rps), append(bareRPS, b.rps)
+		fmt.Printf("round %d: switchboard %.0f req/s (p50 %s, p99 %s); bare net/http %.0f req/s (p50 %s)\n", i+1, sb.rps, sb.pct(.5), sb.pct(.99), b.rps, b.pct(.5))
+	}
+	fmt.Printf("P1: switchboard %.0f req/s = %.0f%% of bare net/http (%.0f req/s), median of %d rounds, %d connections; last round p99 %s; body %d bytes\n",
+		median(sbRPS), 100*median(sbRPS)/median(bareRPS), median(bareRPS), rounds, conns, sb.pct(.99), len(sample))
+}
+
+func (h *harness) p2(conns int, d time.Duration) {
+	body := []byte(`{"filter":[{"op":"eq","field":"status","value":1},{"op":"eq","field":"queueID","value":8}],"MaxRecords":500}`)
+	first, err := h.do(h.request("POST", h.base+"/ATServicesRest/V1.0/Tickets/query", body, true))
+	if err != nil {
+		fail(err)
+	}
+	var page struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	_ = json.Unmarshal(first, &page)
+	r := h.load(conns, d, func() *http.Request {
+		return h.request("POST", h.base+"/ATServicesRest/V1.0/Tickets/query", body, true)
+	})
+	fmt.Printf("P2: POST /Tickets/query status+queue, %d rows a page, %d connection(s): p50 %s, p99 %s, %.1f req/s\n",
+		len(page.Items), conns, r.pct(.5), r.pct(.99), r.rps)
+}
+
+func (h *harness) p3() {
+	body := []byte(`{"filter":[{"op":"exist","field":"id"}]}`)
+	start := time.Now()
+	req := h.request("POST", h.base+"/ATServicesRest/V1.0/Tickets/query", body, true)
+	rows, pages := 0, 0
+	for {
+		b, err := h.do(req)
+		if err != nil {
+			fail(err)
+		}
+		pages++
+		var page struct {
+			Items       []json.RawMessage `json:"items"`
+			PageDetails struct {
+				NextPageURL *string `json:"nextPageUrl"`
+			} `json:"pageDetails"`
+		}
+		if err := json.Unmarshal(b, &page); err != nil {
+			fail(err)
+		}
+		rows += len(page.Items)
+		if page.PageDetails.NextPageURL == nil {
+			break
+		}
+		req = h.request("GET", *page.PageDetails.NextPageURL, nil, true)
+	}
+	fmt.Printf("P3: followed nextPageUrl through %d tickets in %d pages in %s\n", rows, pages, time.Since(start).Round(time.Millisecond))
+}
+
+func (h *harness) p5(conns int, d time.Duration, rounds int) {
+	var authRPS, openRPS []float64
+	for i := 0; i < rounds; i++ {
+		a := h.load(conns, d, func() *http.Request { return h.request("GET", h.base+"/ATServicesRest/V1.0/Version", nil, true) })
+		o := h.load(conns, d, func() *http.Request { return h.request("GET", h.base+"/ATServicesRest/VersionInformation", nil, false) })
+		authRPS, openRPS = append(authRPS, a.rps), append(openRPS, o.rps)
+		fmt.Printf("round %d: authenticated /V1.0/Version %.0f req/s; unauthenticated /VersionInformation %.0f req/s\n", i+1, a.rps, o.rps)
+	}
+	a, o := median(authRPS), median(openRPS)
+	fmt.Printf("P5: authentication costs %.1f µs of server capacity a request (%.0f vs %.0f req/s, median of %d rounds, %d connections)\n",
+		(1/a-1/o)*1e6, a, o, rounds, conns)
+}
