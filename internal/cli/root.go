@@ -130,13 +130,11 @@ func (a *app) migrateCommand() *cobra.Command {
 }
 
 func (a *app) configCommand() *cobra.Command {
-	var addr, public string
 	cmd := &cobra.Command{
 		Use:   "config",
 		Short: "Print the configuration in force (secrets masked)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a.cfg.Addr, a.cfg.PublicURL = addr, public
 			m := a.cfg.Masked()
 			for _, k := range []string{"addr", "data-dir", "database", "public-url", "demo", "log-level"} {
 				fmt.Fprintf(a.out, "%-11s %s\n", k+":", m[k])
@@ -144,7 +142,8 @@ func (a *app) configCommand() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", a.cfg.Addr, "address serve listens on (SWITCHBOARD_ADDR)")
-	cmd.Flags().StringVar(&public, "public-url", "", "public base URL (SWITCHBOARD_PUBLIC_URL)")
+	cmd.Flags().StringVar(&a.cfg.Addr, "addr", a.cfg.Addr, "address serve listens on (SWITCHBOARD_ADDR)")
+	cmd.Flags().StringVar(&a.cfg.PublicURL, "public-url", "", "public base URL (SWITCHBOARD_PUBLIC_URL)")
+	cmd.Flags().BoolVar(&a.cfg.Demo, "demo", a.cfg.Demo, "create the demo tenant on first start (SWITCHBOARD_DEMO)")
 	return cmd
 }

@@ -3,6 +3,7 @@ package query
 import (
 	"bytes"
 	"encoding/json"
+	"unicode/utf8"
 )
 
 // Parse validates the whole body once and then walks it with these splitters, which assume valid
@@ -60,7 +61,7 @@ func splitObject(b []byte) []member {
 	for i < len(b) && b[i] != '}' {
 		keyEnd := endOfString(b, i+1, '"')
 		key := string(b[i+1 : keyEnd-1])
-		if bytes.IndexByte(b[i:keyEnd], '\\') >= 0 {
+		if bytes.IndexByte(b[i:keyEnd], '\\') >= 0 || !utf8.Valid(b[i:keyEnd]) {
 			_ = json.Unmarshal(b[i:keyEnd], &key)
 		}
 		i = skipSpace(b, keyEnd) + 1 // the colon

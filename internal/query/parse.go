@@ -126,7 +126,7 @@ func parseNode(raw []byte, depth int) (*Node, error) {
 }
 
 // decodeValue keeps a filter value as JSON gave it: string, json.Number, bool, nil or []any.
-// raw has been checked by the decoder that cut it out, so scalars are read without a new one.
+// Parse has validated the whole body, so scalars are read without a decoder of their own.
 func decodeValue(raw []byte) (any, error) {
 	switch c := raw[0]; {
 	case c == '"':

@@ -65,13 +65,15 @@ func Open(ctx context.Context, database string, cat *catalog.Catalog) (*DB, erro
 			}
 		}
 		pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-		read, err := sql.Open("sqlite", "file:"+database+"?"+pragmas)
+		// Readers get a modest page cache each (they are many); the one writer a large one, so
+		// inserts into indexes with scattered keys stay in memory.
+		read, err := sql.Open("sqlite", "file:"+database+"?"+pragmas+"&_pragma=cache_size(-8192)")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		read.SetMaxOpenConns(16)
 		read.SetMaxIdleConns(16)
-		write, err := sql.Open("sqlite", "file:"+database+"?"+pragmas+"&_txlock=immediate")
+		write, err := sql.Open("sqlite", "file:"+database+"?"+pragmas+"&_pragma=cache_size(-131072)&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}

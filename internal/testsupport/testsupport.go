@@ -98,7 +98,9 @@ func Service(t testing.TB, b Backend) *psa.Service {
 			}
 			dsn = filepath.Join(dir, "test.db")
 		case Postgres:
+			sharedMu.Lock()
 			dsn, sh.err = freshSchema(PostgresURL())
+			sharedMu.Unlock()
 			if sh.err != nil {
 				return
 			}
@@ -144,6 +146,22 @@ func freshSchema(base string) (string, error) {
 	q.Set("search_path", name)
 	u.RawQuery = q.Encode()
 	return u.String(), nil
+}
+
+// FreshPostgres returns a URL of a new, empty schema on the test PostgreSQL server, dropped when
+// the test ends; it skips the test when no server is configured.
+func FreshPostgres(t testing.TB) string {
+	t.Helper()
+	if PostgresURL() == "" {
+		t.Skip("PostgreSQL tests skipped: set SWITCHBOARD_TEST_POSTGRES to a postgres:// URL (.ci/run does)")
+	}
+	sharedMu.Lock()
+	u, err := freshSchema(PostgresURL())
+	sharedMu.Unlock()
+	if err != nil {
+		t.Fatalf("create a PostgreSQL schema: %v", err)
+	}
+	return u
 }
 
 // RandomHex returns n random bytes in hex.

@@ -1,0 +1,10 @@
+package cli
+
+import (
+	"os"
+	"testing"
+
+	"github.com/switchboard-psa/switchboard/internal/testsupport"
+)
+
+func TestMain(m *testing.M) { os.Exit(testsupport.Main(m)) }
