@@ -24,26 +24,28 @@ func (db *DB) CreateTenant(ctx context.Context, name, timeZone string) (*Tenant,
 		return nil, fmt.Errorf("time zone %q: %w", timeZone, err)
 	}
 	t := &Tenant{Name: name, TimeZone: timeZone, RequestThreshold: 10000, CreatedAt: time.Now().UTC()}
-	err := db.InTx(ctx, func(tx *Tx) error {
-		var exists int
-		err := tx.tx.QueryRowContext(ctx, rebind(db.Dialect, `SELECT 1 FROM tenants WHERE lower(name) = lower(?)`), name).Scan(&exists)
-		if err == nil {
-			return fmt.Errorf("%w: a tenant named %q exists", ErrConflict, name)
-		}
-		if err := tx.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM tenants`).Scan(&t.ID); err != nil {
+	// Two tenants created at once may pick the same next id; the loser tries again.
+	for attempt := 0; ; attempt++ {
+		err := db.InTx(ctx, func(tx *Tx) error {
+			var exists int
+			if err := tx.tx.QueryRowContext(ctx, rebind(db.Dialect, `SELECT 1 FROM tenants WHERE lower(name) = lower(?)`), name).Scan(&exists); err == nil {
+				return fmt.Errorf("%w: a tenant named %q exists", ErrConflict, name)
+			}
+			if err := tx.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM tenants`).Scan(&t.ID); err != nil {
+				return err
+			}
+			_, err := tx.tx.ExecContext(ctx, rebind(db.Dialect, `INSERT INTO tenants (id, name, time_zone, request_threshold, created_at) VALUES (?, ?, ?, ?, ?)`),
+				t.ID, t.Name, t.TimeZone, t.RequestThreshold, t.CreatedAt.Format(time.RFC3339Nano))
 			return err
+		})
+		if err != nil && isUniqueViolation(err) && attempt < 10 {
+			continue
 		}
-		_, err = tx.tx.ExecContext(ctx, rebind(db.Dialect, `INSERT INTO tenants (id, name, time_zone, request_threshold, created_at) VALUES (?, ?, ?, ?, ?)`),
-			t.ID, t.Name, t.TimeZone, t.RequestThreshold, t.CreatedAt.Format(time.RFC3339Nano))
-		if err != nil && isUniqueViolation(err) {
-			return fmt.Errorf("%w: a tenant named %q exists", ErrConflict, name)
+		if err != nil {
+			return nil, err
 		}
-		return err
-	})
-	if err != nil {
-		return nil, err
+		return t, nil
 	}
-	return t, nil
 }
 
 const tenantColumns = `id, name, time_zone, request_threshold, created_at`
