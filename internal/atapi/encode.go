@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -25,17 +26,33 @@ type rowEncoder struct {
 	udfKey [][]byte
 }
 
-func newRowEncoder(e *catalog.Entity, udfs []psa.UDFDefinition, only []*catalog.Field) *rowEncoder {
-	enc := &rowEncoder{e: e, udfs: udfs}
-	enc.keys = make([][]byte, len(e.Fields))
-	for i, f := range e.Fields {
-		enc.keys[i] = append(appendJSONString(nil, f.Name), ':')
+// entityKeys holds, per collection, the JSON keys of its fields and the list of all field
+// indexes: built once, used by every encoder of that collection.
+type entityKeys struct {
+	keys [][]byte
+	all  []int
+}
+
+var keyCache sync.Map // *catalog.Entity → *entityKeys
+
+func keysOf(e *catalog.Entity) *entityKeys {
+	if k, ok := keyCache.Load(e); ok {
+		return k.(*entityKeys)
 	}
+	k := &entityKeys{keys: make([][]byte, len(e.Fields)), all: make([]int, len(e.Fields))}
+	for i, f := range e.Fields {
+		k.keys[i] = append(appendJSONString(nil, f.Name), ':')
+		k.all[i] = i
+	}
+	keyCache.Store(e, k)
+	return k
+}
+
+func newRowEncoder(e *catalog.Entity, udfs []psa.UDFDefinition, only []*catalog.Field) *rowEncoder {
+	k := keysOf(e)
+	enc := &rowEncoder{e: e, udfs: udfs, keys: k.keys}
 	if only == nil {
-		enc.pick = make([]int, len(e.Fields))
-		for i := range e.Fields {
-			enc.pick[i] = i
-		}
+		enc.pick = k.all
 	} else {
 		want := map[string]bool{"id": true}
 		for _, f := range only {

@@ -47,9 +47,10 @@ func errorText(err error) string {
 
 // app is the state the commands share.
 type app struct {
-	cfg    config.Config
-	out    io.Writer
-	errOut io.Writer
+	cfg       config.Config
+	debugAddr string
+	out       io.Writer
+	errOut    io.Writer
 }
 
 // NewRoot builds the command tree writing to out and errOut.

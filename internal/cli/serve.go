@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"time"
@@ -33,6 +34,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringVar(&a.cfg.Addr, "addr", a.cfg.Addr, "address to listen on (SWITCHBOARD_ADDR)")
 	f.StringVar(&a.cfg.PublicURL, "public-url", a.cfg.PublicURL, "public base URL for zone answers and nextPageUrl; default from --addr (SWITCHBOARD_PUBLIC_URL)")
 	f.BoolVar(&a.cfg.Demo, "demo", a.cfg.Demo, "create a demo tenant with data and an API user on first start (SWITCHBOARD_DEMO)")
+	f.StringVar(&a.debugAddr, "debug-addr", "", "if set, serve Go's profiler (/debug/pprof) on this address; keep it private (SWITCHBOARD_DEBUG_ADDR)")
 	return cmd
 }
 
@@ -57,6 +59,13 @@ func (a *app) serve(ctx context.Context) error {
 	fmt.Fprintf(a.out, "Switchboard %s is listening on %s (database: %s)\n", Version, a.cfg.Public(), a.cfg.Masked()["database"])
 	if a.cfg.Demo {
 		a.printDemo()
+	}
+	if a.debugAddr != "" {
+		go func() {
+			if err := http.ListenAndServe(a.debugAddr, pprofMux()); err != nil {
+				log.Error("debug listener stopped", "error", err)
+			}
+		}()
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -125,4 +134,13 @@ Try it:
     -H 'Content-Type: application/json' -d '{"filter":[{"op":"exist","field":"id"}]}'
 
 `, c.Tenant, a.demoFile(), c.Username, c.Secret, c.IntegrationCode, base, c.Username, c.Secret, c.IntegrationCode)
+}
+
+func pprofMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }

@@ -35,6 +35,9 @@ func Generate(ctx context.Context, svc *psa.Service, c Counts, progress Progress
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
+	if err := svc.DB.PrepareBulkLoad(ctx); err != nil {
+		return err
+	}
 	g := &gen{svc: svc, cat: svc.Catalog, rnd: rand.New(rand.NewPCG(2026, 11)), c: c, progress: progress,
 		epoch: time.Date(2023, 1, 1, 8, 0, 0, 0, time.UTC)}
 	if _, err := svc.Create(ctx, g.cat.MustEntity("UserDefinedFieldDefinitions"), g.input("UserDefinedFieldDefinitions",

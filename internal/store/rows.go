@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/query"
@@ -28,8 +29,24 @@ func (r *Row) ID(e *catalog.Entity) int64 {
 	return id
 }
 
+var selectLists sync.Map // selectKey → string
+
+type selectKey struct {
+	d query.Dialect
+	e *catalog.Entity
+}
+
 // selectList is the column list of e's table, in field order, then udf.
 func selectList(d query.Dialect, e *catalog.Entity) string {
+	if s, ok := selectLists.Load(selectKey{d, e}); ok {
+		return s.(string)
+	}
+	s := buildSelectList(d, e)
+	selectLists.Store(selectKey{d, e}, s)
+	return s
+}
+
+func buildSelectList(d query.Dialect, e *catalog.Entity) string {
 	var b strings.Builder
 	for i, f := range e.Fields {
 		if i > 0 {
