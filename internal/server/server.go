@@ -103,7 +103,7 @@ func observe(next http.Handler, log *slog.Logger, reg *prometheus.Registry) http
 		took := time.Since(start)
 		requests.WithLabelValues(r.Method, strconv.Itoa(sw.status)).Inc()
 		duration.WithLabelValues(r.Method).Observe(took.Seconds())
-		level := slog.LevelDebug
+		level := slog.LevelInfo
 		switch {
 		case sw.status >= 500:
 			level = slog.LevelError
