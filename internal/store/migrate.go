@@ -57,6 +57,22 @@ var migrations = []string{
 		n BIGINT NOT NULL,
 		PRIMARY KEY (tenant_id, day)
 	);`,
+	// Connections to Autotask-compatible tenants, deployment-wide; the secret is AES-GCM
+	// ciphertext (internal/connection), never the secret itself.
+	2: `CREATE TABLE connections (
+		name_key TEXT PRIMARY KEY,
+		name TEXT NOT NULL,
+		username TEXT NOT NULL,
+		secret_enc TEXT NOT NULL,
+		integration_code TEXT NOT NULL,
+		base_url TEXT NOT NULL DEFAULT '',
+		discovery_url TEXT NOT NULL DEFAULT '',
+		created_at TEXT NOT NULL,
+		updated_at TEXT NOT NULL,
+		tested_at TEXT NOT NULL DEFAULT '',
+		test_ok INTEGER NOT NULL DEFAULT 0,
+		test_message TEXT NOT NULL DEFAULT ''
+	);`,
 }
 
 // Migrate brings the database to the current schema: the numbered migrations, then the catalog

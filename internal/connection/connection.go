@@ -1,0 +1,343 @@
+// Package connection keeps the connections of a Switchboard deployment to Autotask-compatible
+// tenants — a real Autotask, or another Switchboard — and tests them with the autotask client
+// library. Connections belong to the deployment, not to one of its tenants: the integrations
+// that use them (sync, the tile, the at command line) pair a connection with a local tenant
+// where they need one. The secret is stored encrypted (Sealer) and is never returned by List or
+// Get; only Config, which builds a client, decrypts it.
+package connection
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/switchboard-psa/switchboard/autotask"
+	"github.com/switchboard-psa/switchboard/internal/store"
+)
+
+// Messages of a test, as the PSA shows them.
+const (
+	Established = "Connection was established"
+	Failed      = "Failed to establish connection"
+)
+
+// Reasons a test failed.
+const (
+	ReasonWrongSecret     = "wrong secret"
+	ReasonIntegrationCode = "wrong integration code"
+	ReasonUnknownUser     = "unknown user"
+	ReasonUnreachable     = "unreachable zone"
+	ReasonPermission      = "permission denied"
+	ReasonOther           = "error"
+)
+
+// Errors of the service.
+var (
+	ErrNotFound = errors.New("no such connection")
+	ErrExists   = errors.New("connection exists")
+	ErrInvalid  = errors.New("invalid connection")
+)
+
+// Service manages connections.
+type Service struct {
+	DB     *store.DB
+	Sealer *Sealer
+	// HTTPClient is used by tests (nil: a client with a 30-second timeout).
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+}
+
+// Input is what a connection is made of. Secret is the plain secret; it is encrypted before
+// it reaches the store.
+type Input struct {
+	Name, Username, Secret, IntegrationCode string
+	// BaseURL skips zone discovery (e.g. https://webservices5.autotask.net/ATServicesRest/);
+	// DiscoveryURL is where the zone is discovered when BaseURL is empty (Autotask's own when
+	// empty too).
+	BaseURL, DiscoveryURL string
+}
+
+// Connection is a stored connection without its secret.
+type Connection struct {
+	Name            string      `json:"name"`
+	Username        string      `json:"username"`
+	IntegrationCode string      `json:"integrationCode"`
+	BaseURL         string      `json:"baseUrl,omitempty"`
+	DiscoveryURL    string      `json:"discoveryUrl,omitempty"`
+	CreatedAt       time.Time   `json:"createdAt"`
+	UpdatedAt       time.Time   `json:"updatedAt"`
+	LastTest        *TestResult `json:"lastTest,omitempty"`
+}
+
+// TestResult is the outcome of a test.
+type TestResult struct {
+	OK bool `json:"ok"`
+	// Message is Established or Failed.
+	Message string `json:"message"`
+	// Reason is one of the Reason constants when the test failed.
+	Reason string `json:"reason,omitempty"`
+	// Detail is what the server said (or why it could not be reached).
+	Detail string `json:"detail,omitempty"`
+	// Zone and URL are where the tenant was found.
+	Zone string `json:"zone,omitempty"`
+	URL  string `json:"url,omitempty"`
+	// RequestsUsed and RequestThreshold are the tenant's hourly API budget at the time.
+	RequestsUsed     int       `json:"requestsUsed,omitempty"`
+	RequestThreshold int       `json:"requestThreshold,omitempty"`
+	TestedAt         time.Time `json:"testedAt"`
+}
+
+// String is the result as one line: "Connection was established (…)" or "Failed to establish
+// connection: reason (detail)".
+func (r TestResult) String() string {
+	if r.OK {
+		return fmt.Sprintf("%s (zone %s, %s; %d of %d requests used this hour)", r.Message, r.Zone, r.URL, r.RequestsUsed, r.RequestThreshold)
+	}
+	if r.Detail == "" {
+		return r.Message + ": " + r.Reason
+	}
+	return r.Message + ": " + r.Reason + " (" + r.Detail + ")"
+}
+
+// Add stores a new connection, or replaces the one of that name when replace is true.
+func (s *Service) Add(ctx context.Context, in Input, replace bool) (*Connection, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	enc, err := s.Sealer.Seal(in.Name, in.Secret)
+	if err != nil {
+		return nil, err
+	}
+	rec := &store.Connection{Name: in.Name, Username: strings.TrimSpace(in.Username), SecretEnc: enc,
+		IntegrationCode: strings.TrimSpace(in.IntegrationCode), BaseURL: in.BaseURL, DiscoveryURL: in.DiscoveryURL}
+	if err := s.DB.SaveConnection(ctx, rec, replace); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return nil, fmt.Errorf("%w: a connection named %q exists (add --replace to replace it)", ErrExists, in.Name)
+		}
+		return nil, err
+	}
+	return view(rec), nil
+}
+
+func (in *Input) validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case in.Name == "":
+		return bad("a name is required")
+	case len(in.Name) > 100:
+		return bad("the name is longer than 100 characters")
+	case strings.TrimSpace(in.Username) == "":
+		return bad("the API user's username is required")
+	case in.Secret == "":
+		return bad("the secret is required")
+	case strings.TrimSpace(in.IntegrationCode) == "":
+		return bad("the integration code (API tracking identifier) is required")
+	}
+	for _, r := range in.Name {
+		if r < ' ' || r == 0x7f {
+			return bad("the name contains a control character")
+		}
+	}
+	for _, u := range []struct {
+		flag string
+		v    *string
+	}{{"base URL", &in.BaseURL}, {"discovery URL", &in.DiscoveryURL}} {
+		*u.v = strings.TrimSpace(*u.v)
+		if *u.v == "" {
+			continue
+		}
+		p, err := url.Parse(*u.v)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return bad("the %s %q is not an absolute http(s) URL", u.flag, *u.v)
+		}
+	}
+	return nil
+}
+
+func view(c *store.Connection) *Connection {
+	v := &Connection{Name: c.Name, Username: c.Username, IntegrationCode: c.IntegrationCode, BaseURL: c.BaseURL,
+		DiscoveryURL: c.DiscoveryURL, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	if !c.TestedAt.IsZero() {
+		r := TestResult{OK: c.TestOK, Message: Failed, TestedAt: c.TestedAt}
+		if c.TestOK {
+			r.Message = Established
+		}
+		// The stored message is the whole line; keep the reason apart for JSON readers.
+		rest, _ := strings.CutPrefix(c.TestMessage, Failed+": ")
+		if !c.TestOK {
+			r.Reason, r.Detail, _ = strings.Cut(rest, " (")
+			r.Detail = strings.TrimSuffix(r.Detail, ")")
+		}
+		v.LastTest = &r
+	}
+	return v
+}
+
+// List returns every connection, by name.
+func (s *Service) List(ctx context.Context) ([]*Connection, error) {
+	recs, err := s.DB.Connections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Connection, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, view(r))
+	}
+	return out, nil
+}
+
+func (s *Service) record(ctx context.Context, name string) (*store.Connection, error) {
+	rec, err := s.DB.ConnectionByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: there is no connection named %q", ErrNotFound, name)
+	}
+	return rec, err
+}
+
+// Get returns one connection (name case-insensitive), without its secret.
+func (s *Service) Get(ctx context.Context, name string) (*Connection, error) {
+	rec, err := s.record(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return view(rec), nil
+}
+
+// Remove deletes a connection.
+func (s *Service) Remove(ctx context.Context, name string) error {
+	if err := s.DB.DeleteConnection(ctx, name); errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: there is no connection named %q", ErrNotFound, name)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// Config returns a client configuration for the connection, with its secret decrypted.
+func (s *Service) Config(ctx context.Context, name string) (autotask.Config, error) {
+	rec, err := s.record(ctx, name)
+	if err != nil {
+		return autotask.Config{}, err
+	}
+	secret, err := s.Sealer.Open(rec.Name, rec.SecretEnc)
+	if err != nil {
+		return autotask.Config{}, fmt.Errorf("connection %q: %w", rec.Name, err)
+	}
+	return autotask.Config{Username: rec.Username, Secret: secret, IntegrationCode: rec.IntegrationCode,
+		BaseURL: rec.BaseURL, DiscoveryURL: rec.DiscoveryURL, HTTPClient: s.HTTPClient, Logger: s.Logger}, nil
+}
+
+// Test tries the connection and keeps the outcome with it.
+func (s *Service) Test(ctx context.Context, name string) (TestResult, error) {
+	cfg, err := s.Config(ctx, name)
+	if err != nil {
+		return TestResult{}, err
+	}
+	r := Test(ctx, cfg)
+	rec, err := s.record(ctx, name)
+	if err != nil {
+		return r, err
+	}
+	if err := s.DB.RecordConnectionTest(ctx, rec.Name, r.TestedAt, r.OK, r.String()); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// Test checks a client configuration: zone discovery (unless it has a base URL), then one
+// cheap authenticated call, GET ThresholdInformation. Nothing is retried, so a failure shows
+// at once.
+func Test(ctx context.Context, cfg autotask.Config) TestResult {
+	r := TestResult{Message: Failed, TestedAt: time.Now().UTC()}
+	cfg.MaxRetries = -1
+	cfg.ThresholdCheckEvery = -1
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	c, err := autotask.New(cfg)
+	if err != nil {
+		r.Reason, r.Detail = ReasonOther, err.Error()
+		return r
+	}
+	zone, err := c.Zone(ctx)
+	if err == nil {
+		r.Zone, r.URL = zone.ZoneName, zone.URL
+		var t autotask.ThresholdInfo
+		if t, err = c.ThresholdInformation(ctx); err == nil {
+			r.OK, r.Message = true, Established
+			r.RequestsUsed, r.RequestThreshold = t.CurrentTimeframeRequestCount, t.ExternalRequestThreshold
+			if r.Zone == "" {
+				r.Zone = "given by base URL"
+			}
+			return r
+		}
+	}
+	r.Reason, r.Detail = Classify(err)
+	return r
+}
+
+// Classify names why a call failed, for people: one of the Reason constants, and the server's
+// own words (or the network error) as detail.
+func Classify(err error) (reason, detail string) {
+	var apiErr *autotask.APIError
+	isAPI := errors.As(err, &apiErr)
+	if isAPI {
+		detail = strings.Join(apiErr.Messages, "; ")
+		if detail == "" {
+			detail = fmt.Sprintf("HTTP %d", apiErr.StatusCode)
+		}
+	}
+	switch {
+	case errors.Is(err, autotask.ErrIntegrationCode):
+		return ReasonIntegrationCode, detail
+	case errors.Is(err, autotask.ErrAuthentication):
+		return ReasonWrongSecret, detail
+	case errors.Is(err, autotask.ErrZone) && isAPI:
+		// The server answered and does not know the user.
+		return ReasonUnknownUser, detail
+	case errors.Is(err, autotask.ErrPermission):
+		return ReasonPermission, detail
+	case !isAPI && isNetwork(err):
+		return ReasonUnreachable, networkDetail(err)
+	case isAPI:
+		return ReasonOther, fmt.Sprintf("HTTP %d: %s", apiErr.StatusCode, detail)
+	}
+	return ReasonOther, err.Error()
+}
+
+func isNetwork(err error) bool {
+	var netErr net.Error
+	var urlErr *url.Error
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	return errors.As(err, &netErr) || errors.As(err, &urlErr) || errors.As(err, &opErr) || errors.As(err, &dnsErr) ||
+		errors.Is(err, context.DeadlineExceeded)
+}
+
+// networkDetail keeps the useful end of a network error ("dial tcp 127.0.0.1:1: connect:
+// connection refused") without repeating the library's prefixes.
+func networkDetail(err error) string {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return urlErr.Op + " " + stripQuery(urlErr.URL) + ": " + urlErr.Err.Error()
+	}
+	return err.Error()
+}
+
+func stripQuery(u string) string {
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		return u[:i]
+	}
+	return u
+}
