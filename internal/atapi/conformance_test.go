@@ -3,7 +3,6 @@ package atapi_test
 import (
 	"encoding/json"
 	"flag"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,4 +157,3 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-var _ = http.MethodGet

@@ -8,7 +8,6 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
-	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -176,4 +175,3 @@ func upperFirst(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-var _ = catalog.Default

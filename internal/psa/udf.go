@@ -81,9 +81,9 @@ func (s *Service) udfDefinitions(ctx context.Context) (*udfDefs, error) {
 }
 
 // applyUDFs checks the UDF values of a write against the tenant's definitions and puts them on
-// the row. merge keeps values not sent (PATCH); otherwise unsent UDFs keep their values too, as
-// Autotask does not clear UDFs omitted from a PUT.
-func (s *Service) applyUDFs(ctx context.Context, e *catalog.Entity, row *store.Row, in *Input, merge bool) error {
+// the row. UDFs not sent keep their values, on PATCH and on PUT alike: a PUT that omits
+// userDefinedFields leaves them as they were.
+func (s *Service) applyUDFs(ctx context.Context, e *catalog.Entity, row *store.Row, in *Input) error {
 	if !in.UDFPresent || len(in.UDF) == 0 {
 		return nil
 	}
@@ -111,7 +111,6 @@ func (s *Service) applyUDFs(ctx context.Context, e *catalog.Entity, row *store.R
 		}
 		out[d.Name] = v
 	}
-	_ = merge
 	row.UDF = out
 	return nil
 }

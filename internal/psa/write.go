@@ -30,7 +30,7 @@ func (s *Service) Create(ctx context.Context, e *catalog.Entity, in *Input, pare
 	if parent != nil {
 		row.Values[e.Index(parent.Child.ParentField)] = parent.ID
 	}
-	if err := s.applyUDFs(ctx, e, row, in, false); err != nil {
+	if err := s.applyUDFs(ctx, e, row, in); err != nil {
 		return 0, err
 	}
 	var id int64
@@ -92,7 +92,7 @@ func (s *Service) Update(ctx context.Context, e *catalog.Entity, in *Input, pare
 		if parent != nil {
 			row.Values[e.Index(parent.Child.ParentField)] = parent.ID
 		}
-		if err := s.applyUDFs(ctx, e, row, in, !replace); err != nil {
+		if err := s.applyUDFs(ctx, e, row, in); err != nil {
 			return err
 		}
 		stampUpdate(ctx, e, row)
