@@ -141,18 +141,18 @@ func (s *Server) userDefinedFields(w http.ResponseWriter, r *http.Request, e *ca
 	writeJSON(w, http.StatusOK, map[string]any{"fields": out})
 }
 
+// moduleKeys numbers the modules (the catalog's permission sections). Autotask answers Modules
+// with numeric keys; its own numbering is not public, so these are Switchboard's, stable.
+var moduleKeys = []string{"Admin", "CRM", "Contracts", "Documents & Knowledgebase", "Inventory", "Projects", "Reports", "Service Desk", "Timesheet", "Web Services API"}
+
 func (s *Server) modules(w http.ResponseWriter, r *http.Request) {
 	type module struct {
-		Key   string `json:"key"`
-		Value bool   `json:"value"`
+		Key   int  `json:"key"`
+		Value bool `json:"value"`
 	}
-	seen := map[string]bool{}
-	var list []module
-	for _, e := range s.PSA.Catalog.Entities() {
-		if e.Stored && !seen[e.Section] {
-			seen[e.Section] = true
-			list = append(list, module{Key: e.Section, Value: true})
-		}
+	list := make([]module, len(moduleKeys))
+	for i := range moduleKeys {
+		list[i] = module{Key: i + 1, Value: true}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"modules": list})
 }
