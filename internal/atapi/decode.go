@@ -9,14 +9,13 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/query"
 )
 
 // MaxBody is the largest request body accepted, after decompression.
@@ -131,102 +130,23 @@ func decodeUDFs(raw any) (map[string]*string, error) {
 	return out, nil
 }
 
-// convert turns a decoded JSON value into the Go value of a field's type, as leniently as
-// Json.NET does (numbers in strings, "true"), and refuses what cannot be that type.
+// convert turns a decoded JSON value into the Go value of a field's type (query.Convert holds
+// the leniency rules), and refuses what cannot be that type or is out of its range.
 func convert(f *catalog.Field, raw any) (any, error) {
 	if raw == nil {
 		return nil, nil
 	}
-	bad := func() error {
-		return apperr.Invalid("Error converting value %s to type '%s'. Path '%s'.", shortJSON(raw), f.Type, f.Name)
+	v, ok := query.Convert(f.Type, raw)
+	if !ok {
+		return nil, apperr.Invalid("Error converting value %s to type '%s'. Path '%s'.", shortJSON(raw), f.Type, f.Name)
 	}
-	switch {
-	case f.Type.IsInteger():
-		var n int64
-		switch x := raw.(type) {
-		case json.Number:
-			i, err := strconv.ParseInt(string(x), 10, 64)
-			if err != nil {
-				fl, ferr := strconv.ParseFloat(string(x), 64)
-				if ferr != nil || fl != math.Trunc(fl) || math.Abs(fl) > 1<<62 {
-					return nil, bad()
-				}
-				i = int64(fl)
-			}
-			n = i
-		case string:
-			i, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
-			if err != nil {
-				return nil, bad()
-			}
-			n = i
-		case bool:
-			if x {
-				n = 1
-			}
-		default:
-			return nil, bad()
-		}
-		if (f.Type == catalog.Integer && (n > math.MaxInt32 || n < math.MinInt32)) || (f.Type == catalog.Short && (n > math.MaxInt16 || n < math.MinInt16)) {
-			return nil, apperr.Invalid("Value %d is out of range for %s.", n, f.Name)
-		}
-		return n, nil
-	case f.Type == catalog.Double || f.Type == catalog.Decimal:
-		var s string
-		switch x := raw.(type) {
-		case json.Number:
-			s = string(x)
-		case string:
-			s = strings.TrimSpace(x)
-		default:
-			return nil, bad()
-		}
-		fl, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsInf(fl, 0) || math.IsNaN(fl) {
-			return nil, bad()
-		}
-		return fl, nil
-	case f.Type == catalog.Boolean:
-		switch x := raw.(type) {
-		case bool:
-			return x, nil
-		case string:
-			switch strings.ToLower(strings.TrimSpace(x)) {
-			case "true", "1":
-				return true, nil
-			case "false", "0":
-				return false, nil
-			}
-		case json.Number:
-			switch string(x) {
-			case "1":
-				return true, nil
-			case "0":
-				return false, nil
-			}
-		}
-		return nil, bad()
-	case f.Type == catalog.DateTime:
-		s, ok := raw.(string)
-		if !ok {
-			return nil, bad()
-		}
-		t, err := ParseTime(s)
-		if err != nil {
-			return nil, bad()
-		}
-		return t, nil
-	default:
-		switch x := raw.(type) {
-		case string:
-			return x, nil
-		case json.Number:
-			return string(x), nil
-		case bool:
-			return strconv.FormatBool(x), nil
-		}
-		return nil, bad()
+	if n, isInt := v.(int64); isInt && ((f.Type == catalog.Integer && (n > math.MaxInt32 || n < math.MinInt32)) || (f.Type == catalog.Short && (n > math.MaxInt16 || n < math.MinInt16))) {
+		return nil, apperr.Invalid("Value %d is out of range for %s.", n, f.Name)
 	}
+	if fl, isFloat := v.(float64); isFloat && (math.IsInf(fl, 0) || math.IsNaN(fl)) {
+		return nil, apperr.Invalid("Error converting value %s to type '%s'. Path '%s'.", shortJSON(raw), f.Type, f.Name)
+	}
+	return v, nil
 }
 
 func shortJSON(v any) string {
@@ -235,16 +155,4 @@ func shortJSON(v any) string {
 		b = append(b[:57], "..."...)
 	}
 	return string(b)
-}
-
-// ParseTime reads the time formats Autotask accepts: ISO 8601 with or without fraction and zone
-// (no zone means UTC), or a date alone.
-func ParseTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("not a time: %q", s)
 }

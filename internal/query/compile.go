@@ -338,7 +338,7 @@ func (c *compiler) compare(n *Node, op string) (frag, error) {
 	if err != nil {
 		return frag{}, err
 	}
-	v, ok := convert(x.typ, n.Value)
+	v, ok := Convert(x.typ, n.Value)
 	if n.Value == nil || !ok {
 		return frag{}, errBadValue(n.Field, x.typ, n.Value)
 	}
@@ -434,7 +434,7 @@ func (c *compiler) in(n *Node, not bool) (frag, error) {
 	}
 	var b strings.Builder
 	for i, v := range items {
-		cv, ok := convert(x.typ, v)
+		cv, ok := Convert(x.typ, v)
 		if v == nil || !ok {
 			return frag{}, errBadValue(n.Field, x.typ, v)
 		}

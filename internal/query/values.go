@@ -207,9 +207,10 @@ func toTime(v any) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// convert turns one value into the Go type of a field of type t: int64, float64, string, bool
-// or time.Time.
-func convert(t catalog.Type, v any) (any, bool) {
+// Convert turns one value into the Go type of a field of type t: int64, float64, string, bool
+// or time.Time. It is the one place that knows how leniently Autotask reads values, for filters
+// and for entity bodies alike.
+func Convert(t catalog.Type, v any) (any, bool) {
 	switch {
 	case t.IsInteger():
 		return ok1(toInt(v))
