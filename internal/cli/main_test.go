@@ -7,4 +7,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
 
-func TestMain(m *testing.M) { os.Exit(testsupport.Main(m)) }
+func TestMain(m *testing.M) {
+	runChildIfAsked()
+	os.Exit(testsupport.Main(m))
+}
