@@ -6,6 +6,7 @@
 //	sbload p2   POST /Tickets/query (status + queue filter, 500 rows): latency percentiles
 //	sbload p3   follow nextPageUrl through every ticket
 //	sbload p5   an authenticated route vs an unauthenticated one doing the same work
+//	sbload mock GET /Tickets/{id} vs the same call on a generic mock server (e.g. Prism)
 //
 // Credentials come from flags or from a JSON file as printed by `switchboard dev seed --json`.
 package main
@@ -47,6 +48,7 @@ func main() {
 	dur := fs.Duration("duration", 5*time.Second, "duration of each round")
 	rounds := fs.Int("rounds", 3, "rounds of each side (A/B alternated); medians are reported")
 	maxID := fs.Int("max-id", 0, "highest ticket id to request (default: tickets in the creds file)")
+	mockURL := fs.String("mock-url", "", "for mock: the URL of the same call on the mock server")
 	_ = fs.Parse(os.Args[2:])
 	var c creds
 	if *credFile != "" {
@@ -71,6 +73,8 @@ func main() {
 		h.p3()
 	case "p5":
 		h.p5(*conns, *dur, *rounds)
+	case "mock":
+		h.mock(*conns, *dur, *rounds, *maxID, *mockURL)
 	default:
 		fail(fmt.Errorf("unknown mode %q", mode))
 	}
@@ -264,4 +268,21 @@ func (h *harness) p5(conns int, d time.Duration, rounds int) {
 	a, o := median(authRPS), median(openRPS)
 	fmt.Printf("P5: authentication costs %.1f µs of server capacity a request (%.0f vs %.0f req/s, median of %d rounds, %d connections)\n",
 		(1/a-1/o)*1e6, a, o, rounds, conns)
+}
+
+func (h *harness) mock(conns int, d time.Duration, rounds, maxID int, mockURL string) {
+	if mockURL == "" {
+		fail(fmt.Errorf("mock needs --mock-url"))
+	}
+	var sbRPS, mockRPS []float64
+	for i := 0; i < rounds; i++ {
+		sb := h.load(conns, d, func() *http.Request {
+			return h.request("GET", fmt.Sprintf("%s/ATServicesRest/V1.0/Tickets/%d", h.base, 1+rand.IntN(maxID)), nil, true)
+		})
+		m := h.load(conns, d, func() *http.Request { return h.request("GET", mockURL, nil, true) })
+		sbRPS, mockRPS = append(sbRPS, sb.rps), append(mockRPS, m.rps)
+		fmt.Printf("round %d: switchboard %.0f req/s (p99 %s); mock %.0f req/s (p99 %s)\n", i+1, sb.rps, sb.pct(.99), m.rps, m.pct(.99))
+	}
+	fmt.Printf("mock: switchboard %.0f req/s, mock server %.0f req/s: switchboard is %.1fx the mock, median of %d rounds, %d connections\n",
+		median(sbRPS), median(mockRPS), median(sbRPS)/median(mockRPS), rounds, conns)
 }
