@@ -36,7 +36,9 @@ type Config struct {
 	// BaseURL, e.g. "https://webservices5.autotask.net/ATServicesRest/", skips zone discovery.
 	// A URL with no path gets "/ATServicesRest/".
 	BaseURL string
-	// DiscoveryURL is where zone discovery asks (DefaultDiscoveryURL when empty).
+	// DiscoveryURL is where zone discovery asks (DefaultDiscoveryURL when empty). Like
+	// BaseURL, a URL with no path gets "/ATServicesRest/": "http://127.0.0.1:8080" finds a
+	// Switchboard.
 	DiscoveryURL string
 	// HTTPClient sends the requests (a client with a 6-minute timeout when nil; Autotask stops
 	// executing a request after 5 minutes).
@@ -133,12 +135,13 @@ func New(cfg Config) (*Client, error) {
 	if c.cfg.UserAgent == "" {
 		c.cfg.UserAgent = DefaultUserAgent
 	}
-	c.discoveryURL = cfg.DiscoveryURL
-	if c.discoveryURL == "" {
-		c.discoveryURL = DefaultDiscoveryURL
-	}
-	if !strings.HasSuffix(c.discoveryURL, "/") {
-		c.discoveryURL += "/"
+	c.discoveryURL = DefaultDiscoveryURL
+	if cfg.DiscoveryURL != "" {
+		d, err := normalizeBase(cfg.DiscoveryURL)
+		if err != nil {
+			return nil, fmt.Errorf("autotask: Config.DiscoveryURL: %w", err)
+		}
+		c.discoveryURL = d.String()
 	}
 	if cfg.BaseURL != "" {
 		base, err := normalizeBase(cfg.BaseURL)

@@ -111,6 +111,10 @@ func TestSwitchboardZoneAndErrors(t *testing.T) {
 			if n := ct.take("/V1.0/zoneInformation"); n != 1 {
 				t.Errorf("%d zoneInformation requests, want 1", n)
 			}
+			// A discovery URL without a path means the server's /ATServicesRest/, as a base URL does.
+			if z, err := autotask.Discover(ctx, nil, env.Server.URL, env.Creds.Username); err != nil || z.URL != zone.URL {
+				t.Errorf("discovery at %s: %+v %v", env.Server.URL, z, err)
+			}
 			if _, err := c.ThresholdInformation(ctx); err != nil {
 				t.Errorf("ThresholdInformation: %v", err)
 			}

@@ -41,10 +41,12 @@ func Discover(ctx context.Context, hc *http.Client, discoveryURL, user string) (
 	if discoveryURL == "" {
 		discoveryURL = DefaultDiscoveryURL
 	}
-	if !strings.HasSuffix(discoveryURL, "/") {
-		discoveryURL += "/"
-	}
 	fail := func(err error) (ZoneInfo, error) { return ZoneInfo{}, &ZoneError{User: user, Err: err} }
+	d, err := normalizeBase(discoveryURL) // "https://host" → "https://host/ATServicesRest/"
+	if err != nil {
+		return fail(fmt.Errorf("discovery URL: %w", err))
+	}
+	discoveryURL = d.String()
 	u := discoveryURL + "V1.0/zoneInformation?user=" + url.QueryEscape(user)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
