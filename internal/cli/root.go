@@ -74,7 +74,7 @@ func NewRoot(out, errOut io.Writer) *cobra.Command {
 	pf.StringVar(&a.cfg.DataDir, "data-dir", a.cfg.DataDir, "directory for the embedded database and local files (SWITCHBOARD_DATA_DIR)")
 	pf.StringVar(&a.cfg.Database, "database", a.cfg.Database, "SQLite file path or postgres:// URL; default SQLite in the data directory (SWITCHBOARD_DATABASE)")
 	pf.StringVar(&a.cfg.LogLevel, "log-level", a.cfg.LogLevel, "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
-	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.tenantCommand(), a.apiUserCommand(), a.configCommand(), a.devCommand())
+	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.tenantCommand(), a.apiUserCommand(), a.configCommand(), a.devCommand(), a.connectionCommand(), a.atCommand())
 	return root
 }
 

@@ -1,0 +1,235 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/connection"
+	"github.com/switchboard-psa/switchboard/internal/store"
+)
+
+// openConnections opens the database (migrated) and the key of the data directory.
+func (a *app) openConnections(ctx context.Context) (*connection.Service, func(), error) {
+	db, err := store.Open(ctx, a.cfg.DatabaseURL(), catalog.Default)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	sealer, err := connection.LoadKey(a.cfg.DataDir, os.Getenv(connection.KeyEnv))
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return &connection.Service{DB: db, Sealer: sealer}, func() { db.Close() }, nil
+}
+
+func (a *app) connectionCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "connection",
+		Short: "Manage connections to Autotask tenants (or other Switchboards)",
+		Long: `A connection holds what it takes to call an Autotask-compatible REST API: the API user's
+username, its secret (stored encrypted with the key in SWITCHBOARD_SECRET_KEY or in the data
+directory's secret.key), the integration code, and optionally a base URL (skipping zone
+discovery) or a discovery URL. Connections belong to the whole deployment, not to a tenant.
+Use one with: switchboard at --connection NAME ...`,
+	}
+	var in connection.Input
+	var replace, test, addJSON bool
+	add := &cobra.Command{
+		Use:   "add NAME",
+		Short: "Store a connection (the secret from --secret, AUTOTASK_SECRET, or standard input with --secret -)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in.Name = args[0]
+			fillFromEnv(&in.Username, "AUTOTASK_USERNAME")
+			fillFromEnv(&in.IntegrationCode, "AUTOTASK_INTEGRATION_CODE")
+			fillFromEnv(&in.Secret, "AUTOTASK_SECRET")
+			if in.Secret == "-" {
+				s, err := readSecret(cmd.InOrStdin())
+				if err != nil {
+					return err
+				}
+				in.Secret = s
+			}
+			svc, closeDB, err := a.openConnections(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			c, err := svc.Add(cmd.Context(), in, replace)
+			if err != nil {
+				return err
+			}
+			var result *connection.TestResult
+			if test {
+				r, err := svc.Test(cmd.Context(), c.Name)
+				if err != nil {
+					return err
+				}
+				result = &r
+			}
+			if addJSON {
+				if result != nil {
+					c.LastTest = result
+				}
+				if err := a.printJSON(c); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(a.out, "Connection %q saved (secret encrypted with the key from %s).\n", c.Name, svc.Sealer.Source())
+				if result != nil && result.OK {
+					fmt.Fprintln(a.out, result.String())
+				}
+			}
+			if result != nil && !result.OK {
+				return errors.New(result.String()) // on standard error, with a non-zero exit
+			}
+			return nil
+		},
+	}
+	f := add.Flags()
+	f.StringVar(&in.Username, "username", "", "API user's username (AUTOTASK_USERNAME)")
+	f.StringVar(&in.Secret, "secret", "", `API user's secret (AUTOTASK_SECRET); "-" reads it from standard input`)
+	f.StringVar(&in.IntegrationCode, "integration-code", "", "API tracking identifier (AUTOTASK_INTEGRATION_CODE)")
+	f.StringVar(&in.BaseURL, "base-url", "", "zone base URL, e.g. https://webservices5.autotask.net/ATServicesRest/ (skips zone discovery)")
+	f.StringVar(&in.DiscoveryURL, "discovery-url", "", "where zone discovery asks (default Autotask's own)")
+	f.BoolVar(&replace, "replace", false, "replace a connection of the same name (e.g. after the secret changed)")
+	f.BoolVar(&test, "test", false, "test the connection after saving it")
+	f.BoolVar(&addJSON, "json", false, "print JSON")
+
+	var listJSON bool
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List connections and the outcome of their latest test (never the secrets)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, closeDB, err := a.openConnections(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			cs, err := svc.List(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if listJSON {
+				if cs == nil {
+					cs = []*connection.Connection{}
+				}
+				return a.printJSON(cs)
+			}
+			w := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "NAME\tUSERNAME\tZONE\tLAST TEST")
+			for _, c := range cs {
+				zone := "discovered"
+				switch {
+				case c.BaseURL != "":
+					zone = c.BaseURL
+				case c.DiscoveryURL != "":
+					zone = "discovered at " + c.DiscoveryURL
+				}
+				last := "never tested"
+				if t := c.LastTest; t != nil {
+					last = t.Message
+					if !t.OK {
+						last += ": " + t.Reason
+					}
+					last += " (" + t.TestedAt.Local().Format("2006-01-02 15:04") + ")"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", c.Name, c.Username, zone, last)
+			}
+			return w.Flush()
+		},
+	}
+	list.Flags().BoolVar(&listJSON, "json", false, "print JSON")
+
+	var testJSON bool
+	testCmd := &cobra.Command{
+		Use:   "test NAME",
+		Short: `Test a connection: "Connection was established" or "Failed to establish connection" with the reason`,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, closeDB, err := a.openConnections(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			r, err := svc.Test(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if testJSON {
+				if err := a.printJSON(r); err != nil {
+					return err
+				}
+			} else if r.OK {
+				fmt.Fprintln(a.out, r.String())
+			}
+			if !r.OK {
+				return errors.New(r.String()) // on standard error, with a non-zero exit
+			}
+			return nil
+		},
+	}
+	testCmd.Flags().BoolVar(&testJSON, "json", false, "print JSON")
+
+	var removeJSON bool
+	remove := &cobra.Command{
+		Use:   "remove NAME",
+		Short: "Delete a connection",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, closeDB, err := a.openConnections(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			c, err := svc.Get(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if err := svc.Remove(cmd.Context(), c.Name); err != nil {
+				return err
+			}
+			if removeJSON {
+				return a.printJSON(map[string]any{"removed": c.Name})
+			}
+			fmt.Fprintf(a.out, "Connection %q removed.\n", c.Name)
+			return nil
+		},
+	}
+	remove.Flags().BoolVar(&removeJSON, "json", false, "print JSON")
+	cmd.AddCommand(add, list, testCmd, remove)
+	return cmd
+}
+
+func fillFromEnv(v *string, name string) {
+	if *v == "" {
+		*v = os.Getenv(name)
+	}
+}
+
+// readSecret reads the first line of r.
+func readSecret(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("read the secret from standard input: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", fmt.Errorf("--secret -: standard input held no secret")
+	}
+	return line, nil
+}
