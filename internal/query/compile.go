@@ -250,6 +250,9 @@ func (c *compiler) node(n *Node, depth int) (frag, error) {
 	if op == "and" || op == "or" {
 		return c.group(op, n.Items, depth+1)
 	}
+	if n.Sub != nil {
+		return c.semiJoin(n, depth)
+	}
 	o, known := operators[op]
 	if !known {
 		return frag{truth: dropped}, nil

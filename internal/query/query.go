@@ -52,6 +52,7 @@ type Node struct {
 	Value any
 	UDF   bool
 	Items []*Node
+	Sub   *Sub // a server-made semi-join (subquery.go); never set by Parse
 }
 
 // Compiled is a WHERE fragment (without the word WHERE) with its arguments, ready to bind.
