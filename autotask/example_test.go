@@ -252,3 +252,42 @@ func ExampleClient_ThresholdInformation() {
 	fmt.Printf("%d of %d used (%.0f%%), %v between requests\n", t.CurrentTimeframeRequestCount, t.ExternalRequestThreshold, t.Usage()*100, delay)
 	// Output: 7500 of 10000 used (75%), 500ms between requests
 }
+
+func ExampleClient_Count() {
+	fake := fakeat.New(fakeat.Options{})
+	defer fake.Close()
+	fake.Seed("Tickets",
+		map[string]any{"title": "Printer on fire", "status": 1},
+		map[string]any{"title": "New laptop", "status": 5},
+		map[string]any{"title": "VPN down", "status": 1},
+	)
+	c := exampleClient(fake)
+
+	open, err := c.Count(context.Background(), "Tickets", autotask.NewQuery(autotask.NotEq("status", 5)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(open)
+	// Output: 2
+}
+
+func ExampleTicket_SetUDF() {
+	fake := fakeat.New(fakeat.Options{})
+	defer fake.Close()
+	c := exampleClient(fake)
+	ctx := context.Background()
+
+	t := autotask.Ticket{CompanyID: autotask.Ptr(0), Title: autotask.Ptr("VPN down"), Status: autotask.Ptr(1), Priority: autotask.Ptr(2)}
+	t.SetUDF("Billable Minutes", autotask.Ptr("45"))
+	id, err := c.Create(ctx, "Tickets", t)
+	if err != nil {
+		log.Fatal(err)
+	}
+	got, err := autotask.GetAs[autotask.Ticket](ctx, c, "Tickets", id)
+	if err != nil {
+		log.Fatal(err)
+	}
+	minutes, _ := got.UDF("billable minutes") // names match case-insensitively
+	fmt.Println(minutes)
+	// Output: 45
+}

@@ -156,7 +156,7 @@ func (rc *requestCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // String sums the requests up: "2003 requests (2000 pages, 1 zone discovery, …)".
 func (rc *requestCounter) String() string {
-	parts := []string{fmt.Sprintf("%d pages", rc.pages.Load())}
+	parts := []string{plural(rc.pages.Load(), "page")}
 	for _, k := range []struct {
 		n    int64
 		what string
@@ -168,7 +168,15 @@ func (rc *requestCounter) String() string {
 	if other := rc.all.Load() - rc.pages.Load() - rc.zone.Load() - rc.threshold.Load() - rc.meta.Load() - rc.counts.Load(); other > 0 {
 		parts = append(parts, fmt.Sprintf("%d other", other))
 	}
-	return fmt.Sprintf("%d requests (%s)", rc.all.Load(), strings.Join(parts, ", "))
+	return fmt.Sprintf("%s (%s)", plural(rc.all.Load(), "request"), strings.Join(parts, ", "))
+}
+
+// plural writes "1 page", "2 pages".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // target is a collection, or a child collection of one parent.

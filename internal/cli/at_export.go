@@ -514,8 +514,8 @@ func (a *app) atExport(p *atProfile) *cobra.Command {
 			}
 			if stats {
 				el := time.Since(st.start)
-				fmt.Fprintf(a.errOut, "exported %d %s in %s (%s items/s): %d pages; %s\n",
-					st.items.Load(), t, el.Round(time.Millisecond), thousands(int64(float64(st.items.Load())/max(el.Seconds(), 1e-9))), st.pages.Load(), s.count)
+				fmt.Fprintf(a.errOut, "exported %d %s in %s (%s items/s): %s; %s\n",
+					st.items.Load(), t, el.Round(time.Millisecond), thousands(int64(float64(st.items.Load())/max(el.Seconds(), 1e-9))), plural(st.pages.Load(), "page"), s.count)
 			}
 			return err
 		},
