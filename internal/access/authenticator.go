@@ -7,9 +7,12 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboard-psa/switchboard/internal/apperr"
@@ -22,6 +25,13 @@ type Principal struct {
 	ResourceID      int64
 	Username        string
 	IntegrationCode string
+	Rights          *Rights // the API user's own rights
+}
+
+// Credentials are the headers of an API call and where it came from.
+type Credentials struct {
+	Username, Secret, IntegrationCode string
+	RemoteAddr                        string // host:port or host; recorded with failures
 }
 
 // Autotask's answers to failed authentication.
@@ -33,19 +43,41 @@ var (
 	ErrInactiveAPIUser = apperr.New(http.StatusUnauthorized, "Authentication failed: the API user is inactive or locked.")
 )
 
-// Authenticator checks API credentials. A verified (username, secret) pair is remembered under
-// an HMAC of both for a short time, so a password hash is computed once per TTL, not per call.
+// Authenticator checks API credentials and works out the caller's rights. A verified
+// (username, secret) pair is remembered, with the rights, under an HMAC of both for a short
+// time, so that neither a password hash nor a database read is spent on a call it has seen.
+//
+// Every change to who may do what bumps the tenant's access generation in the database (in the
+// transaction that makes the change). The psa service calls ForgetTenant at once for changes
+// made in this process; for changes made elsewhere (the CLI, another server) the authenticator
+// reads the generations at most every PollInterval and drops entries filled under an older one.
 type Authenticator struct {
-	DB  *store.DB
-	TTL time.Duration
+	DB           *store.DB
+	TTL          time.Duration
+	PollInterval time.Duration
+	Logger       *slog.Logger
 
-	key   []byte
-	mu    sync.RWMutex
-	cache map[[32]byte]cached
+	key      []byte
+	mu       sync.RWMutex
+	cache    map[[32]byte]*entry
+	targets  map[[2]int64]*target // (tenant, resource) → an impersonation target
+	gens     map[int64]int64      // tenant → latest access generation seen
+	resets   map[string]bool      // usernames with failures since their last good call
+	lastPoll atomic.Int64
+	polling  atomic.Bool
 }
 
-type cached struct {
-	user    store.APIUser
+type entry struct {
+	principal  *Principal
+	user       store.APIUser
+	codeActive bool
+	gen        int64
+	expires    time.Time
+}
+
+type target struct {
+	subject *Subject
+	gen     int64
 	expires time.Time
 }
 
@@ -55,7 +87,8 @@ func NewAuthenticator(db *store.DB) *Authenticator {
 	if _, err := rand.Read(key); err != nil {
 		panic("access: no randomness: " + err.Error())
 	}
-	return &Authenticator{DB: db, TTL: 5 * time.Minute, key: key, cache: map[[32]byte]cached{}}
+	return &Authenticator{DB: db, TTL: 5 * time.Minute, PollInterval: time.Second, Logger: slog.Default(), key: key,
+		cache: map[[32]byte]*entry{}, targets: map[[2]int64]*target{}, gens: map[int64]int64{}, resets: map[string]bool{}}
 }
 
 func (a *Authenticator) cacheKey(username, secret string) [32]byte {
@@ -69,49 +102,209 @@ func (a *Authenticator) cacheKey(username, secret string) [32]byte {
 }
 
 // Authenticate checks the three headers of an API call.
-func (a *Authenticator) Authenticate(ctx context.Context, username, secret, code string) (*Principal, error) {
-	if username == "" || secret == "" {
+func (a *Authenticator) Authenticate(ctx context.Context, c Credentials) (*Principal, error) {
+	if c.Username == "" || c.Secret == "" {
 		return nil, ErrMissingHeaders
 	}
-	k := a.cacheKey(username, secret)
+	now := time.Now()
+	a.maybePoll(now)
+	k := a.cacheKey(c.Username, c.Secret)
 	a.mu.RLock()
-	c, ok := a.cache[k]
+	e, ok := a.cache[k]
+	fresh := ok && now.Before(e.expires) && e.gen >= a.gens[e.user.TenantID]
+	reset := fresh && a.resets[e.user.Username]
 	a.mu.RUnlock()
-	var u store.APIUser
-	if ok && time.Now().Before(c.expires) {
-		u = c.user
-	} else {
-		found, err := a.DB.APIUserByUsername(ctx, username)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, ErrUnknownUser
-		}
-		if err != nil {
+	if !fresh {
+		var err error
+		if e, err = a.verify(ctx, c, k); err != nil {
 			return nil, err
 		}
-		if !VerifySecret(found.SecretHash, secret) {
-			return nil, ErrBadSecret
-		}
-		u = *found
-		a.mu.Lock()
-		a.cache[k] = cached{user: u, expires: time.Now().Add(a.TTL)}
-		a.mu.Unlock()
+	}
+	u := &e.user
+	if !u.Active || u.Locked {
+		return nil, ErrInactiveAPIUser
+	}
+	if subtle.ConstantTimeCompare([]byte(c.IntegrationCode), []byte(u.IntegrationCode)) != 1 || !e.codeActive {
+		return nil, ErrBadIntegration
+	}
+	if reset {
+		a.clearFailures(ctx, u)
+	}
+	return e.principal, nil
+}
+
+// verify checks a (username, secret) pair the cache does not hold, and fills the cache.
+func (a *Authenticator) verify(ctx context.Context, c Credentials, k [32]byte) (*entry, error) {
+	u, err := a.DB.APIUserByUsername(ctx, c.Username)
+	if errors.Is(err, store.ErrNotFound) {
+		a.Logger.Warn("api authentication failed", slog.String("reason", "unknown user"), slog.String("remote_addr", host(c.RemoteAddr)))
+		return nil, ErrUnknownUser
+	}
+	if err != nil {
+		return nil, err
 	}
 	if !u.Active || u.Locked {
 		return nil, ErrInactiveAPIUser
 	}
-	if subtle.ConstantTimeCompare([]byte(code), []byte(u.IntegrationCode)) != 1 {
-		return nil, ErrBadIntegration
+	tenant, err := a.DB.TenantByID(ctx, u.TenantID)
+	if err != nil {
+		return nil, err
 	}
-	return &Principal{TenantID: u.TenantID, ResourceID: u.ResourceID, Username: u.Username, IntegrationCode: u.IntegrationCode}, nil
+	if !VerifySecret(u.SecretHash, c.Secret) {
+		a.failed(ctx, u, tenant, c.RemoteAddr)
+		return nil, ErrBadSecret
+	}
+	subject, err := LoadSubject(ctx, a.DB, tenant, u.ResourceID)
+	if err != nil {
+		return nil, err
+	}
+	tctx := store.WithTenant(ctx, u.TenantID)
+	ti, err := a.DB.TrackingIdentifier(tctx, u.IntegrationCode)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	e := &entry{user: *u, codeActive: ti != nil && ti.Active, gen: tenant.AccessGeneration, expires: time.Now().Add(a.TTL),
+		principal: &Principal{TenantID: u.TenantID, ResourceID: u.ResourceID, Username: u.Username, IntegrationCode: u.IntegrationCode,
+			Rights: &Rights{TenantID: u.TenantID, Parties: []Party{subject.Party}, Catalog: a.DB.Catalog}}}
+	if !subject.Active {
+		e.user.Active = false
+	}
+	a.mu.Lock()
+	if g, seen := a.gens[u.TenantID]; !seen || tenant.AccessGeneration > g {
+		a.gens[u.TenantID] = tenant.AccessGeneration
+	}
+	a.cache[k] = e
+	a.mu.Unlock()
+	if u.FailedLogins > 0 {
+		a.clearFailures(ctx, u)
+	}
+	return e, nil
 }
 
-// Forget drops every cached credential of a user; call it on any change to the user.
-func (a *Authenticator) Forget(username string) {
+// failed records a wrong secret with the address it came from; at the tenant's threshold the
+// user is locked and everything remembered of the tenant is dropped.
+func (a *Authenticator) failed(ctx context.Context, u *store.APIUser, tenant *store.Tenant, remote string) {
+	addr := host(remote)
+	locked, err := a.DB.RecordAuthFailure(ctx, u.TenantID, u.Username, addr, "wrong secret", tenant.LockoutThreshold)
+	if err != nil {
+		a.Logger.Error("record failed authentication", slog.Int64("tenant_id", u.TenantID), slog.Any("error", err))
+	}
+	a.mu.Lock()
+	a.resets[u.Username] = true
+	a.mu.Unlock()
+	a.Logger.Warn("api authentication failed", slog.String("reason", "wrong secret"), slog.String("username", u.Username),
+		slog.Int64("tenant_id", u.TenantID), slog.String("remote_addr", addr), slog.Bool("locked", locked))
+	if locked {
+		a.ForgetTenant(u.TenantID)
+	}
+}
+
+func (a *Authenticator) clearFailures(ctx context.Context, u *store.APIUser) {
+	if err := a.DB.ResetAuthFailures(ctx, u.TenantID, u.Username); err != nil {
+		a.Logger.Error("reset failed authentications", slog.Int64("tenant_id", u.TenantID), slog.Any("error", err))
+		return
+	}
+	a.mu.Lock()
+	delete(a.resets, u.Username)
+	a.mu.Unlock()
+}
+
+// Impersonate returns the rights of a call made by p with ImpersonationResourceId: the caller's
+// and the target's rights together, when both levels allow it.
+func (a *Authenticator) Impersonate(ctx context.Context, p *Principal, resourceID int64) (*Rights, error) {
+	now := time.Now()
+	key := [2]int64{p.TenantID, resourceID}
+	a.mu.RLock()
+	t, ok := a.targets[key]
+	fresh := ok && now.Before(t.expires) && t.gen >= a.gens[p.TenantID]
+	a.mu.RUnlock()
+	if !fresh {
+		tenant, err := a.DB.TenantByID(ctx, p.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		s, err := LoadSubject(ctx, a.DB, tenant, resourceID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, apperr.Invalid("ImpersonationResourceId %d is not the id of a resource.", resourceID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		t = &target{subject: s, gen: tenant.AccessGeneration, expires: now.Add(a.TTL)}
+		a.mu.Lock()
+		a.targets[key] = t
+		a.mu.Unlock()
+	}
+	if !t.subject.Active {
+		return nil, apperr.Invalid("ImpersonationResourceId %d is an inactive resource.", resourceID)
+	}
+	return p.Rights.Impersonating(t.subject.Party, t.subject.APIOnly)
+}
+
+// ForgetTenant drops everything remembered of a tenant's credentials and rights; the psa service
+// calls it after every change to who may do what.
+func (a *Authenticator) ForgetTenant(tenantID int64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for k, c := range a.cache {
-		if strings.EqualFold(c.user.Username, username) {
+	for k, e := range a.cache {
+		if e.user.TenantID == tenantID {
 			delete(a.cache, k)
 		}
 	}
+	for k := range a.targets {
+		if k[0] == tenantID {
+			delete(a.targets, k)
+		}
+	}
+}
+
+// Forget drops every cached credential of a user.
+func (a *Authenticator) Forget(username string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for k, e := range a.cache {
+		if strings.EqualFold(e.user.Username, username) {
+			delete(a.cache, k)
+		}
+	}
+}
+
+// maybePoll reads the tenants' access generations in the background when PollInterval has
+// passed, so changes made by other processes reach this one.
+func (a *Authenticator) maybePoll(now time.Time) {
+	last := a.lastPoll.Load()
+	if now.UnixNano()-last < int64(a.PollInterval) || !a.polling.CompareAndSwap(false, true) {
+		return
+	}
+	a.lastPoll.Store(now.UnixNano())
+	go func() {
+		defer a.polling.Store(false)
+		a.Poll(context.Background())
+	}()
+}
+
+// Poll reads every tenant's access generation now and drops what is older.
+func (a *Authenticator) Poll(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	gens, err := a.DB.AccessGenerations(ctx)
+	if err != nil {
+		a.Logger.Warn("read access generations", slog.Any("error", err))
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for t, g := range gens {
+		if g > a.gens[t] {
+			a.gens[t] = g
+		}
+	}
+}
+
+// host is the address part of host:port.
+func host(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
 }

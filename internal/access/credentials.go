@@ -42,8 +42,29 @@ func GenerateUsername() string {
 	}
 }
 
-// GenerateSecret is "Generate Secret": 25 characters.
-func GenerateSecret() string { return randomString(secretAlphabet, 25) }
+// GenerateSecret is "Generate Secret": 25 characters that pass the strong password policy.
+func GenerateSecret() string {
+	for {
+		s := randomString(secretAlphabet, 25)
+		if CheckPassword(s, true) == nil {
+			return s
+		}
+	}
+}
+
+// ValidIntegrationCode reports whether a typed tracking identifier has the shape of the ones
+// Switchboard generates: 27 upper-case letters and digits.
+func ValidIntegrationCode(code string) bool {
+	if len(code) != 27 {
+		return false
+	}
+	for _, r := range code {
+		if !strings.ContainsRune(codeAlphabet, r) {
+			return false
+		}
+	}
+	return true
+}
 
 // GenerateIntegrationCode makes a 27-character API tracking identifier.
 func GenerateIntegrationCode() string { return randomString(codeAlphabet, 27) }
@@ -103,4 +124,22 @@ func VerifySecret(hash, secret string) bool {
 	}
 	got := argon2.IDKey([]byte(secret), salt, t, mem, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// CheckResourceUsername applies the username rules of a resource that signs in to the console:
+// letters (digits optional), no spaces or any of ( ) ; : [ ] | \ ", and an email shape allowed.
+func CheckResourceUsername(u string) error {
+	if u == "" {
+		return fmt.Errorf("a username is required")
+	}
+	if len(u) > 50 {
+		return fmt.Errorf("a username can have at most 50 characters")
+	}
+	if strings.ContainsAny(u, `();:[]|\"`+" \t") {
+		return fmt.Errorf(`a username must not contain spaces or any of ( ) ; : [ ] | \ "`)
+	}
+	if !strings.ContainsFunc(u, func(r rune) bool { return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') }) {
+		return fmt.Errorf("a username must contain letters")
+	}
+	return nil
 }

@@ -25,32 +25,28 @@ type entityInfo struct {
 	SupportsWebhookCallouts bool   `json:"supportsWebhookCallouts"`
 }
 
-func info(e *catalog.Entity, verbs catalog.Verb) entityInfo {
-	access := func(ok bool) string {
-		if ok {
-			return "All"
-		}
-		return "None"
-	}
+// info describes a collection to the caller: userAccessFor* say what its security level lets
+// it do ("All", "Restricted" or "None").
+func (s *Server) info(r *http.Request, e *catalog.Entity, verbs catalog.Verb) entityInfo {
 	canQuery := verbs.Has(catalog.Query) || verbs.Has(catalog.List)
 	canUpdate := verbs.Has(catalog.Update) || verbs.Has(catalog.Replace)
+	create, del, qry, update := s.PSA.UserAccess(r.Context(), e, verbs)
 	return entityInfo{
 		Name: e.Name, CanCreate: verbs.Has(catalog.Create), CanDelete: verbs.Has(catalog.Delete), CanQuery: canQuery, CanUpdate: canUpdate,
-		UserAccessForCreate: access(verbs.Has(catalog.Create)), UserAccessForDelete: access(verbs.Has(catalog.Delete)),
-		UserAccessForQuery: access(canQuery), UserAccessForUpdate: access(canUpdate),
+		UserAccessForCreate: create, UserAccessForDelete: del, UserAccessForQuery: qry, UserAccessForUpdate: update,
 		HasUserDefinedFields: e.HasUDFs, SupportsWebhookCallouts: e.Webhooks,
 	}
 }
 
 func (s *Server) entityInformation(w http.ResponseWriter, r *http.Request, e *catalog.Entity, verbs catalog.Verb) {
-	writeJSON(w, http.StatusOK, map[string]any{"info": info(e, verbs)})
+	writeJSON(w, http.StatusOK, map[string]any{"info": s.info(r, e, verbs)})
 }
 
 func (s *Server) globalEntityInformation(w http.ResponseWriter, r *http.Request) {
 	var list []map[string]any
 	for _, e := range s.PSA.Catalog.Entities() {
 		if e.Stored && e.Verbs != 0 {
-			list = append(list, map[string]any{"info": info(e, e.Verbs)})
+			list = append(list, map[string]any{"info": s.info(r, e, e.Verbs)})
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"entityDescriptions": list})
@@ -177,7 +173,7 @@ func (s *Server) zoneInformation(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"errors": []string{"Zone information could not be determined"}})
 		return
 	}
-	if _, err := s.PSA.DB.APIUserByUsername(r.Context(), user); err != nil {
+	if _, _, err := s.PSA.DB.UsernameOwner(r.Context(), user); err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"errors": []string{"Zone information could not be determined"}})
 		return
 	}

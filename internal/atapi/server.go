@@ -73,14 +73,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := store.WithTenant(r.Context(), principal.TenantID)
-	actor := psa.Actor{ResourceID: principal.ResourceID}
+	actor := psa.Actor{ResourceID: principal.ResourceID, Rights: principal.Rights}
 	if imp := header(r, "ImpersonationResourceId"); imp != "" {
 		id, err := strconv.ParseInt(imp, 10, 64)
 		if err != nil || id <= 0 {
 			s.writeError(w, r, apperr.Invalid("ImpersonationResourceId must be the id of a resource."))
 			return
 		}
-		actor = psa.Actor{ResourceID: id, ImpersonatorID: principal.ResourceID}
+		// Honoured only where both levels allow it; the rights are then both parties' together.
+		rights, err := s.Auth.Impersonate(ctx, principal, id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		actor = psa.Actor{ResourceID: id, ImpersonatorID: principal.ResourceID, Rights: rights}
 	}
 	ctx = psa.WithActor(ctx, actor)
 	ctx = context.WithValue(ctx, principalKey{}, principal)
@@ -123,7 +129,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type principalKey struct{}
 
 func (s *Server) authenticate(r *http.Request) (*access.Principal, error) {
-	return s.Auth.Authenticate(r.Context(), header(r, "UserName"), header(r, "Secret"), header(r, "ApiIntegrationCode"))
+	return s.Auth.Authenticate(r.Context(), access.Credentials{Username: header(r, "UserName"), Secret: header(r, "Secret"),
+		IntegrationCode: header(r, "ApiIntegrationCode"), RemoteAddr: r.RemoteAddr})
 }
 
 // header reads a header whatever the casing the client used (Go canonicalises names already, so

@@ -1,4 +1,5 @@
-// Package cli holds the switchboard command line: serve, migrate, tenant, apiuser, config.
+// Package cli holds the switchboard command line: serve, migrate, tenant, apiuser, resource,
+// securitylevel, vendor, lob, config, connection, at, dev.
 package cli
 
 import (
@@ -74,7 +75,8 @@ func NewRoot(out, errOut io.Writer) *cobra.Command {
 	pf.StringVar(&a.cfg.DataDir, "data-dir", a.cfg.DataDir, "directory for the embedded database and local files (SWITCHBOARD_DATA_DIR)")
 	pf.StringVar(&a.cfg.Database, "database", a.cfg.Database, "SQLite file path or postgres:// URL; default SQLite in the data directory (SWITCHBOARD_DATABASE)")
 	pf.StringVar(&a.cfg.LogLevel, "log-level", a.cfg.LogLevel, "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
-	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.tenantCommand(), a.apiUserCommand(), a.configCommand(), a.devCommand(), a.connectionCommand(), a.atCommand())
+	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.tenantCommand(), a.apiUserCommand(), a.configCommand(), a.devCommand(), a.connectionCommand(), a.atCommand(),
+		a.resourceCommand(), a.securityLevelCommand(), a.vendorCommand(), a.lobCommand())
 	return root
 }
 
@@ -110,7 +112,12 @@ func (a *app) open(ctx context.Context) (*psa.Service, func(), error) {
 		db.Close()
 		return nil, nil, err
 	}
-	return psa.New(db), func() { db.Close() }, nil
+	svc := psa.New(db)
+	if err := svc.EnsureAccessDefaults(ctx); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return svc, func() { db.Close() }, nil
 }
 
 func (a *app) migrateCommand() *cobra.Command {

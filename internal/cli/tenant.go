@@ -80,51 +80,6 @@ func (a *app) tenantCommand() *cobra.Command {
 		},
 	}
 	list.Flags().BoolVar(&listJSON, "json", false, "print JSON")
-	cmd.AddCommand(create, list)
-	return cmd
-}
-
-func (a *app) apiUserCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "apiuser", Short: "Manage API-only users"}
-	var tenant, username, code, first, last, email string
-	var asJSON bool
-	create := &cobra.Command{
-		Use:   "create",
-		Short: "Create an API-only user; its secret is shown once",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if tenant == "" {
-				return fmt.Errorf("--tenant is required")
-			}
-			svc, closeDB, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			t, err := svc.DB.TenantByName(cmd.Context(), tenant)
-			if err != nil {
-				return fmt.Errorf("no tenant named %q", tenant)
-			}
-			creds, err := svc.CreateAPIUser(store.WithTenant(cmd.Context(), t.ID), psa.NewAPIUser{Username: username, IntegrationCode: code, FirstName: first, LastName: last, Email: email})
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return a.printJSON(map[string]any{"tenant": t.Name, "resourceId": creds.ResourceID, "username": creds.Username, "secret": creds.Secret, "integrationCode": creds.IntegrationCode})
-			}
-			fmt.Fprintf(a.out, "API user created in %q (resource %d). The secret is shown only now:\n  UserName:           %s\n  Secret:             %s\n  ApiIntegrationCode: %s\n",
-				t.Name, creds.ResourceID, creds.Username, creds.Secret, creds.IntegrationCode)
-			return nil
-		},
-	}
-	f := create.Flags()
-	f.StringVar(&tenant, "tenant", "", "tenant name (required)")
-	f.StringVar(&username, "username", "", "username; default: a generated 15-character key")
-	f.StringVar(&code, "integration-code", "", "tracking identifier; default: a generated Custom code")
-	f.StringVar(&first, "first-name", "", "first name")
-	f.StringVar(&last, "last-name", "", "last name")
-	f.StringVar(&email, "email", "", "email address")
-	f.BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.AddCommand(create)
+	cmd.AddCommand(create, list, a.settingsCommand())
 	return cmd
 }

@@ -11,7 +11,26 @@ import (
 type Counter struct {
 	mu      sync.Mutex
 	tenants map[int64]*window
-	byCode  map[string]map[int64]int64 // integration code → hour (unix/3600) → requests
+	byCode  map[codeKey]map[int64]int64 // (tenant, integration code) → hour (unix/3600) → requests
+	pending map[usageKey]int64          // counted since the last Drain
+}
+
+type codeKey struct {
+	tenant int64
+	code   string
+}
+
+type usageKey struct {
+	codeKey
+	hour int64
+}
+
+// Usage is the requests of one tracking identifier of a tenant in one hour.
+type Usage struct {
+	Tenant   int64
+	Code     string
+	Hour     int64 // unix seconds / 3600
+	Requests int64
 }
 
 type window struct {
@@ -21,7 +40,7 @@ type window struct {
 
 // NewCounter returns an empty counter.
 func NewCounter() *Counter {
-	return &Counter{tenants: map[int64]*window{}, byCode: map[string]map[int64]int64{}}
+	return &Counter{tenants: map[int64]*window{}, byCode: map[codeKey]map[int64]int64{}, pending: map[usageKey]int64{}}
 }
 
 // Count records one request of a tenant made with an integration code.
@@ -39,12 +58,20 @@ func (c *Counter) Count(tenant int64, code string, now time.Time) {
 		w.minutes[i], w.buckets[i] = minute, 0
 	}
 	w.buckets[i]++
-	hours := c.byCode[code]
+	k := codeKey{tenant, code}
+	hours := c.byCode[k]
 	if hours == nil {
 		hours = map[int64]int64{}
-		c.byCode[code] = hours
+		c.byCode[k] = hours
 	}
-	hours[now.Unix()/3600]++
+	hour := now.Unix() / 3600
+	hours[hour]++
+	for h := range hours { // keep a day of hours in memory; older ones are in the database
+		if h < hour-24 {
+			delete(hours, h)
+		}
+	}
+	c.pending[usageKey{k, hour}]++
 }
 
 // InWindow returns the tenant's requests in the last 60 minutes.
@@ -69,13 +96,35 @@ func (c *Counter) inWindowAt(tenant int64, now time.Time) int64 {
 	return n
 }
 
-// ByHour returns the requests made with an integration code, by unix hour.
-func (c *Counter) ByHour(code string) map[int64]int64 {
+// ByHour returns the requests a tenant made with an integration code, by unix hour.
+func (c *Counter) ByHour(tenant int64, code string) map[int64]int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := map[int64]int64{}
-	for h, n := range c.byCode[code] {
+	for h, n := range c.byCode[codeKey{tenant, code}] {
 		out[h] = n
 	}
 	return out
+}
+
+// Drain returns the requests counted since the last Drain, per tenant, code and hour, and
+// forgets them; the server adds them to the stored totals.
+func (c *Counter) Drain() []Usage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]Usage, 0, len(c.pending))
+	for k, n := range c.pending {
+		out = append(out, Usage{Tenant: k.tenant, Code: k.code, Hour: k.hour, Requests: n})
+	}
+	clear(c.pending)
+	return out
+}
+
+// Restore puts back usage a failed flush could not store.
+func (c *Counter) Restore(list []Usage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, u := range list {
+		c.pending[usageKey{codeKey{u.Tenant, u.Code}, u.Hour}] += u.Requests
+	}
 }

@@ -29,6 +29,34 @@ func coreHooks(s *Service) map[string]*Hooks {
 				return t.check(ctx, tx, e, old, row)
 			},
 		},
+		"Tasks": {
+			BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
+				return notAPIUser(ctx, s, row.Values[e.Index("assignedResourceID")], "An API-only user cannot be the assigned resource of a task.")
+			},
+			BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
+				return changedNotAPIUser(ctx, s, e, old, row, "assignedResourceID", "An API-only user cannot be the assigned resource of a task.")
+			},
+		},
+		"TicketSecondaryResources": secondaryResource(s, "An API-only user cannot be a secondary resource of a ticket."),
+		"TaskSecondaryResources":   secondaryResource(s, "An API-only user cannot be a secondary resource of a task."),
+		"Opportunities": {
+			BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
+				return notAPIUser(ctx, s, row.Values[e.Index("ownerResourceID")], "An API-only user cannot own an opportunity (ownerResourceID).")
+			},
+			BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
+				return changedNotAPIUser(ctx, s, e, old, row, "ownerResourceID", "An API-only user cannot own an opportunity (ownerResourceID).")
+			},
+		},
+		"Resources": {
+			BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
+				i := e.Index("isActive")
+				if old.Values[i] == row.Values[i] {
+					return nil
+				}
+				active, _ := row.Values[i].(bool)
+				return s.syncAPIUserActive(ctx, tx, row.ID(e), active)
+			},
+		},
 		"Companies": {
 			BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
 				return notAPIUser(ctx, s, row.Values[e.Index("ownerResourceID")], "An API-only user cannot own a company (ownerResourceID).")
@@ -42,6 +70,27 @@ func coreHooks(s *Service) map[string]*Hooks {
 			},
 		},
 	}
+}
+
+// secondaryResource refuses API-only users as the resourceID of a secondary-resource row.
+func secondaryResource(s *Service, msg string) *Hooks {
+	return &Hooks{
+		BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
+			return notAPIUser(ctx, s, row.Values[e.Index("resourceID")], msg)
+		},
+		BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
+			return changedNotAPIUser(ctx, s, e, old, row, "resourceID", msg)
+		},
+	}
+}
+
+// changedNotAPIUser refuses an API-only user in a field the write changes.
+func changedNotAPIUser(ctx context.Context, s *Service, e *catalog.Entity, old, row *store.Row, field, msg string) error {
+	i := e.Index(field)
+	if old.Values[i] == row.Values[i] {
+		return nil
+	}
+	return notAPIUser(ctx, s, row.Values[i], msg)
 }
 
 // notAPIUser refuses a resource id that belongs to an API-only user.

@@ -58,6 +58,9 @@ func (s *Service) tenantPicklists(ctx context.Context) (*picklists, error) {
 
 // invalidate drops the tenant's caches that a write to e may have made stale.
 func (s *Service) invalidate(ctx context.Context, e *catalog.Entity) {
+	if accessEntities[e.Name] {
+		s.accessChanged(ctx)
+	}
 	if e.Name != "UserDefinedFieldDefinitions" {
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/query"
@@ -24,6 +25,7 @@ type Service struct {
 	mu        sync.Mutex
 	picklists map[int64]*picklists // by tenant
 	udfs      map[int64]*udfDefs   // by tenant
+	listeners accessListeners
 }
 
 // New makes the service over an open, migrated database.
@@ -37,6 +39,8 @@ func New(db *store.DB) *Service {
 type Actor struct {
 	ResourceID     int64
 	ImpersonatorID int64 // the API user's resource when ImpersonationResourceId was sent; else 0
+	// Rights bound what the call may read and write; nil is the system itself (CLI, seed data).
+	Rights *access.Rights
 }
 
 type actorKey struct{}
@@ -58,8 +62,14 @@ type Parent struct {
 	Child  *catalog.Child
 }
 
-// Get reads one row; (nil, nil) when there is none.
+// Get reads one row; (nil, nil) when there is none, or none the caller may see.
 func (s *Service) Get(ctx context.Context, e *catalog.Entity, id int64, parent *Parent) (*store.Row, error) {
+	if r := rightsFrom(ctx); r != nil && !r.Unrestricted(e, access.View) {
+		visible, err := s.rowInScope(ctx, e, id, access.View)
+		if err != nil || !visible {
+			return nil, err
+		}
+	}
 	row, err := s.DB.Get(ctx, e, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -70,6 +80,7 @@ func (s *Service) Get(ctx context.Context, e *catalog.Entity, id int64, parent *
 	if parent != nil && !belongsTo(e, row, parent) {
 		return nil, nil
 	}
+	hideCosts(ctx, e, row)
 	return row, nil
 }
 
@@ -92,7 +103,8 @@ func (s *Service) UDFNames(ctx context.Context, e *catalog.Entity) (map[string]b
 	return out, nil
 }
 
-// compile checks and compiles a query, adding the parent condition of a child list.
+// compile checks and compiles a query, adding the parent condition of a child list and the
+// caller's scope: the rows its security level and lines of business let it see.
 func (s *Service) compile(ctx context.Context, e *catalog.Entity, req *query.Request, parent *Parent) (query.Compiled, error) {
 	if parent != nil {
 		cond := &query.Node{Op: "eq", Field: parent.Child.ParentField, Value: parent.ID}
@@ -101,11 +113,14 @@ func (s *Service) compile(ctx context.Context, e *catalog.Entity, req *query.Req
 		r.FilterPresent = true
 		req = &r
 	}
+	if err := guardCostFilter(ctx, e, req.Filter); err != nil {
+		return query.Compiled{}, err
+	}
 	udfs, err := s.UDFNames(ctx, e)
 	if err != nil {
 		return query.Compiled{}, err
 	}
-	return query.Compile(req, e, udfs, s.DB.Dialect, 0)
+	return s.withScope(ctx, e, access.View, req, udfs)
 }
 
 // Query returns up to limit rows matching req with ids above afterID.
@@ -114,7 +129,11 @@ func (s *Service) Query(ctx context.Context, e *catalog.Entity, req *query.Reque
 	if err != nil {
 		return nil, err
 	}
-	return s.DB.Page(ctx, e, where, afterID, limit)
+	rows, err := s.DB.Page(ctx, e, where, afterID, limit)
+	if err == nil {
+		hideCosts(ctx, e, rows...)
+	}
+	return rows, err
 }
 
 // Count counts the rows matching req.

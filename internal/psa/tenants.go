@@ -62,7 +62,7 @@ func (s *Service) CreateTenant(ctx context.Context, name, timeZone string) (*sto
 			{"Roles", 1, map[string]any{"name": "Technician", "isActive": true, "hourlyRate": 125.0}},
 			{"Roles", 2, map[string]any{"name": "Administrator", "isActive": true, "hourlyRate": 150.0}},
 			{"Resources", 1, map[string]any{"firstName": "Administrator", "lastName": "Account", "email": "admin@" + slug(name) + ".example",
-				"userName": "admin", "isActive": true, "locationID": int64(1), "resourceType": "Employee", "licenseType": int64(1)}},
+				"userName": adminUsername(name, t.ID), "isActive": true, "locationID": int64(1), "resourceType": "Employee", "licenseType": int64(1)}},
 			{"Companies", 0, map[string]any{"companyName": name, "companyType": int64(1), "phone": "", "ownerResourceID": int64(1), "isActive": true}},
 		}
 		for _, st := range steps {
@@ -70,12 +70,30 @@ func (s *Service) CreateTenant(ctx context.Context, name, timeZone string) (*sto
 				return fmt.Errorf("seed tenant: %w", err)
 			}
 		}
-		return nil
+		// The administrator: System Administrator, console sign-in, a username of its own
+		// (usernames are unique across tenants).
+		if err := tx.ReserveUsername(ctx, adminUsername(name, t.ID), 1); err != nil {
+			return fmt.Errorf("seed tenant: %w", err)
+		}
+		if err := tx.SaveResourceSecurity(ctx, &store.ResourceSecurity{ResourceID: 1, SecurityLevelID: access.AdministratorLevel, ConsoleLogin: true}); err != nil {
+			return err
+		}
+		return seedVendors(ctx, tx, nil)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// adminUsername is the username of a tenant's first administrator: email-shaped, unique
+// because the tenant id is in it.
+func adminUsername(tenant string, id int64) string {
+	d := slug(tenant)
+	if len(d) > 30 {
+		d = d[:30]
+	}
+	return "admin" + itoa(id) + "@" + d + ".example"
 }
 
 func slug(s string) string {
@@ -91,87 +109,9 @@ func slug(s string) string {
 	return b.String()
 }
 
-// NewAPIUser is what "New API User" asks for.
-type NewAPIUser struct {
-	FirstName, LastName, Email string
-	Username                   string // empty: Generate Key
-	Secret                     string // empty: Generate Secret
-	IntegrationCode            string // empty: Custom, generated
-}
-
-// APIUserCredentials is shown once, when an API user is created.
-type APIUserCredentials struct {
-	ResourceID      int64  `json:"resourceId"`
-	Username        string `json:"username"`
-	Secret          string `json:"secret"`
-	IntegrationCode string `json:"integrationCode"`
-}
-
-// CreateAPIUser makes an API-only resource with credentials. The secret is kept only as an
-// argon2id hash; the caller shows the returned secret once.
-func (s *Service) CreateAPIUser(ctx context.Context, in NewAPIUser) (*APIUserCredentials, error) {
-	tenantID, err := store.TenantFrom(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if in.Username == "" {
-		in.Username = access.GenerateUsername()
-	}
-	if err := access.CheckUsername(in.Username); err != nil {
-		return nil, apperr.Invalid("%s", upperFirst(err.Error())+".")
-	}
-	if in.Secret == "" {
-		in.Secret = access.GenerateSecret()
-	}
-	if len(in.Secret) < 8 || strings.ContainsAny(in.Secret, " '\"") {
-		return nil, apperr.Invalid("A secret needs at least 8 characters and no spaces or quotes.")
-	}
-	if in.IntegrationCode == "" {
-		in.IntegrationCode = access.GenerateIntegrationCode()
-	}
-	if in.FirstName == "" {
-		in.FirstName = "API"
-	}
-	if in.LastName == "" {
-		in.LastName = "User"
-	}
-	if in.Email == "" {
-		in.Email = strings.ToLower(in.Username) + "@api.invalid"
-	}
-	hash := access.HashSecret(in.Secret)
-	e := s.Catalog.MustEntity("Resources")
-	creds := &APIUserCredentials{Username: in.Username, Secret: in.Secret, IntegrationCode: in.IntegrationCode}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		id, err := tx.NextID(ctx, e.Table)
-		if err != nil {
-			return err
-		}
-		row := store.NewRow(e)
-		set := map[string]any{"id": id, "firstName": in.FirstName, "lastName": in.LastName, "email": in.Email, "userName": in.Username,
-			"isActive": true, "locationID": int64(1), "resourceType": "API", "licenseType": int64(7)}
-		for k, v := range set {
-			row.Values[e.Index(k)] = v
-		}
-		stampCreate(ctx, e, row)
-		if err := tx.Insert(ctx, e, row); err != nil {
-			return err
-		}
-		creds.ResourceID = id
-		return tx.CreateAPIUser(ctx, &store.APIUser{Username: in.Username, TenantID: tenantID, ResourceID: id, SecretHash: hash, IntegrationCode: in.IntegrationCode})
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return nil, apperr.Invalid("The username %q is already in use.", in.Username)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return creds, nil
-}
-
 func upperFirst(s string) string {
 	if s == "" {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
-

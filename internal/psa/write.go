@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/store"
@@ -21,6 +22,9 @@ type Hooks struct {
 
 // Create validates and stores a new row, returning its id.
 func (s *Service) Create(ctx context.Context, e *catalog.Entity, in *Input, parent *Parent) (int64, error) {
+	if err := s.checkCreate(ctx, e, in, parent); err != nil {
+		return 0, err
+	}
 	row := store.NewRow(e)
 	for i, v := range in.Set {
 		if !e.Fields[i].ReadOnly {
@@ -41,6 +45,9 @@ func (s *Service) Create(ctx context.Context, e *catalog.Entity, in *Input, pare
 			}
 		}
 		stampCreate(ctx, e, row)
+		if err := s.accessRules(ctx, tx, e, nil, row); err != nil {
+			return err
+		}
 		if h := s.hooks[e.Name]; h != nil && h.BeforeCreate != nil {
 			if err := h.BeforeCreate(ctx, tx, e, row); err != nil {
 				return err
@@ -70,17 +77,24 @@ func (s *Service) Update(ctx context.Context, e *catalog.Entity, in *Input, pare
 	if id == 0 && !in.Has(e, "id") {
 		return 0, apperr.Invalid("The id field is required to update an entity.")
 	}
+	if err := s.checkWrite(ctx, e, id, access.Edit, errNoMatchForUpdate()); err != nil {
+		return 0, err
+	}
+	keepCosts := !rightsFrom(ctx).CanReadCosts()
+	if err := guardCosts(ctx, e, in); err != nil {
+		return 0, err
+	}
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		old, err := tx.Get(ctx, e, id)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && parent != nil && !belongsTo(e, old, parent)) {
-			return apperr.Invalid("No matching records found. The logged in Resource may not have the required permissions to update the data.")
+			return errNoMatchForUpdate()
 		}
 		if err != nil {
 			return err
 		}
 		row := &store.Row{Values: append([]any(nil), old.Values...), UDF: old.UDF}
 		for i, f := range e.Fields {
-			if f.ReadOnly {
+			if f.ReadOnly || (f.Cost && keepCosts) {
 				continue
 			}
 			if v, ok := in.Set[i]; ok {
@@ -96,6 +110,9 @@ func (s *Service) Update(ctx context.Context, e *catalog.Entity, in *Input, pare
 			return err
 		}
 		stampUpdate(ctx, e, row)
+		if err := s.accessRules(ctx, tx, e, old, row); err != nil {
+			return err
+		}
 		if h := s.hooks[e.Name]; h != nil && h.BeforeUpdate != nil {
 			if err := h.BeforeUpdate(ctx, tx, e, old, row); err != nil {
 				return err
@@ -115,12 +132,18 @@ func (s *Service) Update(ctx context.Context, e *catalog.Entity, in *Input, pare
 
 // Delete removes a row.
 func (s *Service) Delete(ctx context.Context, e *catalog.Entity, id int64, parent *Parent) (int64, error) {
+	if err := s.checkWrite(ctx, e, id, access.Delete, notFoundForDelete()); err != nil {
+		return 0, err
+	}
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		row, err := tx.Get(ctx, e, id)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && parent != nil && !belongsTo(e, row, parent)) {
 			return notFoundForDelete()
 		}
 		if err != nil {
+			return err
+		}
+		if err := s.accessRules(ctx, tx, e, row, nil); err != nil {
 			return err
 		}
 		if h := s.hooks[e.Name]; h != nil && h.BeforeDelete != nil {

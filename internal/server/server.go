@@ -3,6 +3,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/atapi"
 	"github.com/switchboard-psa/switchboard/internal/limits"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
 // Options configure the handler.
@@ -31,6 +33,44 @@ type Parts struct {
 	API    *atapi.Server
 	Auth   *access.Authenticator
 	Limits *limits.Counter
+	svc    *psa.Service
+}
+
+// FlushUsage adds the requests counted per tracking identifier since the last flush to the
+// stored totals ("API activity by hour"); what cannot be stored is kept for the next flush.
+func (p *Parts) FlushUsage(ctx context.Context) error {
+	list := p.Limits.Drain()
+	if len(list) == 0 {
+		return nil
+	}
+	deltas := make([]store.Usage, len(list))
+	for i, u := range list {
+		deltas[i] = store.Usage{TenantID: u.Tenant, Code: u.Code, Hour: u.Hour, Requests: u.Requests}
+	}
+	if err := p.svc.RecordUsage(ctx, deltas); err != nil {
+		p.Limits.Restore(list)
+		return err
+	}
+	return nil
+}
+
+// RunUsageFlusher flushes usage every interval until ctx ends, and once more then.
+func (p *Parts) RunUsageFlusher(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if err := p.FlushUsage(context.Background()); err != nil {
+				log.Error("store API usage", slog.Any("error", err))
+			}
+			return
+		case <-t.C:
+			if err := p.FlushUsage(ctx); err != nil {
+				log.Error("store API usage", slog.Any("error", err))
+			}
+		}
+	}
 }
 
 // New builds the root handler over the PSA service.
@@ -43,7 +83,9 @@ func New(svc *psa.Service, opt Options) (http.Handler, *Parts) {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	}
-	parts := &Parts{Auth: access.NewAuthenticator(svc.DB), Limits: limits.NewCounter()}
+	parts := &Parts{Auth: access.NewAuthenticator(svc.DB), Limits: limits.NewCounter(), svc: svc}
+	parts.Auth.Logger = opt.Logger
+	svc.OnAccessChange(parts.Auth.ForgetTenant) // changes made in this process reach the cache at once
 	parts.API = &atapi.Server{PSA: svc, Auth: parts.Auth, Limits: parts.Limits, PublicURL: opt.PublicURL, Logger: opt.Logger, Version: opt.Version}
 
 	mux := http.NewServeMux()

@@ -73,6 +73,91 @@ var migrations = []string{
 		test_ok INTEGER NOT NULL DEFAULT 0,
 		test_message TEXT NOT NULL DEFAULT ''
 	);`,
+	// The access model (internal/access): tenant settings, the usernames every tenant shares,
+	// security-level copies, each resource's level and console credentials, tracking
+	// identifiers, failed authentications, usage per identifier, approvers. Existing API users
+	// keep working: they get "API User (system) (API-only)" (11) and their code becomes a
+	// Custom identifier; each tenant's first resource, its administrator, gets System
+	// Administrator (1).
+	3: `ALTER TABLE tenants ADD COLUMN lockout_threshold BIGINT NOT NULL DEFAULT 10;
+	ALTER TABLE tenants ADD COLUMN strong_passwords INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE tenants ADD COLUMN org_structure INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE tenants ADD COLUMN org_level1_label TEXT NOT NULL DEFAULT 'Division';
+	ALTER TABLE tenants ADD COLUMN org_level2_label TEXT NOT NULL DEFAULT 'Line of Business';
+	ALTER TABLE tenants ADD COLUMN username_domain TEXT NOT NULL DEFAULT '';
+	ALTER TABLE tenants ADD COLUMN access_generation BIGINT NOT NULL DEFAULT 0;
+	CREATE TABLE usernames (
+		username TEXT PRIMARY KEY,
+		tenant_id BIGINT NOT NULL,
+		resource_id BIGINT NOT NULL
+	);
+	CREATE INDEX usernames_resource ON usernames (tenant_id, resource_id);
+	INSERT INTO usernames (username, tenant_id, resource_id) SELECT username, tenant_id, resource_id FROM api_users;
+	CREATE TABLE security_levels (
+		tenant_id BIGINT NOT NULL,
+		id BIGINT NOT NULL,
+		name TEXT NOT NULL,
+		name_key TEXT NOT NULL,
+		api_only INTEGER NOT NULL,
+		is_active INTEGER NOT NULL DEFAULT 1,
+		license_type BIGINT NOT NULL,
+		base_level_id BIGINT NOT NULL,
+		definition TEXT NOT NULL,
+		created_at TEXT NOT NULL,
+		PRIMARY KEY (tenant_id, id),
+		UNIQUE (tenant_id, name_key)
+	);
+	CREATE TABLE resource_security (
+		tenant_id BIGINT NOT NULL,
+		resource_id BIGINT NOT NULL,
+		security_level_id BIGINT NOT NULL,
+		api_only INTEGER NOT NULL DEFAULT 0,
+		console_login INTEGER NOT NULL DEFAULT 0,
+		password_hash TEXT NOT NULL DEFAULT '',
+		password_history TEXT NOT NULL DEFAULT '',
+		password_changed_at TEXT NOT NULL DEFAULT '',
+		failed_logins BIGINT NOT NULL DEFAULT 0,
+		locked INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (tenant_id, resource_id)
+	);
+	CREATE INDEX resource_security_level ON resource_security (tenant_id, security_level_id);
+	INSERT INTO resource_security (tenant_id, resource_id, security_level_id, api_only) SELECT tenant_id, resource_id, 11, 1 FROM api_users;
+	INSERT INTO resource_security (tenant_id, resource_id, security_level_id, console_login) SELECT id, 1, 1, 1 FROM tenants;
+	CREATE TABLE tracking_identifiers (
+		tenant_id BIGINT NOT NULL,
+		code TEXT NOT NULL,
+		kind TEXT NOT NULL,
+		name TEXT NOT NULL,
+		name_key TEXT NOT NULL,
+		is_active INTEGER NOT NULL DEFAULT 1,
+		created_at TEXT NOT NULL,
+		PRIMARY KEY (tenant_id, code)
+	);
+	INSERT INTO tracking_identifiers (tenant_id, code, kind, name, name_key, created_at)
+		SELECT DISTINCT tenant_id, integration_code, 'custom', 'Custom (Internal Integration)', 'custom (internal integration)', '' FROM api_users;
+	CREATE TABLE auth_failures (
+		tenant_id BIGINT NOT NULL,
+		username TEXT NOT NULL,
+		remote_addr TEXT NOT NULL,
+		reason TEXT NOT NULL,
+		at TEXT NOT NULL
+	);
+	CREATE INDEX auth_failures_user ON auth_failures (tenant_id, username, at);
+	CREATE TABLE integration_usage (
+		tenant_id BIGINT NOT NULL,
+		code TEXT NOT NULL,
+		hour BIGINT NOT NULL,
+		requests BIGINT NOT NULL,
+		PRIMARY KEY (tenant_id, code, hour)
+	);
+	CREATE TABLE resource_approvers (
+		tenant_id BIGINT NOT NULL,
+		resource_id BIGINT NOT NULL,
+		kind TEXT NOT NULL,
+		approver_id BIGINT NOT NULL,
+		approval_level BIGINT NOT NULL DEFAULT 1,
+		PRIMARY KEY (tenant_id, resource_id, kind, approver_id)
+	);`,
 }
 
 // Migrate brings the database to the current schema: the numbered migrations, then the catalog

@@ -16,6 +16,18 @@ type Tenant struct {
 	TimeZone         string
 	RequestThreshold int64
 	CreatedAt        time.Time
+	TenantSettings
+}
+
+// TenantSettings are a tenant's access settings (internal/access).
+type TenantSettings struct {
+	LockoutThreshold int64  // failed authentications that lock an API user; default 10
+	StrongPasswords  bool   // Site Setup: "Require strong passwords"
+	OrgStructure     bool   // Organizational Structure (lines of business) on
+	OrgLevel1Label   string // default "Division"
+	OrgLevel2Label   string // default "Line of Business"
+	UsernameDomain   string // when set, generated API usernames are email-shaped in this domain
+	AccessGeneration int64  // grows with every change that affects who may do what
 }
 
 // CreateTenant adds a tenant; ErrConflict when the name is taken.
@@ -23,7 +35,8 @@ func (db *DB) CreateTenant(ctx context.Context, name, timeZone string) (*Tenant,
 	if _, err := time.LoadLocation(timeZone); err != nil {
 		return nil, fmt.Errorf("time zone %q: %w", timeZone, err)
 	}
-	t := &Tenant{Name: name, TimeZone: timeZone, RequestThreshold: 10000, CreatedAt: time.Now().UTC()}
+	t := &Tenant{Name: name, TimeZone: timeZone, RequestThreshold: 10000, CreatedAt: time.Now().UTC(),
+		TenantSettings: TenantSettings{LockoutThreshold: 10, OrgLevel1Label: "Division", OrgLevel2Label: "Line of Business"}}
 	// Two tenants created at once may pick the same next id; the loser tries again.
 	for attempt := 0; ; attempt++ {
 		err := db.InTx(ctx, func(tx *Tx) error {
@@ -48,18 +61,21 @@ func (db *DB) CreateTenant(ctx context.Context, name, timeZone string) (*Tenant,
 	}
 }
 
-const tenantColumns = `id, name, time_zone, request_threshold, created_at`
+const tenantColumns = `id, name, time_zone, request_threshold, created_at, lockout_threshold, strong_passwords, org_structure, org_level1_label, org_level2_label, username_domain, access_generation`
 
 func scanTenant(row interface{ Scan(...any) error }) (*Tenant, error) {
 	var t Tenant
 	var created string
-	if err := row.Scan(&t.ID, &t.Name, &t.TimeZone, &t.RequestThreshold, &created); err != nil {
+	var strong, org int
+	if err := row.Scan(&t.ID, &t.Name, &t.TimeZone, &t.RequestThreshold, &created, &t.LockoutThreshold, &strong, &org,
+		&t.OrgLevel1Label, &t.OrgLevel2Label, &t.UsernameDomain, &t.AccessGeneration); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
 		return nil, err
 	}
 	t.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
+	t.StrongPasswords, t.OrgStructure = strong != 0, org != 0
 	return &t, nil
 }
 

@@ -1,0 +1,96 @@
+package access
+
+import (
+	"context"
+	"errors"
+
+	"github.com/switchboard-psa/switchboard/internal/query"
+	"github.com/switchboard-psa/switchboard/internal/store"
+)
+
+// LevelFromRow rebuilds a tenant's custom level from its stored row.
+func LevelFromRow(r *store.SecurityLevelRow) (*Level, error) {
+	return CustomLevel(r.ID, r.Name, r.APIOnly, r.Active, License(r.License), r.Base, r.Definition)
+}
+
+// LoadLevel returns a level of the tenant in ctx by id: a system level or one of its copies.
+func LoadLevel(ctx context.Context, db *store.DB, id int64) (*Level, error) {
+	if l := SystemLevel(id); l != nil {
+		return l, nil
+	}
+	row, err := db.SecurityLevel(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return LevelFromRow(row)
+}
+
+// DefaultLevel is the level of a resource that has no access record (one imported in bulk).
+const DefaultLevel = TeamMemberLevel
+
+// Subject is a resource as the access model sees it.
+type Subject struct {
+	Party
+	APIOnly bool
+	Active  bool
+}
+
+// LoadSubject reads what a resource's rights are made of: its level, whether it is an API-only
+// user, whether it is active, and its lines of business when the tenant's organizational
+// structure is on. ErrNotFound when the tenant has no such resource.
+func LoadSubject(ctx context.Context, db *store.DB, tenant *store.Tenant, resourceID int64) (*Subject, error) {
+	ctx = store.WithTenant(ctx, tenant.ID)
+	res, err := db.Get(ctx, db.Catalog.MustEntity("Resources"), resourceID)
+	if err != nil {
+		return nil, err
+	}
+	e := db.Catalog.MustEntity("Resources")
+	active, _ := res.Values[e.Index("isActive")].(bool)
+	s := &Subject{Party: Party{ResourceID: resourceID}, Active: active}
+	levelID := DefaultLevel
+	sec, err := db.ResourceSecurity(ctx, resourceID)
+	switch {
+	case err == nil:
+		levelID, s.APIOnly = sec.SecurityLevelID, sec.APIOnly
+	case errors.Is(err, store.ErrNotFound):
+		if s.APIOnly, err = db.IsAPIResource(ctx, resourceID); err != nil {
+			return nil, err
+		}
+		if s.APIOnly {
+			levelID = APIUserLevel
+		}
+	default:
+		return nil, err
+	}
+	if s.Level, err = LoadLevel(ctx, db, levelID); err != nil {
+		return nil, err
+	}
+	if tenant.OrgStructure {
+		if s.LOBs, err = ResourceLOBs(ctx, db, resourceID); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// ResourceLOBs lists the line-of-business associations of a resource (OrganizationalResources),
+// or nil when it has none.
+func ResourceLOBs(ctx context.Context, db *store.DB, resourceID int64) ([]int64, error) {
+	e := db.Catalog.MustEntity("OrganizationalResources")
+	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "resourceID", Value: resourceID}}}, e, nil, db.Dialect, 0)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Page(ctx, e, where, -1, 10000)
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	i := e.Index(lobField)
+	for _, r := range rows {
+		if id, ok := r.Values[i].(int64); ok {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}

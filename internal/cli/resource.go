@@ -1,0 +1,305 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switchboard-psa/switchboard/internal/psa"
+)
+
+func (a *app) resourceCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "resource", Short: "Resources (users): create, edit, deactivate, list"}
+	cmd.AddCommand(a.resourceCreate(), a.resourceEdit(), a.resourceDeactivate(), a.resourceList(), a.resourceShow())
+	return cmd
+}
+
+// resourceFlags are the flags create and edit share; names, ids and usernames are resolved
+// through the services.
+type resourceFlags struct {
+	firstName, lastName, email, title, username, password, level, location string
+	internalCost                                                           float64
+	departments, queues, timesheetApprovers, expenseApprovers, lobs        []string
+	active                                                                 string
+}
+
+func (rf *resourceFlags) add(cmd *cobra.Command, create bool) {
+	f := cmd.Flags()
+	f.StringVar(&rf.firstName, "first-name", "", "first name")
+	f.StringVar(&rf.lastName, "last-name", "", "last name")
+	f.StringVar(&rf.email, "email", "", "email address")
+	f.StringVar(&rf.title, "title", "", "title")
+	if create {
+		f.StringVar(&rf.username, "username", "", "username (required; unique across every tenant)")
+	}
+	f.StringVar(&rf.password, "password", "", "console password, under the tenant's password policy; - reads it from standard input")
+	f.StringVar(&rf.level, "security-level", "", "security level (not an API-only one)")
+	f.StringVar(&rf.location, "location", "", "primary internal location, by id or name (required on create)")
+	f.Float64Var(&rf.internalCost, "internal-cost", 0, "internal cost (burden rate) an hour")
+	f.StringArrayVar(&rf.departments, "department", nil, "DEPARTMENT:ROLE association by ids or names; the first is the default (repeatable)")
+	f.StringArrayVar(&rf.queues, "queue", nil, "service desk queue membership, by id or name (repeatable)")
+	f.StringArrayVar(&rf.timesheetApprovers, "timesheet-approver", nil, "timesheet approver, by resource id or username (repeatable)")
+	f.StringArrayVar(&rf.expenseApprovers, "expense-approver", nil, "expense report approver, by resource id or username (repeatable)")
+	f.StringArrayVar(&rf.lobs, "lob", nil, "line of business, as DIVISION/LINE or association id (repeatable)")
+	if !create {
+		f.StringVar(&rf.active, "active", "", "yes or no")
+	}
+}
+
+// resolve turns the flags into ids.
+func (rf *resourceFlags) resolve(ts *tenantSession) (deps []psa.DepartmentRole, queues, ts1, ex, lobs []int64, loc int64, err error) {
+	svc, ctx := ts.svc, ts.ctx
+	if rf.location != "" {
+		if loc, err = svc.NamedID(ctx, "InternalLocations", rf.location); err != nil {
+			return
+		}
+	}
+	for i, d := range rf.departments {
+		dep, role, ok := strings.Cut(d, ":")
+		if !ok {
+			err = fmt.Errorf("--department takes DEPARTMENT:ROLE, not %q", d)
+			return
+		}
+		var dr psa.DepartmentRole
+		if dr.DepartmentID, err = svc.NamedID(ctx, "Departments", dep); err != nil {
+			return
+		}
+		if dr.RoleID, err = svc.NamedID(ctx, "Roles", role); err != nil {
+			return
+		}
+		dr.Default = i == 0
+		deps = append(deps, dr)
+	}
+	for _, q := range rf.queues {
+		var id int64
+		if id, err = svc.QueueID(ctx, q); err != nil {
+			return
+		}
+		queues = append(queues, id)
+	}
+	for _, list := range []struct {
+		in  []string
+		out *[]int64
+	}{{rf.timesheetApprovers, &ts1}, {rf.expenseApprovers, &ex}} {
+		for _, ref := range list.in {
+			var id int64
+			if id, err = svc.ResourceID(ctx, ref); err != nil {
+				return
+			}
+			*list.out = append(*list.out, id)
+		}
+	}
+	for _, ref := range rf.lobs {
+		var id int64
+		if id, err = svc.AssociationID(ctx, ref); err != nil {
+			return
+		}
+		lobs = append(lobs, id)
+	}
+	return
+}
+
+func (a *app) printResource(r *psa.Resource, asJSON bool, what string) error {
+	if asJSON {
+		return a.printJSON(r)
+	}
+	fmt.Fprintf(a.out, "%s: resource %d %s %s (%s), %s, active %s, can sign in %s\n", what, r.ID, r.FirstName, r.LastName, r.Username, r.SecurityLevel,
+		yesNoText(r.Active), yesNoText(r.ConsoleLogin))
+	return nil
+}
+
+func (a *app) resourceCreate() *cobra.Command {
+	var tenant string
+	var rf resourceFlags
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Create a resource with a typed username and password, security level, location, departments, queues, approvers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := readValue(cmd, &rf.password); err != nil {
+				return err
+			}
+			ts, err := a.openTenant(cmd, tenant)
+			if err != nil {
+				return err
+			}
+			defer ts.close()
+			deps, queues, tsa, exa, lobs, loc, err := rf.resolve(ts)
+			if err != nil {
+				return err
+			}
+			in := psa.NewResource{FirstName: rf.firstName, LastName: rf.lastName, Email: rf.email, Title: rf.title, Username: rf.username,
+				Password: rf.password, SecurityLevel: rf.level, LocationID: loc, Departments: deps, Queues: queues,
+				TimesheetApprovers: tsa, ExpenseApprovers: exa, LOBs: lobs}
+			if cmd.Flags().Changed("internal-cost") {
+				in.InternalCost = &rf.internalCost
+			}
+			r, err := ts.svc.CreateResource(ts.ctx, in)
+			if err != nil {
+				return err
+			}
+			return a.printResource(r, asJSON, "Created")
+		},
+	}
+	tenantFlag(cmd, &tenant)
+	rf.add(cmd, true)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) resourceEdit() *cobra.Command {
+	var tenant string
+	var rf resourceFlags
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "edit RESOURCE",
+		Short: "Change a resource (by id or username); only the flags given change",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := readValue(cmd, &rf.password); err != nil {
+				return err
+			}
+			ts, err := a.openTenant(cmd, tenant)
+			if err != nil {
+				return err
+			}
+			defer ts.close()
+			deps, queues, tsa, exa, lobs, loc, err := rf.resolve(ts)
+			if err != nil {
+				return err
+			}
+			f := cmd.Flags()
+			ch := psa.ResourceChange{SecurityLevel: rf.level, Password: rf.password}
+			for flag, dst := range map[string]**string{"first-name": &ch.FirstName, "last-name": &ch.LastName, "email": &ch.Email, "title": &ch.Title} {
+				if f.Changed(flag) {
+					v, _ := f.GetString(flag)
+					*dst = &v
+				}
+			}
+			if f.Changed("location") {
+				ch.LocationID = &loc
+			}
+			if f.Changed("internal-cost") {
+				ch.InternalCost = &rf.internalCost
+			}
+			if f.Changed("department") {
+				ch.Departments = &deps
+			}
+			if f.Changed("queue") {
+				ch.Queues = &queues
+			}
+			if f.Changed("timesheet-approver") {
+				ch.TimesheetApprovers = &tsa
+			}
+			if f.Changed("expense-approver") {
+				ch.ExpenseApprovers = &exa
+			}
+			if f.Changed("lob") {
+				ch.LOBs = &lobs
+			}
+			if rf.active != "" {
+				b, err := parseYesNo("active", rf.active)
+				if err != nil {
+					return err
+				}
+				ch.Active = &b
+			}
+			r, err := ts.svc.EditResource(ts.ctx, args[0], ch)
+			if err != nil {
+				return err
+			}
+			return a.printResource(r, asJSON, "Changed")
+		},
+	}
+	tenantFlag(cmd, &tenant)
+	rf.add(cmd, false)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) resourceDeactivate() *cobra.Command {
+	var tenant string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "deactivate RESOURCE",
+		Short: "Deactivate a resource (by id or username): it can no longer sign in or call the API",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, err := a.openTenant(cmd, tenant)
+			if err != nil {
+				return err
+			}
+			defer ts.close()
+			r, err := ts.svc.DeactivateResource(ts.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return a.printResource(r, asJSON, "Deactivated")
+		},
+	}
+	tenantFlag(cmd, &tenant)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) resourceShow() *cobra.Command {
+	var tenant string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show RESOURCE",
+		Short: "Show a resource (by id or username)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, err := a.openTenant(cmd, tenant)
+			if err != nil {
+				return err
+			}
+			defer ts.close()
+			r, err := ts.svc.Resource(ts.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return a.printResource(r, asJSON, "Resource")
+		},
+	}
+	tenantFlag(cmd, &tenant)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) resourceList() *cobra.Command {
+	var tenant string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the tenant's resources",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, err := a.openTenant(cmd, tenant)
+			if err != nil {
+				return err
+			}
+			defer ts.close()
+			list, err := ts.svc.Resources(ts.ctx)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if list == nil {
+					list = []*psa.Resource{}
+				}
+				return a.printJSON(list)
+			}
+			var rows [][]string
+			for _, r := range list {
+				rows = append(rows, []string{fmt.Sprint(r.ID), r.Username, r.FirstName + " " + r.LastName, r.SecurityLevel, yesNoText(r.APIOnly), yesNoText(r.Active), ids(r.LOBs)})
+			}
+			return a.table("ID\tUSERNAME\tNAME\tSECURITY LEVEL\tAPI-ONLY\tACTIVE\tLOBS", rows)
+		},
+	}
+	tenantFlag(cmd, &tenant)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}

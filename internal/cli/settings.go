@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/store"
+)
+
+// settingsCommand is "tenant settings": the password policy, lockout threshold, username domain
+// and the labels of the organizational levels.
+func (a *app) settingsCommand() *cobra.Command {
+	var strong, domain, label1, label2 string
+	var threshold int64
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "settings TENANT",
+		Short: "Show or change a tenant's access settings: password policy, lockout threshold, username domain",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, err := a.openTenant(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			defer ts.close()
+			f := cmd.Flags()
+			var ch psa.SettingsChange
+			if strong != "" {
+				b, err := parseYesNo("strong-passwords", strong)
+				if err != nil {
+					return err
+				}
+				ch.StrongPasswords = &b
+			}
+			if f.Changed("lockout-threshold") {
+				ch.LockoutThreshold = &threshold
+			}
+			if f.Changed("username-domain") {
+				ch.UsernameDomain = &domain
+			}
+			if f.Changed("level1-label") {
+				ch.OrgLevel1Label = &label1
+			}
+			if f.Changed("level2-label") {
+				ch.OrgLevel2Label = &label2
+			}
+			t := ts.tenant
+			if ch != (psa.SettingsChange{}) {
+				if t, err = ts.svc.ChangeSettings(ts.ctx, ch); err != nil {
+					return err
+				}
+			}
+			return a.printSettings(t, asJSON)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&strong, "strong-passwords", "", `yes or no: Site Setup's "Require strong passwords"`)
+	f.Int64Var(&threshold, "lockout-threshold", 10, "failed authentications that lock an API user")
+	f.StringVar(&domain, "username-domain", "", "when set, generated API usernames are email-shaped in this domain")
+	f.StringVar(&label1, "level1-label", "", `label of organizational level 1 (default "Division")`)
+	f.StringVar(&label2, "level2-label", "", `label of organizational level 2 (default "Line of Business")`)
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) printSettings(t *store.Tenant, asJSON bool) error {
+	out := map[string]any{"tenant": t.Name, "strongPasswords": t.StrongPasswords, "lockoutThreshold": t.LockoutThreshold,
+		"usernameDomain": t.UsernameDomain, "organizationalStructure": t.OrgStructure, "level1Label": t.OrgLevel1Label, "level2Label": t.OrgLevel2Label}
+	if asJSON {
+		return a.printJSON(out)
+	}
+	fmt.Fprintf(a.out, "%s: strong passwords %s, lockout after %d failed authentications, username domain %q, organizational structure %s (%s / %s)\n",
+		t.Name, yesNoText(t.StrongPasswords), t.LockoutThreshold, t.UsernameDomain, map[bool]string{true: "on", false: "off"}[t.OrgStructure], t.OrgLevel1Label, t.OrgLevel2Label)
+	return nil
+}

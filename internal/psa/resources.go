@@ -1,0 +1,638 @@
+package psa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboard-psa/switchboard/internal/access"
+	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/query"
+	"github.com/switchboard-psa/switchboard/internal/store"
+)
+
+// Resources: the people of the MSP (and, through apiusers.go, API-only users). They are made,
+// changed and deactivated here; the REST API can only query and update them.
+
+// DepartmentRole is a department/role association of a resource (ResourceRoleDepartments).
+type DepartmentRole struct {
+	DepartmentID int64 `json:"departmentId"`
+	RoleID       int64 `json:"roleId"`
+	Default      bool  `json:"default"`
+	Lead         bool  `json:"lead"`
+}
+
+// NewResource is what "New Resource" asks for.
+type NewResource struct {
+	FirstName, LastName, Email, Title string
+	Username                          string // typed; required
+	Password                          string // console password; empty: the resource cannot sign in yet
+	SecurityLevel                     string // a level that is not API-only
+	LocationID                        int64  // primary internal location (required)
+	InternalCost                      *float64
+	Departments                       []DepartmentRole
+	Queues                            []int64 // service desk queues (Tickets.queueID values)
+	TimesheetApprovers                []int64
+	ExpenseApprovers                  []int64
+	LOBs                              []int64
+}
+
+// CreateResource makes a resource with its security level, location, associations and
+// approvers, all in one transaction.
+func (s *Service) CreateResource(ctx context.Context, in NewResource) (*Resource, error) {
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in.Username = strings.TrimSpace(in.Username)
+	if err := access.CheckResourceUsername(in.Username); err != nil {
+		return nil, apperr.Invalid("%s.", upperFirst(err.Error()))
+	}
+	if in.SecurityLevel == "" {
+		return nil, apperr.Invalid("A resource needs a security level.")
+	}
+	level, err := s.SecurityLevel(ctx, in.SecurityLevel)
+	if err != nil {
+		return nil, err
+	}
+	if level.APIOnly {
+		return nil, apperr.Invalid("%q is an API-only security level: use New API User for integrations.", level.Name)
+	}
+	if !level.Active {
+		return nil, apperr.Invalid("The security level %q is inactive.", level.Name)
+	}
+	if in.LocationID == 0 {
+		return nil, apperr.Invalid("A resource needs a primary internal location.")
+	}
+	if _, err := s.location(ctx, in.LocationID); err != nil {
+		return nil, err
+	}
+	sec := &store.ResourceSecurity{SecurityLevelID: level.ID}
+	if in.Password != "" {
+		if err := access.CheckPassword(in.Password, tenant.StrongPasswords); err != nil {
+			return nil, apperr.Invalid("%s.", upperFirst(err.Error()))
+		}
+		sec.PasswordHash, sec.ConsoleLogin, sec.PasswordChangedAt = access.HashSecret(in.Password), true, time.Now().UTC()
+	}
+	if err := s.checkLOBs(ctx, tenant, in.LOBs); err != nil {
+		return nil, err
+	}
+	if err := s.checkAssociations(ctx, in.Departments, in.Queues, append(append([]int64{}, in.TimesheetApprovers...), in.ExpenseApprovers...)); err != nil {
+		return nil, err
+	}
+	values := map[string]any{"firstName": strings.TrimSpace(in.FirstName), "lastName": strings.TrimSpace(in.LastName), "email": strings.TrimSpace(in.Email),
+		"userName": in.Username, "isActive": true, "locationID": in.LocationID, "resourceType": "Employee", "licenseType": int64(level.License)}
+	if in.Title != "" {
+		values["title"] = in.Title
+	}
+	if in.InternalCost != nil {
+		if *in.InternalCost < 0 {
+			return nil, apperr.Invalid("The internal cost cannot be negative.")
+		}
+		values["internalCost"] = *in.InternalCost
+	}
+	var id int64
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if id, err = s.insertRow(ctx, tx, "Resources", values); err != nil {
+			return err
+		}
+		if err := tx.ReserveUsername(ctx, in.Username, id); err != nil {
+			return err
+		}
+		sec.ResourceID = id
+		if err := tx.SaveResourceSecurity(ctx, sec); err != nil {
+			return err
+		}
+		if err := s.setAssociations(ctx, tx, id, &in.Departments, &in.Queues); err != nil {
+			return err
+		}
+		if err := tx.SetApprovers(ctx, id, "timesheet", in.TimesheetApprovers); err != nil {
+			return err
+		}
+		if err := tx.SetApprovers(ctx, id, "expense", in.ExpenseApprovers); err != nil {
+			return err
+		}
+		return s.setLOBs(ctx, tx, id, in.LOBs)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil, apperr.Invalid("The username %q is already in use.", in.Username)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.accessChanged(ctx)
+	return s.Resource(ctx, strconv.FormatInt(id, 10))
+}
+
+// ResourceChange edits a resource; nil and empty fields are left as they are.
+type ResourceChange struct {
+	FirstName, LastName, Email, Title *string
+	LocationID                        *int64
+	SecurityLevel                     string
+	InternalCost                      *float64
+	Password                          string
+	Active                            *bool
+	Departments                       *[]DepartmentRole
+	Queues                            *[]int64
+	TimesheetApprovers                *[]int64
+	ExpenseApprovers                  *[]int64
+	LOBs                              *[]int64
+}
+
+// EditResource changes a resource, found by id or username. API users take API-only levels,
+// other resources the rest; a new password follows the policy and differs from the last five.
+func (s *Service) EditResource(ctx context.Context, ref string, ch ResourceChange) (*Resource, error) {
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.resourceID(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	e := s.Catalog.MustEntity("Resources")
+	var level *access.Level
+	if ch.SecurityLevel != "" {
+		if level, err = s.SecurityLevel(ctx, ch.SecurityLevel); err != nil {
+			return nil, err
+		}
+		if !level.Active {
+			return nil, apperr.Invalid("The security level %q is inactive.", level.Name)
+		}
+	}
+	if ch.Password != "" {
+		if err := access.CheckPassword(ch.Password, tenant.StrongPasswords); err != nil {
+			return nil, apperr.Invalid("%s.", upperFirst(err.Error()))
+		}
+	}
+	if ch.LocationID != nil {
+		if _, err := s.location(ctx, *ch.LocationID); err != nil {
+			return nil, err
+		}
+	}
+	if ch.LOBs != nil {
+		if err := s.checkLOBs(ctx, tenant, *ch.LOBs); err != nil {
+			return nil, err
+		}
+	}
+	var deps []DepartmentRole
+	var queues, approvers []int64
+	if ch.Departments != nil {
+		deps = *ch.Departments
+	}
+	if ch.Queues != nil {
+		queues = *ch.Queues
+	}
+	for _, a := range []*[]int64{ch.TimesheetApprovers, ch.ExpenseApprovers} {
+		if a != nil {
+			approvers = append(approvers, *a...)
+		}
+	}
+	if err := s.checkAssociations(ctx, deps, queues, approvers); err != nil {
+		return nil, err
+	}
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		old, err := tx.Get(ctx, e, id)
+		if err != nil {
+			return err
+		}
+		row := &store.Row{Values: append([]any(nil), old.Values...), UDF: old.UDF}
+		set := func(field string, v any) { row.Values[e.Index(field)] = v }
+		for field, v := range map[string]*string{"firstName": ch.FirstName, "lastName": ch.LastName, "email": ch.Email, "title": ch.Title} {
+			if v != nil {
+				set(field, strings.TrimSpace(*v))
+			}
+		}
+		if ch.LocationID != nil {
+			set("locationID", *ch.LocationID)
+		}
+		if ch.InternalCost != nil {
+			if *ch.InternalCost < 0 {
+				return apperr.Invalid("The internal cost cannot be negative.")
+			}
+			set("internalCost", *ch.InternalCost)
+		}
+		if ch.Active != nil {
+			set("isActive", *ch.Active)
+			if err := tx.SetAPIUserActiveByResource(ctx, id, *ch.Active); err != nil {
+				return err
+			}
+		}
+		sec, err := tx.ResourceSecurity(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			api, err := s.DB.IsAPIResource(ctx, id)
+			if err != nil {
+				return err
+			}
+			sec = &store.ResourceSecurity{ResourceID: id, SecurityLevelID: access.DefaultLevel, APIOnly: api}
+			if api {
+				sec.SecurityLevelID = access.APIUserLevel
+			}
+		} else if err != nil {
+			return err
+		}
+		if level != nil {
+			if level.APIOnly != sec.APIOnly {
+				if sec.APIOnly {
+					return apperr.Invalid("An API user needs an API-only security level; %q is not one.", level.Name)
+				}
+				return apperr.Invalid("%q is an API-only security level: only API users can have it.", level.Name)
+			}
+			sec.SecurityLevelID = level.ID
+			set("licenseType", int64(level.License))
+		}
+		if ch.Password != "" {
+			if sec.APIOnly {
+				return apperr.Invalid("API users have a secret, not a password: use apiuser regenerate-secret.")
+			}
+			if (sec.PasswordHash != "" && access.VerifySecret(sec.PasswordHash, ch.Password)) || access.Reused(ch.Password, sec.PasswordHistory) {
+				return apperr.Invalid("The password must differ from the last %d.", access.PasswordHistory)
+			}
+			sec.PasswordHistory = access.PushHistory(sec.PasswordHistory, sec.PasswordHash)
+			sec.PasswordHash, sec.ConsoleLogin, sec.PasswordChangedAt = access.HashSecret(ch.Password), true, time.Now().UTC()
+		}
+		if err := tx.SaveResourceSecurity(ctx, sec); err != nil {
+			return err
+		}
+		stampUpdate(ctx, e, row)
+		if err := s.validate(ctx, tx, e, old, row); err != nil {
+			return err
+		}
+		if err := tx.Update(ctx, e, row); err != nil {
+			return err
+		}
+		if err := s.setAssociations(ctx, tx, id, ch.Departments, ch.Queues); err != nil {
+			return err
+		}
+		for kind, a := range map[string]*[]int64{"timesheet": ch.TimesheetApprovers, "expense": ch.ExpenseApprovers} {
+			if a != nil {
+				if err := tx.SetApprovers(ctx, id, kind, *a); err != nil {
+					return err
+				}
+			}
+		}
+		if ch.LOBs != nil {
+			if err := s.setLOBs(ctx, tx, id, *ch.LOBs); err != nil {
+				return err
+			}
+		}
+		return tx.BumpAccessGeneration(ctx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.accessChanged(ctx)
+	return s.Resource(ctx, strconv.FormatInt(id, 10))
+}
+
+// DeactivateResource makes a resource (an API user too) inactive: it can no longer sign in or
+// call the API. Its username stays taken.
+func (s *Service) DeactivateResource(ctx context.Context, ref string) (*Resource, error) {
+	no := false
+	return s.EditResource(ctx, ref, ResourceChange{Active: &no})
+}
+
+// Resource is a resource as the administrator sees it.
+type Resource struct {
+	ID                 int64            `json:"id"`
+	FirstName          string           `json:"firstName"`
+	LastName           string           `json:"lastName"`
+	Email              string           `json:"email"`
+	Username           string           `json:"userName"`
+	Title              string           `json:"title,omitempty"`
+	Active             bool             `json:"isActive"`
+	APIOnly            bool             `json:"apiOnly"`
+	ConsoleLogin       bool             `json:"canSignIn"`
+	Locked             bool             `json:"locked"`
+	SecurityLevel      string           `json:"securityLevel"`
+	LicenseType        string           `json:"licenseType"`
+	LocationID         int64            `json:"locationId"`
+	InternalCost       *float64         `json:"internalCost"`
+	Departments        []DepartmentRole `json:"departments"`
+	Queues             []int64          `json:"queues"`
+	TimesheetApprovers []int64          `json:"timesheetApprovers"`
+	ExpenseApprovers   []int64          `json:"expenseApprovers"`
+	LOBs               []int64          `json:"linesOfBusiness"`
+}
+
+// Resource reads one resource by id or username.
+func (s *Service) Resource(ctx context.Context, ref string) (*Resource, error) {
+	id, err := s.resourceID(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	e := s.Catalog.MustEntity("Resources")
+	row, err := s.DB.Get(ctx, e, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, apperr.Invalid("There is no resource %s.", ref)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.describeResource(ctx, row)
+}
+
+// Resources lists the tenant's resources in id order.
+func (s *Service) Resources(ctx context.Context) ([]*Resource, error) {
+	e := s.Catalog.MustEntity("Resources")
+	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, e, nil, s.DB.Dialect, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Resource
+	after := int64(-1)
+	for {
+		rows, err := s.DB.Page(ctx, e, where, after, 500)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			v, err := s.describeResource(ctx, r)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+			after = r.ID(e)
+		}
+		if len(rows) < 500 {
+			return out, nil
+		}
+	}
+}
+
+func (s *Service) describeResource(ctx context.Context, row *store.Row) (*Resource, error) {
+	e := s.Catalog.MustEntity("Resources")
+	str := func(f string) string { v, _ := row.Values[e.Index(f)].(string); return v }
+	r := &Resource{ID: row.ID(e), FirstName: str("firstName"), LastName: str("lastName"), Email: str("email"), Username: str("userName"), Title: str("title"),
+		Departments: []DepartmentRole{}, Queues: []int64{}, TimesheetApprovers: []int64{}, ExpenseApprovers: []int64{}, LOBs: []int64{}}
+	r.Active, _ = row.Values[e.Index("isActive")].(bool)
+	r.LocationID, _ = row.Values[e.Index("locationID")].(int64)
+	if c, ok := row.Values[e.Index("internalCost")].(float64); ok {
+		r.InternalCost = &c
+	}
+	levelID := access.DefaultLevel
+	if sec, err := s.DB.ResourceSecurity(ctx, r.ID); err == nil {
+		levelID, r.APIOnly, r.ConsoleLogin, r.Locked = sec.SecurityLevelID, sec.APIOnly, sec.ConsoleLogin && !sec.APIOnly, sec.Locked
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	} else if r.APIOnly, err = s.DB.IsAPIResource(ctx, r.ID); err != nil {
+		return nil, err
+	} else if r.APIOnly {
+		levelID = access.APIUserLevel
+	}
+	if r.APIOnly {
+		if u, err := s.DB.APIUserByResource(ctx, r.ID); err == nil {
+			r.Locked = u.Locked
+		}
+	}
+	if l, err := access.LoadLevel(ctx, s.DB, levelID); err == nil {
+		r.SecurityLevel, r.LicenseType = l.Name, l.License.String()
+	}
+	children := func(entity string, each func(*store.Row, func(string) int64)) error {
+		ce := s.Catalog.MustEntity(entity)
+		rows, err := s.rowsWhere(ctx, ce, "resourceID", r.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range rows {
+			each(c, func(f string) int64 { v, _ := c.Values[ce.Index(f)].(int64); return v })
+		}
+		return nil
+	}
+	err := children("ResourceRoleDepartments", func(c *store.Row, n func(string) int64) {
+		ce := s.Catalog.MustEntity("ResourceRoleDepartments")
+		d := DepartmentRole{DepartmentID: n("departmentID"), RoleID: n("roleID")}
+		d.Default, _ = c.Values[ce.Index("isDefault")].(bool)
+		d.Lead, _ = c.Values[ce.Index("isDepartmentLead")].(bool)
+		r.Departments = append(r.Departments, d)
+	})
+	if err == nil {
+		err = children("ResourceRoleQueues", func(c *store.Row, n func(string) int64) { r.Queues = append(r.Queues, n("queueID")) })
+	}
+	if err == nil {
+		err = children("OrganizationalResources", func(c *store.Row, n func(string) int64) {
+			r.LOBs = append(r.LOBs, n("organizationalLevelAssociationID"))
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	approvers, err := s.DB.Approvers(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	if a := approvers["timesheet"]; a != nil {
+		r.TimesheetApprovers = a
+	}
+	if a := approvers["expense"]; a != nil {
+		r.ExpenseApprovers = a
+	}
+	return r, nil
+}
+
+// resourceID resolves a resource given by id or username (of this tenant).
+func (s *Service) resourceID(ctx context.Context, ref string) (int64, error) {
+	ref = strings.TrimSpace(ref)
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return id, nil
+	}
+	tenant, err := store.TenantFrom(ctx)
+	if err != nil {
+		return 0, err
+	}
+	t, id, err := s.DB.UsernameOwner(ctx, ref)
+	if err != nil || t != tenant {
+		return 0, apperr.Invalid("There is no resource %q.", ref)
+	}
+	return id, nil
+}
+
+// location checks a primary internal location, or finds the tenant's default one (id 0).
+func (s *Service) location(ctx context.Context, id int64) (int64, error) {
+	e := s.Catalog.MustEntity("InternalLocations")
+	if id != 0 {
+		if _, err := s.DB.Get(ctx, e, id); err != nil {
+			return 0, apperr.Invalid("There is no internal location %d.", id)
+		}
+		return id, nil
+	}
+	rows, err := s.rowsWhere(ctx, e, "isDefault", true)
+	if err != nil {
+		return 0, err
+	}
+	if len(rows) == 0 {
+		return 0, apperr.Invalid("The tenant has no default internal location: give one.")
+	}
+	return rows[0].ID(e), nil
+}
+
+// rowsWhere reads the tenant's rows of e whose field equals v (at most 10,000).
+func (s *Service) rowsWhere(ctx context.Context, e *catalog.Entity, field string, v any) ([]*store.Row, error) {
+	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: field, Value: v}}}, e, nil, s.DB.Dialect, 0)
+	if err != nil {
+		return nil, err
+	}
+	return s.DB.Page(ctx, e, where, -1, 10000)
+}
+
+// checkAssociations checks departments and roles, queues and approvers before a write.
+func (s *Service) checkAssociations(ctx context.Context, deps []DepartmentRole, queues, approvers []int64) error {
+	for _, d := range deps {
+		if _, err := s.DB.Get(ctx, s.Catalog.MustEntity("Departments"), d.DepartmentID); err != nil {
+			return apperr.Invalid("There is no department %d.", d.DepartmentID)
+		}
+		if _, err := s.DB.Get(ctx, s.Catalog.MustEntity("Roles"), d.RoleID); err != nil {
+			return apperr.Invalid("There is no role %d.", d.RoleID)
+		}
+	}
+	if len(queues) > 0 {
+		pl, err := s.tenantPicklists(ctx)
+		if err != nil {
+			return err
+		}
+		for _, q := range queues {
+			if !pl.valid("Tickets", "queueID", q, nil) {
+				return apperr.Invalid("There is no active queue %d.", q)
+			}
+		}
+	}
+	for _, a := range approvers {
+		api, err := s.DB.IsAPIResource(ctx, a)
+		if err != nil {
+			return err
+		}
+		if _, err := s.DB.Get(ctx, s.Catalog.MustEntity("Resources"), a); err != nil || api {
+			return apperr.Invalid("Approver %d is not a resource who can approve (API users cannot).", a)
+		}
+	}
+	return nil
+}
+
+// setAssociations replaces a resource's department/role associations and queue memberships
+// (nil: leave them). The default department role is also its default service desk role.
+func (s *Service) setAssociations(ctx context.Context, tx *store.Tx, resourceID int64, deps *[]DepartmentRole, queues *[]int64) error {
+	if deps != nil {
+		if err := s.deleteChildren(ctx, tx, "ResourceRoleDepartments", resourceID); err != nil {
+			return err
+		}
+		if err := s.deleteChildren(ctx, tx, "ResourceServiceDeskRoles", resourceID); err != nil {
+			return err
+		}
+		for i, d := range *deps {
+			isDefault := d.Default || (i == 0 && !anyDefault(*deps))
+			if _, err := s.insertRow(ctx, tx, "ResourceRoleDepartments", map[string]any{"resourceID": resourceID, "departmentID": d.DepartmentID, "roleID": d.RoleID,
+				"isActive": true, "isDefault": isDefault, "isDepartmentLead": d.Lead}); err != nil {
+				return err
+			}
+			if _, err := s.insertRow(ctx, tx, "ResourceServiceDeskRoles", map[string]any{"resourceID": resourceID, "roleID": d.RoleID, "isActive": true, "isDefault": isDefault}); err != nil {
+				return err
+			}
+		}
+	}
+	if queues != nil {
+		if err := s.deleteChildren(ctx, tx, "ResourceRoleQueues", resourceID); err != nil {
+			return err
+		}
+		for _, q := range *queues {
+			if _, err := s.insertRow(ctx, tx, "ResourceRoleQueues", map[string]any{"resourceID": resourceID, "queueID": q}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func anyDefault(deps []DepartmentRole) bool {
+	for _, d := range deps {
+		if d.Default {
+			return true
+		}
+	}
+	return false
+}
+
+// insertRow writes a catalog row made by the services, under the generic rules.
+func (s *Service) insertRow(ctx context.Context, tx *store.Tx, entity string, values map[string]any) (int64, error) {
+	e := s.Catalog.MustEntity(entity)
+	row := store.NewRow(e)
+	for k, v := range values {
+		i := e.Index(k)
+		if i < 0 {
+			return 0, fmt.Errorf("%s has no field %s", entity, k)
+		}
+		row.Values[i] = v
+	}
+	stampCreate(ctx, e, row)
+	if err := s.validate(ctx, tx, e, nil, row); err != nil {
+		return 0, err
+	}
+	id, err := tx.NextID(ctx, e.Table)
+	if err != nil {
+		return 0, err
+	}
+	row.Values[e.Index("id")] = id
+	return id, tx.Insert(ctx, e, row)
+}
+
+// deleteChildren removes a resource's rows of a child collection.
+func (s *Service) deleteChildren(ctx context.Context, tx *store.Tx, entity string, resourceID int64) error {
+	e := s.Catalog.MustEntity(entity)
+	rows, err := s.rowsWhere(ctx, e, "resourceID", resourceID)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := tx.Delete(ctx, e, r.ID(e)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ResourceID resolves a resource given by id or username.
+func (s *Service) ResourceID(ctx context.Context, ref string) (int64, error) {
+	return s.resourceID(ctx, ref)
+}
+
+// NamedID resolves a row of Departments, Roles or InternalLocations given by id or name.
+func (s *Service) NamedID(ctx context.Context, entity, ref string) (int64, error) {
+	ref = strings.TrimSpace(ref)
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return id, nil
+	}
+	e, ok := s.Catalog.Entity(entity)
+	if !ok || e.Index("name") < 0 {
+		return 0, fmt.Errorf("psa: %s has no names", entity)
+	}
+	rows, err := s.rowsWhere(ctx, e, "name", ref)
+	if err != nil {
+		return 0, err
+	}
+	if len(rows) != 1 {
+		return 0, apperr.Invalid("There is no single %s named %q.", strings.ToLower(e.Singular), ref)
+	}
+	return rows[0].ID(e), nil
+}
+
+// QueueID resolves a service desk queue given by value or label.
+func (s *Service) QueueID(ctx context.Context, ref string) (int64, error) {
+	ref = strings.TrimSpace(ref)
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return id, nil
+	}
+	values, err := s.Picklist(ctx, s.Catalog.MustEntity("Tickets"), "queueID")
+	if err != nil {
+		return 0, err
+	}
+	for _, v := range values {
+		if strings.EqualFold(v.Label, ref) {
+			return v.Value, nil
+		}
+	}
+	return 0, apperr.Invalid("There is no queue %q.", ref)
+}

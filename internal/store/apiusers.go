@@ -1,0 +1,315 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// API users' credentials, tracking identifiers, failed authentications and usage per
+// identifier. APIUser and CreateAPIUser are in tenants.go.
+
+const apiUserColumns = `username, tenant_id, resource_id, secret_hash, integration_code, is_active, failed_logins, locked, created_at`
+
+func scanAPIUser(row interface{ Scan(...any) error }) (*APIUser, error) {
+	var u APIUser
+	var active, locked int
+	var created string
+	err := row.Scan(&u.Username, &u.TenantID, &u.ResourceID, &u.SecretHash, &u.IntegrationCode, &active, &u.FailedLogins, &locked, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	u.Active, u.Locked = active != 0, locked != 0
+	u.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
+	return &u, nil
+}
+
+// APIUsers lists the tenant's API users by username.
+func (db *DB) APIUsers(ctx context.Context) ([]*APIUser, error) {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT `+apiUserColumns+` FROM api_users WHERE tenant_id = ? ORDER BY username`), tenant)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*APIUser
+	for rows.Next() {
+		u, err := scanAPIUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// APIUserByResource finds the tenant's API user of a resource.
+func (db *DB) APIUserByResource(ctx context.Context, resourceID int64) (*APIUser, error) {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return scanAPIUser(db.read.QueryRowContext(ctx, rebind(db.Dialect, `SELECT `+apiUserColumns+` FROM api_users WHERE tenant_id = ? AND resource_id = ?`), tenant, resourceID))
+}
+
+// APIUserOfTenant finds one of the tenant's API users by username.
+func (db *DB) APIUserOfTenant(ctx context.Context, username string) (*APIUser, error) {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return scanAPIUser(db.read.QueryRowContext(ctx, rebind(db.Dialect, `SELECT `+apiUserColumns+` FROM api_users WHERE tenant_id = ? AND username = ?`), tenant, strings.ToLower(username)))
+}
+
+// UpdateAPIUser rewrites an API user's secret hash, code, active and locked state; unlocking
+// clears the failure count.
+func (tx *Tx) UpdateAPIUser(ctx context.Context, u *APIUser) error {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return err
+	}
+	if !u.Locked {
+		u.FailedLogins = 0
+	}
+	res, err := tx.tx.ExecContext(ctx, rebind(tx.db.Dialect, `UPDATE api_users SET secret_hash = ?, integration_code = ?, is_active = ?, locked = ?, failed_logins = ?
+		WHERE tenant_id = ? AND username = ?`), u.SecretHash, u.IntegrationCode, b2i(u.Active), b2i(u.Locked), u.FailedLogins, tenant, strings.ToLower(u.Username))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// AuthFailure is one failed authentication.
+type AuthFailure struct {
+	Username   string
+	RemoteAddr string
+	Reason     string
+	At         time.Time
+}
+
+// RecordAuthFailure counts a failed authentication of an API user, keeps it with the address
+// it came from, and locks the user when the count reaches threshold (locked is then true). A
+// lock bumps the tenant's access generation.
+func (db *DB) RecordAuthFailure(ctx context.Context, tenantID int64, username, remoteAddr, reason string, threshold int64) (locked bool, err error) {
+	ctx = WithTenant(ctx, tenantID)
+	err = db.InTx(ctx, func(tx *Tx) error {
+		d := tx.db.Dialect
+		now := time.Now().UTC().Format(time.RFC3339Nano)
+		if _, err := tx.tx.ExecContext(ctx, rebind(d, `INSERT INTO auth_failures (tenant_id, username, remote_addr, reason, at) VALUES (?, ?, ?, ?, ?)`),
+			tenantID, strings.ToLower(username), remoteAddr, reason, now); err != nil {
+			return err
+		}
+		var failed int64
+		var wasLocked int
+		err := tx.tx.QueryRowContext(ctx, rebind(d, `UPDATE api_users SET failed_logins = failed_logins + 1 WHERE tenant_id = ? AND username = ? RETURNING failed_logins, locked`),
+			tenantID, strings.ToLower(username)).Scan(&failed, &wasLocked)
+		if err != nil {
+			return err
+		}
+		if wasLocked == 0 && threshold > 0 && failed >= threshold {
+			if _, err := tx.tx.ExecContext(ctx, rebind(d, `UPDATE api_users SET locked = 1 WHERE tenant_id = ? AND username = ?`), tenantID, strings.ToLower(username)); err != nil {
+				return err
+			}
+			locked = true
+			return tx.BumpAccessGeneration(ctx)
+		}
+		return nil
+	})
+	return locked, err
+}
+
+// ResetAuthFailures clears an API user's failure count after a verified authentication.
+func (db *DB) ResetAuthFailures(ctx context.Context, tenantID int64, username string) error {
+	_, err := db.write.ExecContext(ctx, rebind(db.Dialect, `UPDATE api_users SET failed_logins = 0 WHERE tenant_id = ? AND username = ? AND locked = 0`),
+		tenantID, strings.ToLower(username))
+	return err
+}
+
+// AuthFailures lists an API user's latest failed authentications, newest first.
+func (db *DB) AuthFailures(ctx context.Context, username string, limit int) ([]AuthFailure, error) {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT username, remote_addr, reason, at FROM auth_failures WHERE tenant_id = ? AND username = ? ORDER BY at DESC LIMIT ?`),
+		tenant, strings.ToLower(username), int64(limit))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuthFailure
+	for rows.Next() {
+		var f AuthFailure
+		var at string
+		if err := rows.Scan(&f.Username, &f.RemoteAddr, &f.Reason, &at); err != nil {
+			return nil, err
+		}
+		f.At, _ = time.Parse(time.RFC3339Nano, at)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// TrackingIdentifier is an API tracking identifier of a tenant: a vendor's code from the vendor
+// list, or a Custom (Internal Integration) code.
+type TrackingIdentifier struct {
+	Code      string
+	Kind      string // "vendor" or "custom"
+	Name      string
+	Active    bool
+	CreatedAt time.Time
+}
+
+// The kinds of tracking identifier.
+const (
+	TrackingVendor = "vendor"
+	TrackingCustom = "custom"
+)
+
+const trackingColumns = `code, kind, name, is_active, created_at`
+
+func scanTracking(row interface{ Scan(...any) error }) (*TrackingIdentifier, error) {
+	var t TrackingIdentifier
+	var active int
+	var created string
+	if err := row.Scan(&t.Code, &t.Kind, &t.Name, &active, &created); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		return nil, err
+	}
+	t.Active = active != 0
+	t.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
+	return &t, nil
+}
+
+// TrackingIdentifiers lists the tenant's identifiers: vendors by name, then custom codes.
+func (db *DB) TrackingIdentifiers(ctx context.Context) ([]*TrackingIdentifier, error) {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT `+trackingColumns+` FROM tracking_identifiers WHERE tenant_id = ? ORDER BY kind DESC, name_key, code`), tenant)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*TrackingIdentifier
+	for rows.Next() {
+		t, err := scanTracking(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// TrackingIdentifier reads one of the tenant's identifiers by code.
+func (db *DB) TrackingIdentifier(ctx context.Context, code string) (*TrackingIdentifier, error) {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return scanTracking(db.read.QueryRowContext(ctx, rebind(db.Dialect, `SELECT `+trackingColumns+` FROM tracking_identifiers WHERE tenant_id = ? AND code = ?`), tenant, code))
+}
+
+// SaveTrackingIdentifier adds an identifier; a code the tenant has already is ErrConflict.
+func (tx *Tx) SaveTrackingIdentifier(ctx context.Context, t *TrackingIdentifier, nameKey string) error {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return err
+	}
+	t.CreatedAt = time.Now().UTC()
+	_, err = tx.tx.ExecContext(ctx, rebind(tx.db.Dialect, `INSERT INTO tracking_identifiers (tenant_id, code, kind, name, name_key, is_active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		tenant, t.Code, t.Kind, t.Name, nameKey, b2i(t.Active), t.CreatedAt.Format(time.RFC3339Nano))
+	if err != nil && isUniqueViolation(err) {
+		return fmt.Errorf("%w: the tracking identifier exists", ErrConflict)
+	}
+	return err
+}
+
+// SetTrackingIdentifierActive turns an identifier on or off.
+func (tx *Tx) SetTrackingIdentifierActive(ctx context.Context, code string, active bool) error {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := tx.tx.ExecContext(ctx, rebind(tx.db.Dialect, `UPDATE tracking_identifiers SET is_active = ? WHERE tenant_id = ? AND code = ?`), b2i(active), tenant, code)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Usage is the requests made with one identifier in one hour (unix seconds / 3600).
+type Usage struct {
+	TenantID int64
+	Code     string
+	Hour     int64
+	Requests int64
+}
+
+// AddUsage adds request counts to the stored totals.
+func (db *DB) AddUsage(ctx context.Context, deltas []Usage) error {
+	if len(deltas) == 0 {
+		return nil
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		for _, u := range deltas {
+			if _, err := tx.tx.ExecContext(ctx, rebind(db.Dialect, `INSERT INTO integration_usage (tenant_id, code, hour, requests) VALUES (?, ?, ?, ?)
+				ON CONFLICT (tenant_id, code, hour) DO UPDATE SET requests = integration_usage.requests + excluded.requests`), u.TenantID, u.Code, u.Hour, u.Requests); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// UsageSince lists the tenant's stored request counts from an hour on, by code then hour.
+func (db *DB) UsageSince(ctx context.Context, hour int64) ([]Usage, error) {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT code, hour, requests FROM integration_usage WHERE tenant_id = ? AND hour >= ? ORDER BY code, hour`), tenant, hour)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Usage
+	for rows.Next() {
+		u := Usage{TenantID: tenant}
+		if err := rows.Scan(&u.Code, &u.Hour, &u.Requests); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// SetAPIUserActiveByResource makes the API user of a resource active or not; a resource that is
+// no API user is left alone.
+func (tx *Tx) SetAPIUserActiveByResource(ctx context.Context, resourceID int64, active bool) error {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = tx.tx.ExecContext(ctx, rebind(tx.db.Dialect, `UPDATE api_users SET is_active = ? WHERE tenant_id = ? AND resource_id = ?`), b2i(active), tenant, resourceID)
+	return err
+}
