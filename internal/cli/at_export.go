@@ -329,7 +329,8 @@ func (a *app) runQuery(ctx context.Context, s *atSession, t target, q *autotask.
 				st.items.Add(1)
 			}
 		}
-		return nil
+		// The stream also ends when ctx does (Ctrl-C): that is no success.
+		return ctx.Err()
 	}()
 	cancel()
 	if stop != nil {
@@ -382,7 +383,7 @@ func progressLine(what string, n, total int64, elapsed time.Duration, width int)
 	}
 	eta := "-"
 	if rate > 0 && n < total {
-		eta = (time.Duration(float64(total-n)/rate) * time.Second).Round(time.Second).String()
+		eta = time.Duration(float64(total-n) / rate * float64(time.Second)).Round(time.Second).String()
 	}
 	return fmt.Sprintf("%s [%s] %3.0f%% %s/%s %s/s ETA %s ", what, bar, frac*100, thousands(n), thousands(total), thousands(int64(rate)), eta)
 }

@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-psa/switchboard/autotask"
 	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
@@ -389,7 +393,48 @@ func TestProgressLine(t *testing.T) {
 	if got := progressLine("Tickets", 1234, 0, 2*time.Second, 20); got != "Tickets 1,234 items 617/s 2s" {
 		t.Errorf("without a total: %q", got)
 	}
+	if got := progressLine("Tickets", 4000, 10000, time.Second, 4); !strings.HasSuffix(got, "ETA 2s ") {
+		t.Errorf("ETA of 6,000 items at 4,000/s: %q", got)
+	}
 	if got := progressLine("Tickets", 10, 10, time.Second, 4); !strings.Contains(got, "[====] 100%") {
 		t.Errorf("done: %q", got)
+	}
+}
+
+// cancelingWriter cancels the export's context on its first write, as Ctrl-C would mid-way.
+type cancelingWriter struct {
+	cancel context.CancelFunc
+	n      int
+}
+
+func (w *cancelingWriter) Write(p []byte) (int, error) {
+	w.cancel()
+	w.n += len(p)
+	return len(p), nil
+}
+
+func TestAtExportInterrupted(t *testing.T) {
+	t.Parallel()
+	env := testsupport.Start(t, testsupport.SQLite, false)
+	seedTickets(t, env, 1500) // more than the 1 MiB output buffer holds, so it is written mid-way
+	c, err := autotask.New(autotask.Config{Username: env.Creds.Username, Secret: env.Creds.Secret, IntegrationCode: env.Creds.IntegrationCode, BaseURL: env.URL("/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &app{out: io.Discard, errOut: io.Discard}
+	// The stream may notice the cancellation as a failed request or as its context ending (a
+	// select picks one at random): repeat so that both ways are taken.
+	for range 8 {
+		ctx, cancel := context.WithCancel(context.Background())
+		w := &cancelingWriter{cancel: cancel}
+		st := &exportStats{start: time.Now()}
+		err = a.runQuery(ctx, &atSession{c: c, count: &requestCounter{}}, target{entity: "Tickets"}, autotask.NewQuery(), "jsonl", 0, w, nil, st)
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("an interrupted export returned %v after %d items, want context.Canceled", err, st.items.Load())
+		}
+		if w.n == 0 || st.items.Load() >= 1500 {
+			t.Errorf("wrote %d bytes, %d items", w.n, st.items.Load())
+		}
 	}
 }
