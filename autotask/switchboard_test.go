@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/switchboard-psa/switchboard/autotask"
 	"github.com/switchboard-psa/switchboard/internal/psa"
@@ -315,6 +316,34 @@ func TestSwitchboardQueryAndPaging(t *testing.T) {
 			}
 			if cnt, err := c.Count(ctx, "Tickets", nil); err != nil || cnt != n {
 				t.Errorf("Count(nil) = %d, %v", cnt, err)
+			}
+			// Time values go on the wire as Autotask writes them.
+			if cnt, err := c.Count(ctx, "Tickets", autotask.NewQuery(autotask.Gte("createDate", time.Now().Add(-time.Hour)))); err != nil || cnt != n {
+				t.Errorf("Count(createDate ≥ an hour ago) = %d, %v", cnt, err)
+			}
+			if cnt, err := c.Count(ctx, "Tickets", autotask.NewQuery(autotask.Gt("createDate", time.Now().Add(time.Hour)))); err != nil || cnt != 0 {
+				t.Errorf("Count(createDate > in an hour) = %d, %v", cnt, err)
+			}
+
+			// A child collection longer than a page: ChildList follows nextPageUrl with GET.
+			ce := env.PSA.Catalog.MustEntity("Contacts")
+			for i := range 623 {
+				in := psa.NewInput()
+				in.Set[ce.Index("companyID")] = int64(0)
+				in.Set[ce.Index("firstName")] = "Child"
+				in.Set[ce.Index("lastName")] = fmt.Sprintf("%04d", i)
+				in.Set[ce.Index("isActive")] = int64(1)
+				if _, err := env.PSA.Create(env.Ctx(), ce, in, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ct.take("")
+			contacts, err := autotask.ChildListAs[autotask.Contact](ctx, c, "Companies", 0, "Contacts")
+			if err != nil || len(contacts) != 623 {
+				t.Errorf("ChildList of 623 contacts: %d, %v", len(contacts), err)
+			}
+			if sent := ct.take("/Contacts"); sent != 2 {
+				t.Errorf("ChildList of 623 contacts took %d requests, want 2 pages", sent)
 			}
 		})
 	}

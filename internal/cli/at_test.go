@@ -147,6 +147,9 @@ func TestAtCommands(t *testing.T) {
 			if mine[0].recent().Before(mine[1].recent()) || mine[0].recent().Equal(mine[1].recent()) && mine[0].ID < mine[1].ID {
 				t.Errorf("my-tickets not recent first: %+v", mine)
 			}
+			if out := mustAt(t, env, "my-tickets", "--email", "erin.evans@cedarlaw.example", "--days", "1"); strings.Count(out, "\n") != 3 {
+				t.Errorf("my-tickets --days 1 (both tickets are from today):\n%s", out)
+			}
 			var admin struct{ Email string }
 			_ = json.Unmarshal([]byte(mustAt(t, env, "get", "Resources", "1")), &admin)
 			mustAt(t, env, "update", "Tickets", id, "--data", `{"assignedResourceID":1,"assignedResourceRoleID":1}`)
