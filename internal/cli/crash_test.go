@@ -112,7 +112,17 @@ func TestCrashDuringCreates(t *testing.T) {
 					}
 				}(w)
 			}
-			time.Sleep(1500 * time.Millisecond)
+			// Kill once the load is well under way, however slow the machine (or -race) is.
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				mu.Lock()
+				n := len(acked)
+				mu.Unlock()
+				if n >= 200 || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
 			if err := first.Process.Kill(); err != nil { // SIGKILL
 				t.Fatal(err)
 			}
