@@ -50,21 +50,22 @@ var (
 // Every change to who may do what bumps the tenant's access generation in the database (in the
 // transaction that makes the change). The psa service calls ForgetTenant at once for changes
 // made in this process; for changes made elsewhere (the CLI, another server) the authenticator
-// reads the generations at most every PollInterval and drops entries filled under an older one.
+// reads the generations at most every poll interval (SetPollInterval, default one second) and
+// drops entries filled under an older one.
 type Authenticator struct {
-	DB           *store.DB
-	TTL          time.Duration
-	PollInterval time.Duration
-	Logger       *slog.Logger
+	DB     *store.DB
+	TTL    time.Duration
+	Logger *slog.Logger
 
-	key      []byte
-	mu       sync.RWMutex
-	cache    map[[32]byte]*entry
-	targets  map[[2]int64]*target // (tenant, resource) → an impersonation target
-	gens     map[int64]int64      // tenant → latest access generation seen
-	resets   map[string]bool      // usernames with failures since their last good call
-	lastPoll atomic.Int64
-	polling  atomic.Bool
+	key       []byte
+	mu        sync.RWMutex
+	cache     map[[32]byte]*entry
+	targets   map[[2]int64]*target // (tenant, resource) → an impersonation target
+	gens      map[int64]int64      // tenant → latest access generation seen
+	resets    map[string]bool      // usernames with failures since their last good call
+	lastPoll  atomic.Int64
+	polling   atomic.Bool
+	pollEvery atomic.Int64 // nanoseconds
 }
 
 type entry struct {
@@ -87,9 +88,14 @@ func NewAuthenticator(db *store.DB) *Authenticator {
 	if _, err := rand.Read(key); err != nil {
 		panic("access: no randomness: " + err.Error())
 	}
-	return &Authenticator{DB: db, TTL: 5 * time.Minute, PollInterval: time.Second, Logger: slog.Default(), key: key,
+	a := &Authenticator{DB: db, TTL: 5 * time.Minute, Logger: slog.Default(), key: key,
 		cache: map[[32]byte]*entry{}, targets: map[[2]int64]*target{}, gens: map[int64]int64{}, resets: map[string]bool{}}
+	a.SetPollInterval(time.Second)
+	return a
 }
+
+// SetPollInterval sets how often, at most, the access generations are read.
+func (a *Authenticator) SetPollInterval(d time.Duration) { a.pollEvery.Store(int64(d)) }
 
 func (a *Authenticator) cacheKey(username, secret string) [32]byte {
 	m := hmac.New(sha256.New, a.key)
@@ -269,18 +275,17 @@ func (a *Authenticator) Forget(username string) {
 	}
 }
 
-// maybePoll reads the tenants' access generations in the background when PollInterval has
-// passed, so changes made by other processes reach this one.
+// maybePoll reads the tenants' access generations when the poll interval has passed, so that
+// changes made by other processes reach this one within the interval. The one call that finds
+// the interval over pays for one small query; calls meanwhile go on with what is known.
 func (a *Authenticator) maybePoll(now time.Time) {
 	last := a.lastPoll.Load()
-	if now.UnixNano()-last < int64(a.PollInterval) || !a.polling.CompareAndSwap(false, true) {
+	if now.UnixNano()-last < a.pollEvery.Load() || !a.polling.CompareAndSwap(false, true) {
 		return
 	}
+	defer a.polling.Store(false)
 	a.lastPoll.Store(now.UnixNano())
-	go func() {
-		defer a.polling.Store(false)
-		a.Poll(context.Background())
-	}()
+	a.Poll(context.Background())
 }
 
 // Poll reads every tenant's access generation now and drops what is older.

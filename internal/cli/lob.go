@@ -8,7 +8,7 @@ import (
 
 func (a *app) lobCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "lob", Short: "Lines of business (organizational structure): divisions, lines, associations, resources"}
-	cmd.AddCommand(a.lobSwitch("enable", true), a.lobSwitch("disable", false), a.lobList(), a.lobAdd("division", 1), a.lobAdd("line", 2),
+	cmd.AddCommand(a.lobSwitch("enable", true), a.lobSwitch("disable", false), a.lobList(), a.lobUnit("division", 1), a.lobUnit("line", 2),
 		a.lobAssociate(), a.lobAssign())
 	return cmd
 }
@@ -69,11 +69,18 @@ func (a *app) lobList() *cobra.Command {
 	return cmd
 }
 
+// lobUnit is "lob division add NAME" and "lob line add NAME".
+func (a *app) lobUnit(use string, level int) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: map[int]string{1: "Divisions (organizational level 1)", 2: "Lines of business (organizational level 2)"}[level]}
+	cmd.AddCommand(a.lobAdd(use, level))
+	return cmd
+}
+
 func (a *app) lobAdd(use string, level int) *cobra.Command {
 	var tenant string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   use + " NAME",
+		Use:   "add NAME",
 		Short: map[int]string{1: "Add a division (organizational level 1)", 2: "Add a line of business (organizational level 2)"}[level],
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -21,7 +21,8 @@ type resourceFlags struct {
 	firstName, lastName, email, title, username, password, level, location string
 	internalCost                                                           float64
 	departments, queues, timesheetApprovers, expenseApprovers, lobs        []string
-	active                                                                 string
+	active, vendor                                                         string
+	custom                                                                 bool
 }
 
 func (rf *resourceFlags) add(cmd *cobra.Command, create bool) {
@@ -34,7 +35,11 @@ func (rf *resourceFlags) add(cmd *cobra.Command, create bool) {
 		f.StringVar(&rf.username, "username", "", "username (required; unique across every tenant)")
 	}
 	f.StringVar(&rf.password, "password", "", "console password, under the tenant's password policy; - reads it from standard input")
-	f.StringVar(&rf.level, "security-level", "", "security level (not an API-only one)")
+	f.StringVar(&rf.level, "security-level", "", "security level; an API-only one makes the resource an API-only user (then --vendor or --custom)")
+	if create {
+		f.StringVar(&rf.vendor, "vendor", "", "with an API-only level: the integration vendor of the API tracking identifier")
+		f.BoolVar(&rf.custom, "custom", false, "with an API-only level: a Custom (Internal Integration) tracking identifier (the default)")
+	}
 	f.StringVar(&rf.location, "location", "", "primary internal location, by id or name (required on create)")
 	f.Float64Var(&rf.internalCost, "internal-cost", 0, "internal cost (burden rate) an hour")
 	f.StringArrayVar(&rf.departments, "department", nil, "DEPARTMENT:ROLE association by ids or names; the first is the default (repeatable)")
@@ -106,6 +111,9 @@ func (a *app) printResource(r *psa.Resource, asJSON bool, what string) error {
 	}
 	fmt.Fprintf(a.out, "%s: resource %d %s %s (%s), %s, active %s, can sign in %s\n", what, r.ID, r.FirstName, r.LastName, r.Username, r.SecurityLevel,
 		yesNoText(r.Active), yesNoText(r.ConsoleLogin))
+	if r.APIOnly {
+		fmt.Fprintf(a.out, "API-only user: ApiIntegrationCode %s (%s)\n", r.IntegrationCode, map[bool]string{true: "Integration Vendor " + r.Vendor, false: "Custom"}[r.Vendor != ""])
+	}
 	return nil
 }
 
@@ -132,7 +140,10 @@ func (a *app) resourceCreate() *cobra.Command {
 			}
 			in := psa.NewResource{FirstName: rf.firstName, LastName: rf.lastName, Email: rf.email, Title: rf.title, Username: rf.username,
 				Password: rf.password, SecurityLevel: rf.level, LocationID: loc, Departments: deps, Queues: queues,
-				TimesheetApprovers: tsa, ExpenseApprovers: exa, LOBs: lobs}
+				TimesheetApprovers: tsa, ExpenseApprovers: exa, LOBs: lobs, Vendor: rf.vendor}
+			if rf.custom && rf.vendor != "" {
+				return fmt.Errorf("give --vendor NAME or --custom, not both")
+			}
 			if cmd.Flags().Changed("internal-cost") {
 				in.InternalCost = &rf.internalCost
 			}

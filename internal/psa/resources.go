@@ -39,11 +39,20 @@ type NewResource struct {
 	TimesheetApprovers                []int64
 	ExpenseApprovers                  []int64
 	LOBs                              []int64
+	// With an API-only security level the resource is an API-only user (the older way of
+	// making one): the password is its secret and it needs a tracking identifier, a vendor of
+	// the list or Custom (empty Vendor).
+	Vendor string
 }
 
 // CreateResource makes a resource with its security level, location, associations and
 // approvers, all in one transaction.
 func (s *Service) CreateResource(ctx context.Context, in NewResource) (*Resource, error) {
+	if in.SecurityLevel != "" {
+		if level, err := s.SecurityLevel(ctx, in.SecurityLevel); err == nil && level.APIOnly {
+			return s.createAPIResource(ctx, in)
+		}
+	}
 	tenant, err := s.tenantOf(ctx)
 	if err != nil {
 		return nil, err
@@ -58,9 +67,6 @@ func (s *Service) CreateResource(ctx context.Context, in NewResource) (*Resource
 	level, err := s.SecurityLevel(ctx, in.SecurityLevel)
 	if err != nil {
 		return nil, err
-	}
-	if level.APIOnly {
-		return nil, apperr.Invalid("%q is an API-only security level: use New API User for integrations.", level.Name)
 	}
 	if !level.Active {
 		return nil, apperr.Invalid("The security level %q is inactive.", level.Name)
@@ -127,6 +133,29 @@ func (s *Service) CreateResource(ctx context.Context, in NewResource) (*Resource
 	}
 	s.accessChanged(ctx)
 	return s.Resource(ctx, strconv.FormatInt(id, 10))
+}
+
+// createAPIResource is "New Resource" with an API-only level: an API user with the typed
+// username and password (its secret), then the resource's other settings.
+func (s *Service) createAPIResource(ctx context.Context, in NewResource) (*Resource, error) {
+	if in.Username == "" || in.Password == "" {
+		return nil, apperr.Invalid("A resource with an API-only security level needs a typed username and password (or use New API User to generate them).")
+	}
+	if in.LocationID == 0 {
+		return nil, apperr.Invalid("A resource needs a primary internal location.")
+	}
+	creds, err := s.CreateAPIUser(ctx, NewAPIUser{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Username: in.Username, Secret: in.Password,
+		SecurityLevel: in.SecurityLevel, Vendor: in.Vendor, LocationID: in.LocationID, LOBs: in.LOBs})
+	if err != nil {
+		return nil, err
+	}
+	ref := strconv.FormatInt(creds.ResourceID, 10)
+	ch := ResourceChange{InternalCost: in.InternalCost, Departments: &in.Departments, Queues: &in.Queues,
+		TimesheetApprovers: &in.TimesheetApprovers, ExpenseApprovers: &in.ExpenseApprovers}
+	if in.Title != "" {
+		ch.Title = &in.Title
+	}
+	return s.EditResource(ctx, ref, ch)
 }
 
 // ResourceChange edits a resource; nil and empty fields are left as they are.
@@ -318,6 +347,9 @@ type Resource struct {
 	TimesheetApprovers []int64          `json:"timesheetApprovers"`
 	ExpenseApprovers   []int64          `json:"expenseApprovers"`
 	LOBs               []int64          `json:"linesOfBusiness"`
+	// IntegrationCode is the tracking identifier of an API-only user (never its secret).
+	IntegrationCode string `json:"integrationCode,omitempty"`
+	Vendor          string `json:"vendor,omitempty"`
 }
 
 // Resource reads one resource by id or username.
@@ -387,7 +419,10 @@ func (s *Service) describeResource(ctx context.Context, row *store.Row) (*Resour
 	}
 	if r.APIOnly {
 		if u, err := s.DB.APIUserByResource(ctx, r.ID); err == nil {
-			r.Locked = u.Locked
+			r.Locked, r.IntegrationCode = u.Locked, u.IntegrationCode
+			if t, err := s.DB.TrackingIdentifier(ctx, u.IntegrationCode); err == nil && t.Kind == store.TrackingVendor {
+				r.Vendor = t.Name
+			}
 		}
 	}
 	if l, err := access.LoadLevel(ctx, s.DB, levelID); err == nil {

@@ -164,25 +164,45 @@ func (db *DB) Page(ctx context.Context, e *catalog.Entity, where query.Compiled,
 	if err != nil {
 		return nil, err
 	}
-	a := &args{d: db.Dialect, list: append([]any(nil), where.Args...)}
-	// The filter's arguments come first, so its fragment must come first in the text too:
-	// SQLite's ? placeholders are positional.
+	stmt, list := pageSQL(db.Dialect, e, where, tenant, afterID, limit)
+	st, err := db.stmts.get(ctx, db.read, stmt)
+	if err != nil {
+		return nil, fmt.Errorf("query %s: %w", e.Table, err)
+	}
+	rows, err := st.QueryContext(ctx, list...)
+	if err != nil {
+		return nil, fmt.Errorf("query %s: %w", e.Table, err)
+	}
+	return scanRows(e, rows)
+}
+
+// pageSQL writes the statement of Page and its arguments.
+func pageSQL(d query.Dialect, e *catalog.Entity, where query.Compiled, tenant, afterID int64, limit int) (string, []any) {
 	var b strings.Builder
-	b.WriteString("SELECT " + selectList(db.Dialect, e) + " FROM " + quote(e.Table) + " WHERE ")
+	b.WriteString("SELECT " + selectList(d, e) + " FROM " + quote(e.Table) + " WHERE ")
+	if d == query.SQLite {
+		// SQLite seeks the index with the first bound on id the WHERE clause names. The keyset
+		// bound must be that one: were a filter's "id >= 0" (how clients ask for every row)
+		// first, every page would scan the index from the start, and paging through a million
+		// rows would take quadratic time. Its ? placeholders are positional, so the keyset's
+		// arguments come first as well.
+		a := &args{d: d}
+		b.WriteString("tenant_id = " + a.add(tenant) + " AND id > " + a.add(afterID))
+		if where.Where != "" {
+			b.WriteString(" AND (" + where.Where + ")")
+			a.list = append(a.list, where.Args...)
+		}
+		b.WriteString(" ORDER BY id LIMIT " + a.add(int64(limit)))
+		return b.String(), a.list
+	}
+	// PostgreSQL numbers its placeholders: the filter's ($1…) come first, then the keyset's.
+	a := &args{d: d, list: append([]any(nil), where.Args...)}
 	if where.Where != "" {
 		b.WriteString("(" + where.Where + ") AND ")
 	}
 	b.WriteString("tenant_id = " + a.add(tenant) + " AND id > " + a.add(afterID))
 	b.WriteString(" ORDER BY id LIMIT " + a.add(int64(limit)))
-	st, err := db.stmts.get(ctx, db.read, b.String())
-	if err != nil {
-		return nil, fmt.Errorf("query %s: %w", e.Table, err)
-	}
-	rows, err := st.QueryContext(ctx, a.list...)
-	if err != nil {
-		return nil, fmt.Errorf("query %s: %w", e.Table, err)
-	}
-	return scanRows(e, rows)
+	return b.String(), a.list
 }
 
 // Count counts the rows matching where (compiled with argBase 0).

@@ -193,6 +193,12 @@ func (e *Env) URL(path string) string { return e.Server.URL + path }
 // and an API user.
 func Start(t testing.TB, b Backend, demo bool) *Env {
 	t.Helper()
+	return StartWithLog(t, b, demo, io.Discard)
+}
+
+// StartWithLog is Start with the server's logs (JSON lines) written to log.
+func StartWithLog(t testing.TB, b Backend, demo bool, log io.Writer) *Env {
+	t.Helper()
 	svc := Service(t, b)
 	ctx := context.Background()
 	tenant, err := svc.CreateTenant(ctx, "Test "+strings.ReplaceAll(t.Name(), "/", " ")+" "+RandomHex(4), "UTC")
@@ -209,7 +215,7 @@ func Start(t testing.TB, b Backend, demo bool) *Env {
 	if err != nil {
 		t.Fatalf("create API user: %v", err)
 	}
-	handler, parts := server.New(svc, server.Options{Version: "test", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	handler, parts := server.New(svc, server.Options{Version: "test", Logger: slog.New(slog.NewJSONHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	return &Env{Backend: b, PSA: svc, Server: srv, Tenant: tenant, Creds: creds, Parts: parts}
