@@ -11,7 +11,7 @@ import (
 
 func (a *app) resourceCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "resource", Short: "Resources (users): create, edit, deactivate, list"}
-	cmd.AddCommand(a.resourceCreate(), a.resourceEdit(), a.resourceDeactivate(), a.resourceList(), a.resourceShow())
+	cmd.AddCommand(a.resourceCreate(), a.resourceEdit(), a.resourceDeactivate(), a.resourceUnlock(), a.resourceList(), a.resourceShow())
 	return cmd
 }
 
@@ -248,6 +248,31 @@ func (a *app) resourceDeactivate() *cobra.Command {
 				return err
 			}
 			return a.printResource(r, asJSON, "Deactivated")
+		},
+	}
+	tenantFlag(cmd, &tenant)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) resourceUnlock() *cobra.Command {
+	var tenant string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "unlock RESOURCE",
+		Short: "Unlock a resource's console sign-in after failed attempts (API users: apiuser unlock)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, err := a.openTenant(cmd, tenant)
+			if err != nil {
+				return err
+			}
+			defer ts.close()
+			r, err := ts.svc.UnlockResource(ts.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return a.printResource(r, asJSON, "Unlocked")
 		},
 	}
 	tenantFlag(cmd, &tenant)

@@ -75,12 +75,30 @@ func (s *Service) rowInScope(ctx context.Context, e *catalog.Entity, id int64, a
 	if len(conds) == 0 {
 		return true, nil
 	}
+	row, err := s.rowWhere(ctx, e, id, conds)
+	return row != nil, err
+}
+
+// rowIfInScope reads the row with id when it meets the caller's conditions for an action; nil
+// when it does not (or does not exist).
+func (s *Service) rowIfInScope(ctx context.Context, e *catalog.Entity, id int64, a access.Action) (*store.Row, error) {
+	conds, never := s.scopeConditions(ctx, e, a)
+	if never {
+		return nil, nil
+	}
+	return s.rowWhere(ctx, e, id, conds)
+}
+
+func (s *Service) rowWhere(ctx context.Context, e *catalog.Entity, id int64, conds []*query.Node) (*store.Row, error) {
 	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: append([]*query.Node{{Op: "eq", Field: "id", Value: id}}, conds...)}, e, nil, s.DB.Dialect, 0)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	rows, err := s.DB.Page(ctx, e, where, -1, 1)
-	return len(rows) == 1, err
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return rows[0], nil
 }
 
 // checkWrite decides an update or delete of an existing row: a row the caller cannot see does

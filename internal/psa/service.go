@@ -64,14 +64,14 @@ type Parent struct {
 
 // Get reads one row; (nil, nil) when there is none, or none the caller may see.
 func (s *Service) Get(ctx context.Context, e *catalog.Entity, id int64, parent *Parent) (*store.Row, error) {
+	var row *store.Row
+	var err error
 	if r := rightsFrom(ctx); r != nil && !r.Unrestricted(e, access.View) {
-		visible, err := s.rowInScope(ctx, e, id, access.View)
-		if err != nil || !visible {
-			return nil, err
-		}
+		row, err = s.rowIfInScope(ctx, e, id, access.View) // one query: the row, if the caller may see it
+	} else {
+		row, err = s.DB.Get(ctx, e, id)
 	}
-	row, err := s.DB.Get(ctx, e, id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && row == nil) {
 		return nil, nil
 	}
 	if err != nil {

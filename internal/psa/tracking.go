@@ -29,10 +29,8 @@ var SeedVendors = []string{
 
 // seedVendors fills the vendor list of a tenant that has none.
 func seedVendors(ctx context.Context, tx *store.Tx, existing []*store.TrackingIdentifier) error {
-	for _, t := range existing {
-		if t.Kind == store.TrackingVendor {
-			return nil
-		}
+	if hasVendors(existing) {
+		return nil
 	}
 	for _, name := range SeedVendors {
 		t := &store.TrackingIdentifier{Code: access.GenerateIntegrationCode(), Kind: store.TrackingVendor, Name: name, Active: true}
@@ -41,6 +39,15 @@ func seedVendors(ctx context.Context, tx *store.Tx, existing []*store.TrackingId
 		}
 	}
 	return nil
+}
+
+func hasVendors(list []*store.TrackingIdentifier) bool {
+	for _, t := range list {
+		if t.Kind == store.TrackingVendor {
+			return true
+		}
+	}
+	return false
 }
 
 // EnsureAccessDefaults gives tenants made before the access model what new tenants get at once
@@ -55,6 +62,9 @@ func (s *Service) EnsureAccessDefaults(ctx context.Context) error {
 		list, err := s.DB.TrackingIdentifiers(tctx)
 		if err != nil {
 			return err
+		}
+		if hasVendors(list) {
+			continue
 		}
 		if err := s.DB.InTx(tctx, func(tx *store.Tx) error { return seedVendors(tctx, tx, list) }); err != nil {
 			return err

@@ -313,3 +313,14 @@ func (tx *Tx) SetAPIUserActiveByResource(ctx context.Context, resourceID int64, 
 	_, err = tx.tx.ExecContext(ctx, rebind(tx.db.Dialect, `UPDATE api_users SET is_active = ? WHERE tenant_id = ? AND resource_id = ?`), b2i(active), tenant, resourceID)
 	return err
 }
+
+// RecordConsoleFailure keeps a failed console sign-in with the address it came from.
+func (tx *Tx) RecordConsoleFailure(ctx context.Context, username, remoteAddr string) error {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = tx.tx.ExecContext(ctx, rebind(tx.db.Dialect, `INSERT INTO auth_failures (tenant_id, username, remote_addr, reason, at) VALUES (?, ?, ?, ?, ?)`),
+		tenant, strings.ToLower(username), remoteAddr, "wrong console password", time.Now().UTC().Format(time.RFC3339Nano))
+	return err
+}
