@@ -225,10 +225,12 @@ func csvColumns(ctx context.Context, c *autotask.Client, entity string, include 
 	return cols, nil
 }
 
-// pageStream fetches the pages of a query (or a child list) one ahead of the reader, so the
-// server works on the next page while this one is written. It follows nextPageUrl and so
-// makes exactly the requests the pages need.
-func pageStream(ctx context.Context, c *autotask.Client, t target, q *autotask.Query) (<-chan pageOrErr, context.CancelFunc) {
+// pageStream fetches the pages of a query (or a child list), following nextPageUrl. With
+// more == nil it fetches one page ahead of the reader, so that the server works on the next
+// page while this one is written: for reading every page. Otherwise it fetches a next page
+// only when the reader asks for it on more, so that a reader that stops early sends no
+// request it does not need.
+func pageStream(ctx context.Context, c *autotask.Client, t target, q *autotask.Query, more <-chan struct{}) (<-chan pageOrErr, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
 	ch := make(chan pageOrErr, 1)
 	go func() {
@@ -261,6 +263,13 @@ func pageStream(ctx context.Context, c *autotask.Client, t target, q *autotask.Q
 				return
 			}
 			seen[next] = true
+			if more != nil {
+				select {
+				case <-more:
+				case <-ctx.Done():
+					return
+				}
+			}
 			p, err = c.NextPage(ctx, p)
 			if p == nil && err == nil {
 				return
@@ -280,6 +289,7 @@ type exportStats struct {
 	items, pages atomic.Int64
 	total        int64 // from a count, for the progress bar; 0 when unknown
 	start        time.Time
+	truncated    bool // --max left items out
 }
 
 // runQuery writes the items of t matching q to out in format, at most max (0: all), with a
@@ -311,7 +321,11 @@ func (a *app) runQuery(ctx context.Context, s *atSession, t target, q *autotask.
 	if progress != nil {
 		stop = startProgress(progress, t.String(), st)
 	}
-	pages, cancel := pageStream(ctx, s.c, t, q)
+	var more chan struct{}
+	if max > 0 {
+		more = make(chan struct{})
+	}
+	pages, cancel := pageStream(ctx, s.c, t, q, more)
 	defer cancel()
 	err := func() error {
 		for po := range pages {
@@ -321,12 +335,27 @@ func (a *app) runQuery(ctx context.Context, s *atSession, t target, q *autotask.
 			st.pages.Add(1)
 			for _, it := range po.page.Items {
 				if max > 0 && st.items.Load() >= max {
+					st.truncated = true // an item was left out
 					return nil
 				}
 				if err := w.write(it); err != nil {
 					return err
 				}
 				st.items.Add(1)
+			}
+			if more == nil {
+				continue
+			}
+			if po.page.PageDetails.NextPageURL == "" {
+				continue // the last page: the stream ends
+			}
+			if st.items.Load() >= max {
+				st.truncated = true
+				return nil
+			}
+			select {
+			case more <- struct{}{}:
+			case <-ctx.Done():
 			}
 		}
 		// The stream also ends when ctx does (Ctrl-C): that is no success.
@@ -446,7 +475,7 @@ func (a *app) atQuery(p *atProfile) *cobra.Command {
 			if err := a.runQuery(cmd.Context(), s, t, q, format, max, a.out, nil, st); err != nil {
 				return err
 			}
-			if max > 0 && st.items.Load() == max {
+			if st.truncated {
 				fmt.Fprintf(a.errOut, "(stopped at --max %d; --max 0 or switchboard at export for every item)\n", max)
 			}
 			return nil

@@ -132,6 +132,26 @@ func TestAtCommands(t *testing.T) {
 				t.Errorf("at query --format csv: %v\n%s", err, out)
 			}
 
+			// --max: a note on standard error only when items were left out, and no request for
+			// a page that is not needed.
+			before := env.Parts.Limits.InWindow(env.Tenant.ID)
+			if out, errOut, err := at(t, env, "query", "Companies", "--max", "2"); err != nil || strings.Count(out, "\n") != 2 || !strings.Contains(errOut, "stopped at --max 2") {
+				t.Errorf("query --max 2: %q %q %v", out, errOut, err)
+			}
+			if n := env.Parts.Limits.InWindow(env.Tenant.ID) - before; n != 1 {
+				t.Errorf("query --max 2 made %d requests, want 1", n)
+			}
+			before = env.Parts.Limits.InWindow(env.Tenant.ID)
+			if out, _, err := at(t, env, "query", "Tickets", "--max", "5", "--filter", "id gt 0"); err != nil || strings.Count(out, "\n") != 5 {
+				t.Errorf("query --max 5: %q %v", out, err)
+			}
+			if n := env.Parts.Limits.InWindow(env.Tenant.ID) - before; n != 1 {
+				t.Errorf("query --max 5 made %d requests, want 1", n)
+			}
+			if out, errOut, err := at(t, env, "query", "Companies", "--max", "4"); err != nil || strings.Count(out, "\n") != 4 || errOut != "" {
+				t.Errorf("query --max 4 of 4: %q %q %v", out, errOut, err)
+			}
+
 			// fields with picklists and UDFs.
 			out = mustAt(t, env, "fields", "Tickets")
 			if !strings.Contains(out, "5=Complete") || !strings.Contains(out, "udf:Billable Minutes") || !strings.Contains(out, "→ Compan") {
