@@ -148,20 +148,33 @@ func (c *csvWriter) write(item json.RawMessage) error {
 	if err := json.Unmarshal(item, &m); err != nil {
 		return fmt.Errorf("an item is not a JSON object: %w", err)
 	}
-	lower := make(map[string]json.RawMessage, len(m))
-	for k, v := range m {
-		lower[strings.ToLower(k)] = v
+	// Keys are looked up as the columns spell them, and in any case only when that fails (an
+	// API that answers in PascalCase).
+	var lower map[string]json.RawMessage
+	get := func(key string) json.RawMessage {
+		if v, ok := m[key]; ok {
+			return v
+		}
+		if lower == nil {
+			lower = make(map[string]json.RawMessage, len(m))
+			for k, v := range m {
+				lower[strings.ToLower(k)] = v
+			}
+		}
+		return lower[strings.ToLower(key)]
 	}
 	var udfs []autotask.UDF
-	if raw, ok := lower["userdefinedfields"]; ok {
-		_ = json.Unmarshal(raw, &udfs)
-	}
+	udfsRead := false
 	for i, col := range c.cols {
 		if name, ok := strings.CutPrefix(col, "udf:"); ok {
+			if !udfsRead {
+				_ = json.Unmarshal(get("userDefinedFields"), &udfs)
+				udfsRead = true
+			}
 			c.row[i], _ = autotask.UDFValue(udfs, name)
 			continue
 		}
-		c.row[i] = csvValue(lower[strings.ToLower(col)])
+		c.row[i] = csvValue(get(col))
 	}
 	return c.w.Write(c.row)
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -459,5 +460,31 @@ func TestAtExportInterrupted(t *testing.T) {
 		if w.n == 0 || st.items.Load() >= 1500 {
 			t.Errorf("wrote %d bytes, %d items", w.n, st.items.Load())
 		}
+	}
+}
+
+func TestCSVWriterKeysInAnyCase(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	bw := bufio.NewWriter(&b)
+	w, err := newCSVWriter(bw, []string{"id", "title", "udf:Billable Minutes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, item := range []string{
+		`{"id":1,"title":"camel","userDefinedFields":[{"name":"Billable Minutes","value":"15"}]}`,
+		`{"Id":2,"Title":"Pascal, with a comma","UserDefinedFields":[{"Name":"billable minutes","Value":30}]}`,
+		`{"id":3,"title":null}`,
+	} {
+		if err := w.write(json.RawMessage(item)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.close(); err != nil {
+		t.Fatal(err)
+	}
+	want := "id,title,udf:Billable Minutes\n1,camel,15\n2,\"Pascal, with a comma\",30\n3,,\n"
+	if b.String() != want {
+		t.Errorf("csv:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
