@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"hash"
 	"log/slog"
 	"net"
 	"net/http"
@@ -58,11 +59,13 @@ type Authenticator struct {
 	Logger *slog.Logger
 
 	key       []byte
+	hashers   sync.Pool // of HMAC-SHA256 under key
 	mu        sync.RWMutex
 	cache     map[[32]byte]*entry
 	targets   map[[2]int64]*target // (tenant, resource) → an impersonation target
 	gens      map[int64]int64      // tenant → latest access generation seen
 	resets    map[string]bool      // usernames with failures since their last good call
+	pending   map[[32]byte]*inflight
 	lastPoll  atomic.Int64
 	polling   atomic.Bool
 	pollEvery atomic.Int64 // nanoseconds
@@ -89,7 +92,7 @@ func NewAuthenticator(db *store.DB) *Authenticator {
 		panic("access: no randomness: " + err.Error())
 	}
 	a := &Authenticator{DB: db, TTL: 5 * time.Minute, Logger: slog.Default(), key: key,
-		cache: map[[32]byte]*entry{}, targets: map[[2]int64]*target{}, gens: map[int64]int64{}, resets: map[string]bool{}}
+		cache: map[[32]byte]*entry{}, targets: map[[2]int64]*target{}, gens: map[int64]int64{}, resets: map[string]bool{}, pending: map[[32]byte]*inflight{}}
 	a.SetPollInterval(time.Second)
 	return a
 }
@@ -97,13 +100,31 @@ func NewAuthenticator(db *store.DB) *Authenticator {
 // SetPollInterval sets how often, at most, the access generations are read.
 func (a *Authenticator) SetPollInterval(d time.Duration) { a.pollEvery.Store(int64(d)) }
 
+// cacheKey is HMAC-SHA256(username lower-cased, 0, secret) under the process's random key: the
+// cache never holds a secret, and a key cannot be made without the secret. The hashers are
+// pooled; this runs on every call.
 func (a *Authenticator) cacheKey(username, secret string) [32]byte {
-	m := hmac.New(sha256.New, a.key)
-	m.Write([]byte(strings.ToLower(username)))
-	m.Write([]byte{0})
-	m.Write([]byte(secret))
+	m, _ := a.hashers.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, a.key)
+	}
+	m.Reset()
+	var buf [128]byte
+	b := buf[:0]
+	for i := 0; i < len(username); i++ {
+		c := username[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	b = append(b, 0)
+	b = append(b, secret...)
+	m.Write(b)
+	clear(buf[:])
 	var k [32]byte
-	copy(k[:], m.Sum(nil))
+	m.Sum(k[:0])
+	a.hashers.Put(m)
 	return k
 }
 
@@ -122,7 +143,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, c Credentials) (*Princ
 	a.mu.RUnlock()
 	if !fresh {
 		var err error
-		if e, err = a.verify(ctx, c, k); err != nil {
+		if e, err = a.verifyOnce(ctx, c, k); err != nil {
 			return nil, err
 		}
 	}
@@ -137,6 +158,36 @@ func (a *Authenticator) Authenticate(ctx context.Context, c Credentials) (*Princ
 		a.clearFailures(ctx, u)
 	}
 	return e.principal, nil
+}
+
+// inflight is a verification under way: calls with the same credentials wait for it rather
+// than each computing the password hash (a client opening many connections at once).
+type inflight struct {
+	done chan struct{}
+	e    *entry
+	err  error
+}
+
+func (a *Authenticator) verifyOnce(ctx context.Context, c Credentials, k [32]byte) (*entry, error) {
+	a.mu.Lock()
+	if f, ok := a.pending[k]; ok {
+		a.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.e, f.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	f := &inflight{done: make(chan struct{})}
+	a.pending[k] = f
+	a.mu.Unlock()
+	f.e, f.err = a.verify(ctx, c, k)
+	a.mu.Lock()
+	delete(a.pending, k)
+	a.mu.Unlock()
+	close(f.done)
+	return f.e, f.err
 }
 
 // verify checks a (username, secret) pair the cache does not hold, and fills the cache.

@@ -65,12 +65,14 @@ func (c *Counter) Count(tenant int64, code string, now time.Time) {
 		c.byCode[k] = hours
 	}
 	hour := now.Unix() / 3600
-	hours[hour]++
-	for h := range hours { // keep a day of hours in memory; older ones are in the database
-		if h < hour-24 {
-			delete(hours, h)
+	if _, ok := hours[hour]; !ok {
+		for h := range hours { // keep a day of hours in memory; older ones are in the database
+			if h < hour-24 {
+				delete(hours, h)
+			}
 		}
 	}
+	hours[hour]++
 	c.pending[usageKey{k, hour}]++
 }
 
