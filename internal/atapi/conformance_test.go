@@ -156,4 +156,3 @@ func TestConformance(t *testing.T) {
 		})
 	}
 }
-
