@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,7 +50,7 @@ func Open(ctx context.Context, database string, cat *catalog.Catalog) (*DB, erro
 	db := &DB{Catalog: cat, dsn: database}
 	if IsPostgres(database) {
 		db.Dialect = query.Postgres
-		pool, err := sql.Open("pgx", database)
+		pool, err := sql.Open("pgx", withCustomPlans(database))
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -158,4 +159,21 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// withCustomPlans asks PostgreSQL to plan every execution of a prepared statement with its
+// actual arguments. The store prepares its reads once and runs them many times; a generic plan,
+// which PostgreSQL may switch to after five runs, does not know the keyset bound and can read
+// every row past it and sort, where the custom plan walks the primary key.
+func withCustomPlans(database string) string {
+	u, err := url.Parse(database)
+	if err != nil {
+		return database
+	}
+	q := u.Query()
+	if q.Get("plan_cache_mode") == "" {
+		q.Set("plan_cache_mode", "force_custom_plan")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
