@@ -30,7 +30,7 @@ func (a *app) printCredentials(t *store.Tenant, c *psa.APIUserCredentials, asJSO
 	if c.Vendor != "" {
 		tracking = "Integration Vendor: " + c.Vendor
 	}
-	fmt.Fprintf(a.out, "%s in %q (resource %d, %s). The secret is shown only now:\n  UserName:           %s\n  Secret:             %s\n  ApiIntegrationCode: %s\n  Tracking identifier: %s\n",
+	fmt.Fprintf(a.out, "%s in %q (resource %d, %s). The secret is shown only now:\n  UserName:           %s\n  Secret:             %s\n  ApiIntegrationCode: %s\n  Tracking:           %s\n",
 		what, t.Name, c.ResourceID, c.SecurityLevel, c.Username, c.Secret, c.IntegrationCode, tracking)
 	return nil
 }
