@@ -66,6 +66,7 @@ type Authenticator struct {
 	gens      map[int64]int64      // tenant → latest access generation seen
 	resets    map[string]bool      // usernames with failures since their last good call
 	pending   map[[32]byte]*inflight
+	fills     int // entries added, for sweep
 	lastPoll  atomic.Int64
 	polling   atomic.Bool
 	pollEvery atomic.Int64 // nanoseconds
@@ -231,6 +232,7 @@ func (a *Authenticator) verify(ctx context.Context, c Credentials, k [32]byte) (
 		a.gens[u.TenantID] = tenant.AccessGeneration
 	}
 	a.cache[k] = e
+	a.sweep()
 	a.mu.Unlock()
 	if u.FailedLogins > 0 {
 		a.clearFailures(ctx, u)
@@ -296,6 +298,26 @@ func (a *Authenticator) Impersonate(ctx context.Context, p *Principal, resourceI
 		return nil, apperr.Invalid("ImpersonationResourceId %d is an inactive resource.", resourceID)
 	}
 	return p.Rights.Impersonating(t.subject.Party, t.subject.APIOnly)
+}
+
+// sweep drops expired entries now and then, so credentials replaced long ago do not stay in
+// memory; it runs with a.mu held, when an entry is added.
+func (a *Authenticator) sweep() {
+	a.fills++
+	if a.fills%1024 != 0 {
+		return
+	}
+	now := time.Now()
+	for k, e := range a.cache {
+		if now.After(e.expires) {
+			delete(a.cache, k)
+		}
+	}
+	for k, t := range a.targets {
+		if now.After(t.expires) {
+			delete(a.targets, k)
+		}
+	}
 }
 
 // ForgetTenant drops everything remembered of a tenant's credentials and rights; the psa service

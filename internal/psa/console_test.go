@@ -68,3 +68,50 @@ func TestConsoleSignIn(t *testing.T) {
 		})
 	}
 }
+
+// At most 50 active API-only copies; deactivating one makes room. Generated keys are
+// email-shaped in the tenant's domain when it has one.
+func TestSecurityLevelCapAndUsernameDomain(t *testing.T) {
+	t.Parallel()
+	svc := testsupport.Service(t, testsupport.SQLite)
+	tenant, err := svc.CreateTenant(context.Background(), "Cap "+testsupport.RandomHex(4), "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := psa.WithActor(store.WithTenant(context.Background(), tenant.ID), psa.Actor{ResourceID: 1})
+	for i := 0; i < 50; i++ {
+		if _, err := svc.CopySecurityLevel(ctx, "API User (system)", "Integration "+string(rune('A'+i/26))+string(rune('a'+i%26)), false); err != nil {
+			t.Fatalf("copy %d: %v", i+1, err)
+		}
+	}
+	if _, err := svc.CopySecurityLevel(ctx, "API User (system)", "One too many", false); err == nil || !strings.Contains(err.Error(), "at most 50") {
+		t.Errorf("the 51st API-only copy: %v", err)
+	}
+	if _, err := svc.CopySecurityLevel(ctx, "Team Member", "Techs", false); err != nil {
+		t.Errorf("a copy of a console level is not capped: %v", err)
+	}
+	if _, err := svc.SetSecurityLevelActive(ctx, "Integration Aa", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CopySecurityLevel(ctx, "API User (system)", "Now it fits", false); err != nil {
+		t.Errorf("after a deactivation: %v", err)
+	}
+	if _, err := svc.SetSecurityLevelActive(ctx, "Integration Aa", true); err == nil {
+		t.Error("reactivating past the cap")
+	}
+	if _, err := svc.CopySecurityLevel(ctx, "Team Member", "techs", false); err == nil {
+		t.Error("a second level with the same name")
+	}
+
+	domain := "contoso.example"
+	if _, err := svc.ChangeSettings(ctx, psa.SettingsChange{UsernameDomain: &domain}); err != nil {
+		t.Fatal(err)
+	}
+	creds, err := svc.CreateAPIUser(ctx, psa.NewAPIUser{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key, d, ok := strings.Cut(creds.Username, "@"); !ok || len(key) != 15 || d != domain {
+		t.Errorf("generated username %q", creds.Username)
+	}
+}
