@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/switchboard-psa/switchboard/internal/apperr"
@@ -109,7 +110,28 @@ func notAPIUser(ctx context.Context, s *Service, v any, msg string) error {
 	return nil
 }
 
-type ticketRules struct{ s *Service }
+type ticketRules struct {
+	s         *Service
+	locations sync.Map // tenant id → *time.Location; a tenant's time zone never changes
+}
+
+// location is the tenant's time zone, read from the database and the zone files once per tenant
+// rather than on every ticket created.
+func (t *ticketRules) location(ctx context.Context, tenantID int64) (*time.Location, error) {
+	if loc, ok := t.locations.Load(tenantID); ok {
+		return loc.(*time.Location), nil
+	}
+	tenant, err := t.s.tenant(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation(tenant.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	t.locations.Store(tenantID, loc)
+	return loc, nil
+}
 
 // number gives a new ticket its number: T<yyyymmdd>.<nnnn>, counted per tenant per day in the
 // tenant's time zone.
@@ -118,13 +140,9 @@ func (t *ticketRules) number(ctx context.Context, tx *store.Tx, e *catalog.Entit
 	if err != nil {
 		return err
 	}
-	tenant, err := t.s.tenant(ctx, tenantID)
+	loc, err := t.location(ctx, tenantID)
 	if err != nil {
 		return err
-	}
-	loc, err := time.LoadLocation(tenant.TimeZone)
-	if err != nil {
-		loc = time.UTC
 	}
 	day := time.Now().In(loc).Format("20060102")
 	n, err := tx.NextTicketNumber(ctx, day)
