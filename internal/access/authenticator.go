@@ -58,18 +58,22 @@ type Authenticator struct {
 	TTL    time.Duration
 	Logger *slog.Logger
 
-	key       []byte
-	hashers   sync.Pool // of HMAC-SHA256 under key
-	mu        sync.RWMutex
-	cache     map[[32]byte]*entry
-	targets   map[[2]int64]*target // (tenant, resource) → an impersonation target
-	gens      map[int64]int64      // tenant → latest access generation seen
-	resets    map[string]bool      // usernames with failures since their last good call
-	pending   map[[32]byte]*inflight
-	fills     int // entries added, for sweep
-	lastPoll  atomic.Int64
-	polling   atomic.Bool
-	pollEvery atomic.Int64 // nanoseconds
+	// Gate bounds password hashing (see HashGate); NewAuthenticator sizes it to the cores.
+	Gate *HashGate
+
+	key          []byte
+	verifySecret func(hash, secret string) bool // VerifySecret; tests count the hashes
+	hashers      sync.Pool                      // of HMAC-SHA256 under key
+	mu           sync.RWMutex
+	cache        map[[32]byte]*entry
+	targets      map[[2]int64]*target // (tenant, resource) → an impersonation target
+	gens         map[int64]int64      // tenant → latest access generation seen
+	resets       map[string]bool      // usernames with failures since their last good call
+	pending      map[[32]byte]*inflight
+	fills        int // entries added, for sweep
+	lastPoll     atomic.Int64
+	polling      atomic.Bool
+	pollEvery    atomic.Int64 // nanoseconds
 }
 
 type entry struct {
@@ -92,7 +96,7 @@ func NewAuthenticator(db *store.DB) *Authenticator {
 	if _, err := rand.Read(key); err != nil {
 		panic("access: no randomness: " + err.Error())
 	}
-	a := &Authenticator{DB: db, TTL: 5 * time.Minute, Logger: slog.Default(), key: key,
+	a := &Authenticator{DB: db, TTL: 5 * time.Minute, Logger: slog.Default(), key: key, Gate: NewHashGate(0), verifySecret: VerifySecret,
 		cache: map[[32]byte]*entry{}, targets: map[[2]int64]*target{}, gens: map[int64]int64{}, resets: map[string]bool{}, pending: map[[32]byte]*inflight{}}
 	a.SetPollInterval(time.Second)
 	return a
@@ -208,7 +212,28 @@ func (a *Authenticator) verify(ctx context.Context, c Credentials, k [32]byte) (
 	if err != nil {
 		return nil, err
 	}
-	if !VerifySecret(u.SecretHash, c.Secret) {
+	// The hash is the costly part: one per username at a time and a bounded number in the
+	// process (a.Gate), and the attempt counted as a failure before it runs, so that a burst of
+	// wrong secrets neither takes memory without bound nor slips past the lockout threshold.
+	release, err := a.Gate.Acquire(ctx, u.Username)
+	if err != nil {
+		if errors.Is(err, ErrBusy) {
+			a.Logger.Warn("api authentication refused", slog.String("reason", "hashing busy"), slog.String("username", u.Username),
+				slog.Int64("tenant_id", u.TenantID), slog.String("remote_addr", host(c.RemoteAddr)))
+		}
+		return nil, err
+	}
+	ok, err := a.DB.BeginAuthAttempt(ctx, u.TenantID, u.Username, tenant.LockoutThreshold)
+	if err != nil || !ok {
+		release()
+		if err != nil {
+			return nil, err
+		}
+		return nil, ErrInactiveAPIUser
+	}
+	good := a.verifySecret(u.SecretHash, c.Secret)
+	release()
+	if !good {
 		a.failed(ctx, u, tenant, c.RemoteAddr)
 		return nil, ErrBadSecret
 	}
@@ -234,9 +259,7 @@ func (a *Authenticator) verify(ctx context.Context, c Credentials, k [32]byte) (
 	a.cache[k] = e
 	a.sweep()
 	a.mu.Unlock()
-	if u.FailedLogins > 0 {
-		a.clearFailures(ctx, u)
-	}
+	a.clearFailures(ctx, u) // the attempt was counted as a failure before the hash
 	return e, nil
 }
 

@@ -99,9 +99,25 @@ type AuthFailure struct {
 	At         time.Time
 }
 
-// RecordAuthFailure counts a failed authentication of an API user, keeps it with the address
-// it came from, and locks the user when the count reaches threshold (locked is then true). A
-// lock bumps the tenant's access generation.
+// BeginAuthAttempt counts a sign-in attempt of an API user as a failure BEFORE its secret is
+// checked, so that concurrent attempts (in this process or another) cannot pass the tenant's
+// lockout threshold: it refuses (false) when the user is locked or already has threshold
+// failures counted. A verified secret then clears the count (ResetAuthFailures); a wrong one is
+// recorded by RecordAuthFailure, which locks at the threshold.
+func (db *DB) BeginAuthAttempt(ctx context.Context, tenantID int64, username string, threshold int64) (bool, error) {
+	var failed int64
+	err := db.write.QueryRowContext(ctx, rebind(db.Dialect, `UPDATE api_users SET failed_logins = failed_logins + 1
+		WHERE tenant_id = ? AND username = ? AND locked = 0 AND (? <= 0 OR failed_logins < ?) RETURNING failed_logins`),
+		tenantID, strings.ToLower(username), threshold, threshold).Scan(&failed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// RecordAuthFailure records a wrong secret, already counted by BeginAuthAttempt, with the
+// address it came from; at the tenant's threshold the user is locked (and the tenant's access
+// generation bumped).
 func (db *DB) RecordAuthFailure(ctx context.Context, tenantID int64, username, remoteAddr, reason string, threshold int64) (locked bool, err error) {
 	ctx = WithTenant(ctx, tenantID)
 	err = db.InTx(ctx, func(tx *Tx) error {
@@ -113,7 +129,7 @@ func (db *DB) RecordAuthFailure(ctx context.Context, tenantID int64, username, r
 		}
 		var failed int64
 		var wasLocked int
-		err := tx.tx.QueryRowContext(ctx, rebind(d, `UPDATE api_users SET failed_logins = failed_logins + 1 WHERE tenant_id = ? AND username = ? RETURNING failed_logins, locked`),
+		err := tx.tx.QueryRowContext(ctx, rebind(d, `SELECT failed_logins, locked FROM api_users WHERE tenant_id = ? AND username = ?`),
 			tenantID, strings.ToLower(username)).Scan(&failed, &wasLocked)
 		if err != nil {
 			return err
