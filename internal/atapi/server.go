@@ -69,6 +69,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	principal, err := s.authenticate(r)
 	if err != nil {
+		// Answered without reading the body, and the connection closed after the answer: a
+		// caller that does not authenticate cannot hold a connection by sending a body slowly.
+		// (The read deadline stops net/http from draining the unread body after the answer.)
+		w.Header().Set("Connection", "close")
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 		s.writeError(w, r, err)
 		return
 	}

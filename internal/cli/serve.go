@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
@@ -35,6 +34,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringVar(&a.cfg.PublicURL, "public-url", a.cfg.PublicURL, "public base URL for zone answers and nextPageUrl; default from --addr (SWITCHBOARD_PUBLIC_URL)")
 	f.BoolVar(&a.cfg.Demo, "demo", a.cfg.Demo, "create a demo tenant with data and an API user on first start (SWITCHBOARD_DEMO)")
 	f.StringVar(&a.debugAddr, "debug-addr", "", "if set, serve Go's profiler (/debug/pprof) on this address; keep it private (SWITCHBOARD_DEBUG_ADDR)")
+	a.limitFlags(f)
 	return cmd
 }
 
@@ -50,7 +50,7 @@ func (a *app) serve(ctx context.Context) error {
 			return err
 		}
 	}
-	ln, err := net.Listen("tcp", a.cfg.Addr)
+	ln, err := server.Listen(a.cfg.Addr, a.limits())
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
@@ -59,14 +59,20 @@ func (a *app) serve(ctx context.Context) error {
 	flushed := make(chan struct{})
 	go func() { defer close(flushed); parts.RunUsageFlusher(flushCtx, 30*time.Second, log) }()
 	defer func() { stopFlush(); <-flushed }()
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	srv := server.NewHTTPServer(handler, a.limits())
 	fmt.Fprintf(a.out, "Switchboard %s is listening on %s (database: %s)\n", Version, a.cfg.Public(), a.cfg.Masked()["database"])
 	if a.cfg.Demo {
 		a.printDemo()
 	}
 	if a.debugAddr != "" {
+		dln, err := server.Listen(a.debugAddr, a.limits())
+		if err != nil {
+			return fmt.Errorf("listen on %s (--debug-addr): %w", a.debugAddr, err)
+		}
+		dsrv := a.debugServer()
+		defer dsrv.Close()
 		go func() {
-			if err := http.ListenAndServe(a.debugAddr, pprofMux()); err != nil {
+			if err := dsrv.Serve(dln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("debug listener stopped", "error", err)
 			}
 		}()

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is what a command runs with.
@@ -19,11 +20,21 @@ type Config struct {
 	PublicURL string // base of zone answers and nextPageUrl; empty: from Addr
 	Demo      bool   // create the demo tenant on first start
 	LogLevel  string // debug, info, warn, error
+
+	// Limits of every listener (docs/operations.md).
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+	MaxConnections    int
 }
 
 // Defaults returns the configuration with nothing set.
 func Defaults() Config {
-	return Config{Addr: "127.0.0.1:8080", DataDir: "./switchboard-data", Demo: true, LogLevel: "info"}
+	return Config{Addr: "127.0.0.1:8080", DataDir: "./switchboard-data", Demo: true, LogLevel: "info",
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second,
+		MaxHeaderBytes: 64 << 10, MaxConnections: 1024}
 }
 
 // Env returns the value of SWITCHBOARD_<NAME>, where name is a flag name (data-dir → DATA_DIR).
@@ -71,6 +82,18 @@ func (c Config) Validate() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("--public-url %q must be an absolute http(s) URL", c.PublicURL)
 		}
+	}
+	for name, d := range map[string]time.Duration{"--read-header-timeout": c.ReadHeaderTimeout, "--read-timeout": c.ReadTimeout,
+		"--write-timeout": c.WriteTimeout, "--idle-timeout": c.IdleTimeout} {
+		if d <= 0 {
+			return fmt.Errorf("%s %s must be more than zero", name, d)
+		}
+	}
+	if c.MaxHeaderBytes < 4096 {
+		return fmt.Errorf("--max-header-bytes %d must be at least 4096", c.MaxHeaderBytes)
+	}
+	if c.MaxConnections < 0 {
+		return fmt.Errorf("--max-connections %d must be 0 (no limit) or more", c.MaxConnections)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
