@@ -115,11 +115,8 @@ func (a *app) ensureDemo(ctx context.Context, svc *psa.Service) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(a.cfg.DataDir, 0o755); err != nil {
-		return err
-	}
 	b, _ := json.MarshalIndent(map[string]any{"tenant": demoTenant, "username": creds.Username, "secret": creds.Secret, "integrationCode": creds.IntegrationCode}, "", "  ")
-	return os.WriteFile(a.demoFile(), append(b, '\n'), 0o600)
+	return store.WritePrivateFile(a.demoFile(), append(b, '\n'))
 }
 
 func (a *app) printDemo() {

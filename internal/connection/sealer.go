@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
 // KeyEnv is the environment variable that gives the key directly: 32 bytes in base64 or hex.
@@ -60,7 +62,7 @@ func LoadKey(dataDir, envKey string) (*Sealer, error) {
 }
 
 func createKeyFile(path string) (*Sealer, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := store.MakePrivateDir(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("create the data directory: %w", err)
 	}
 	key := make([]byte, 32)
@@ -75,7 +77,10 @@ func createKeyFile(path string) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create the secret key: %w", err)
 	}
-	_, werr := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+	werr := f.Chmod(store.FileMode) // whatever the umask
+	if werr == nil {
+		_, werr = f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+	}
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}

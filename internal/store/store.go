@@ -10,8 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -60,10 +58,8 @@ func Open(ctx context.Context, database string, cat *catalog.Catalog) (*DB, erro
 		db.read, db.write = pool, pool
 	} else {
 		db.Dialect = query.SQLite
-		if dir := filepath.Dir(database); dir != "" {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return nil, fmt.Errorf("create data directory: %w", err)
-			}
+		if err := prepareSQLiteFile(database); err != nil {
+			return nil, err
 		}
 		pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 		// Readers get a small page cache each (they are many, and the OS caches the file too);
