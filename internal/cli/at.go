@@ -79,7 +79,7 @@ func (a *app) atClient(cmd *cobra.Command, p *atProfile) (*atSession, error) {
 	var cfg autotask.Config
 	flags := cmd.Flags()
 	if p.connection != "" {
-		svc, closeDB, err := a.openConnections(ctx)
+		svc, closeDB, err := a.openConnections(ctx, false)
 		if err != nil {
 			return nil, err
 		}

@@ -17,8 +17,15 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
-// openConnections opens the database (migrated) and the key of the data directory.
-func (a *app) openConnections(ctx context.Context) (*connection.Service, func(), error) {
+// openConnections opens the database (migrated) and the key of the data directory. Only
+// `connection add` (create) makes them when they do not exist yet: the CLI used as an Autotask
+// client keeps its connections there with no server.
+func (a *app) openConnections(ctx context.Context, create bool) (*connection.Service, func(), error) {
+	if !create {
+		if err := a.requireDatabase(); err != nil {
+			return nil, nil, err
+		}
+	}
 	db, err := store.Open(ctx, a.cfg.DatabaseURL(), catalog.Default)
 	if err != nil {
 		return nil, nil, err
@@ -63,7 +70,7 @@ Use one with: switchboard at --connection NAME ...`,
 				}
 				in.Secret = s
 			}
-			svc, closeDB, err := a.openConnections(cmd.Context())
+			svc, closeDB, err := a.openConnections(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
@@ -115,7 +122,7 @@ Use one with: switchboard at --connection NAME ...`,
 		Short: "List connections and the outcome of their latest test (never the secrets)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeDB, err := a.openConnections(cmd.Context())
+			svc, closeDB, err := a.openConnections(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
@@ -161,7 +168,7 @@ Use one with: switchboard at --connection NAME ...`,
 		Short: `Test a connection: "Connection was established" or "Failed to establish connection" with the reason`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeDB, err := a.openConnections(cmd.Context())
+			svc, closeDB, err := a.openConnections(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
@@ -191,7 +198,7 @@ Use one with: switchboard at --connection NAME ...`,
 		Short: "Delete a connection",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeDB, err := a.openConnections(cmd.Context())
+			svc, closeDB, err := a.openConnections(cmd.Context(), false)
 			if err != nil {
 				return err
 			}

@@ -26,7 +26,7 @@ func (a *app) devCommand() *cobra.Command {
 				return fmt.Errorf("--scale must be above 0 and at most 10")
 			}
 			ctx := cmd.Context()
-			svc, closeDB, err := a.open(ctx)
+			svc, closeDB, err := a.openOrCreate(ctx)
 			if err != nil {
 				return err
 			}

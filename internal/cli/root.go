@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -69,6 +70,8 @@ func NewRoot(out, errOut io.Writer) *cobra.Command {
 			return a.cfg.Validate()
 		},
 	}
+	root.Version = Version
+	root.SetVersionTemplate(versionText())
 	root.SetOut(out)
 	root.SetErr(errOut)
 	pf := root.PersistentFlags()
@@ -77,6 +80,7 @@ func NewRoot(out, errOut io.Writer) *cobra.Command {
 	pf.StringVar(&a.cfg.LogLevel, "log-level", a.cfg.LogLevel, "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
 	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.tenantCommand(), a.apiUserCommand(), a.configCommand(), a.devCommand(), a.connectionCommand(), a.atCommand(),
 		a.resourceCommand(), a.securityLevelCommand(), a.vendorCommand(), a.lobCommand())
+	root.AddCommand(a.versionCommand())
 	return root
 }
 
@@ -102,8 +106,49 @@ func (a *app) logger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(a.errOut, &slog.HandlerOptions{Level: level}))
 }
 
-// open opens and migrates the configured database and returns the PSA service over it.
+// open opens and migrates the configured database, which must exist, and returns the PSA
+// service over it: an administrative command pointed at the wrong directory must not leave an
+// empty database there and answer as if it had no tenants.
 func (a *app) open(ctx context.Context) (*psa.Service, func(), error) {
+	if err := a.requireDatabase(); err != nil {
+		return nil, nil, err
+	}
+	return a.openOrCreate(ctx)
+}
+
+// requireDatabase refuses a SQLite database that does not exist, naming where it was looked
+// for and how to make one. Only serve, migrate, tenant create create the database (and dev
+// seed, which makes a tenant, and connection add, for the CLI used as a client only).
+func (a *app) requireDatabase() error {
+	path := a.cfg.DatabaseURL()
+	if store.IsPostgres(path) {
+		return nil
+	}
+	if _, err := os.Stat(path); err == nil || !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if a.cfg.Database != "" {
+		return fmt.Errorf("there is no SQLite database at %s; create it with `switchboard migrate --database %s` (or `switchboard serve`), or give --database the path of an existing one", abs(path), path)
+	}
+	dir := a.cfg.DataDir
+	what := "does not exist"
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		what = "has no Switchboard database (switchboard.db)"
+	}
+	return fmt.Errorf("the data directory %s %s; create it with `switchboard migrate --data-dir %s` (or start `switchboard serve --data-dir %s`), or point --data-dir (SWITCHBOARD_DATA_DIR) at an existing one",
+		abs(dir), what, dir, dir)
+}
+
+func abs(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// openOrCreate is open for the commands that may create the database: serve, migrate, tenant
+// create, dev seed.
+func (a *app) openOrCreate(ctx context.Context) (*psa.Service, func(), error) {
 	db, err := store.Open(ctx, a.cfg.DatabaseURL(), catalog.Default)
 	if err != nil {
 		return nil, nil, err
@@ -126,7 +171,7 @@ func (a *app) migrateCommand() *cobra.Command {
 		Short: "Create or upgrade the database schema",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, closeDB, err := a.open(cmd.Context())
+			_, closeDB, err := a.openOrCreate(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -40,7 +40,7 @@ func (a *app) serveCommand() *cobra.Command {
 
 func (a *app) serve(ctx context.Context) error {
 	log := a.logger()
-	svc, closeDB, err := a.open(ctx)
+	svc, closeDB, err := a.openOrCreate(ctx)
 	if err != nil {
 		return err
 	}

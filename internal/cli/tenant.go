@@ -26,7 +26,7 @@ func (a *app) tenantCommand() *cobra.Command {
 		Short: "Create a tenant with its home company, default picklists and administrator",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeDB, err := a.open(cmd.Context())
+			svc, closeDB, err := a.openOrCreate(cmd.Context())
 			if err != nil {
 				return err
 			}
