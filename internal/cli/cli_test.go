@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -114,9 +116,18 @@ func TestServeFirstRun(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
+	dln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	debugAddr := dln.Addr().String()
+	dln.Close()
+	oldTerm := stdoutIsTerminal
+	stdoutIsTerminal = func(io.Writer) bool { return true } // as a person at a terminal sees it
+	defer func() { stdoutIsTerminal = oldTerm }()
 	var out, errOut syncBuffer
 	root := NewRoot(&out, &errOut)
-	root.SetArgs([]string{"serve", "--addr", addr, "--data-dir", dir})
+	root.SetArgs([]string{"serve", "--addr", addr, "--data-dir", dir, "--debug-addr", debugAddr, "--read-header-timeout", "300ms"})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
@@ -141,8 +152,43 @@ func TestServeFirstRun(t *testing.T) {
 	if err := json.Unmarshal(b, &c); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), c.Username) || !strings.Contains(out.String(), c.Secret) {
-		t.Errorf("serve did not print the demo credentials:\n%s", out.String())
+	// The export lines, pasted into a shell, give back the exact credentials (secrets hold ! # $).
+	var exports []string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if l := strings.TrimSpace(line); strings.HasPrefix(l, "export AUTOTASK_") {
+			exports = append(exports, l)
+		}
+	}
+	if len(exports) != 4 {
+		t.Fatalf("serve printed %d export lines:\n%s", len(exports), out.String())
+	}
+	sh := exec.Command("sh", "-c", strings.Join(exports, "\n")+"\n"+`printf '%s\n' "$AUTOTASK_USERNAME" "$AUTOTASK_SECRET" "$AUTOTASK_INTEGRATION_CODE" "$AUTOTASK_DISCOVERY_URL"`)
+	got, err := sh.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Join([]string{c.Username, c.Secret, c.IntegrationCode, "http://" + addr + "/"}, "\n") + "\n"; string(got) != want {
+		t.Errorf("the export lines give %q, want %q", got, want)
+	}
+	// `switchboard at` finds the server with those variables.
+	t.Setenv("AUTOTASK_USERNAME", c.Username)
+	t.Setenv("AUTOTASK_SECRET", c.Secret)
+	t.Setenv("AUTOTASK_INTEGRATION_CODE", c.IntegrationCode)
+	t.Setenv("AUTOTASK_DISCOVERY_URL", "http://"+addr+"/")
+	t.Setenv("AUTOTASK_BASE_URL", "")
+	if n, _, err := run(t, "at", "count", "Companies"); err != nil || strings.TrimSpace(n) == "" || strings.TrimSpace(n) == "0" {
+		t.Errorf("switchboard at count Companies with the printed variables: %q %v", n, err)
+	}
+	// The debug listener has the same limits: a client that never finishes its headers is cut.
+	dc, err := net.Dial("tcp", debugAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dc.Close()
+	_, _ = dc.Write([]byte("GET /debug/pprof/ HTTP/1.1\r\nHost: x\r\n"))
+	_ = dc.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if _, err := io.ReadAll(dc); err != nil {
+		t.Errorf("the debug listener held a connection with unfinished headers: %v", err)
 	}
 	req, _ := http.NewRequest("POST", "http://"+addr+"/ATServicesRest/V1.0/Companies/query", strings.NewReader(`{"filter":[{"op":"exist","field":"id"}]}`))
 	req.Header.Set("UserName", c.Username)

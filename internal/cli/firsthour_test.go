@@ -69,3 +69,41 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version without build flags: %q", out)
 	}
 }
+
+// Issue 7, item 7: when standard output is not a terminal (a service manager's journal, a
+// redirected log), serve prints where the demo credentials are, never the secret.
+func TestServeDemoNotOnTerminal(t *testing.T) {
+	dir := t.TempDir()
+	secret := "Abc!def#ghi$jkl*mno~pq12"
+	if err := os.WriteFile(filepath.Join(dir, "demo-credentials.json"),
+		[]byte(`{"tenant":"Demo MSP","username":"demo123abc","secret":"`+secret+`","integrationCode":"CODE"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	a := &app{out: &out}
+	a.cfg.DataDir = dir
+	a.cfg.Addr = "127.0.0.1:8080"
+	a.printDemo()
+	if strings.Contains(out.String(), secret) || strings.Contains(out.String(), "export AUTOTASK_SECRET") {
+		t.Errorf("the secret went to a non-terminal output:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), filepath.Join(dir, "demo-credentials.json")) {
+		t.Errorf("serve did not say where the credentials are:\n%s", out.String())
+	}
+	if got := shellQuote("it's"); got != `'it'\''s'` {
+		t.Errorf("shellQuote: %s", got)
+	}
+}
+
+// Issue 7, item 15: a zone discovery that fails on DNS hints at AUTOTASK_DISCOVERY_URL.
+func TestZoneDNSHint(t *testing.T) {
+	t.Setenv("AUTOTASK_USERNAME", "someone1")
+	t.Setenv("AUTOTASK_SECRET", "x")
+	t.Setenv("AUTOTASK_INTEGRATION_CODE", "y")
+	t.Setenv("AUTOTASK_BASE_URL", "")
+	t.Setenv("AUTOTASK_DISCOVERY_URL", "http://switchboard.invalid/")
+	_, _, err := run(t, "at", "count", "Companies")
+	if err == nil || !strings.Contains(errorText(err), "export AUTOTASK_DISCOVERY_URL=") {
+		t.Errorf("a discovery host that does not resolve: %v", err)
+	}
+}

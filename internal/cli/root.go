@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/switchboard-psa/switchboard/autotask"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/config"
@@ -44,7 +46,18 @@ func errorText(err error) string {
 	if errors.As(err, &ae) {
 		return strings.Join(ae.Messages, "; ")
 	}
-	return err.Error()
+	return err.Error() + zoneHint(err)
+}
+
+// zoneHint explains a zone discovery that failed on DNS: without AUTOTASK_DISCOVERY_URL,
+// `switchboard at` asks Autotask's own discovery host, which a Switchboard user rarely means.
+func zoneHint(err error) string {
+	var dns *net.DNSError
+	if !errors.Is(err, autotask.ErrZone) || !errors.As(err, &dns) {
+		return ""
+	}
+	return fmt.Sprintf("\nZone discovery could not resolve %s. To reach a Switchboard, point discovery at it: "+
+		"export AUTOTASK_DISCOVERY_URL='http://127.0.0.1:8080/' (or --discovery-url); to skip discovery, set AUTOTASK_BASE_URL.", dns.Name)
 }
 
 // app is the state the commands share.

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -119,7 +121,25 @@ func (a *app) ensureDemo(ctx context.Context, svc *psa.Service) error {
 	return store.WritePrivateFile(a.demoFile(), append(b, '\n'))
 }
 
+// stdoutIsTerminal reports whether w is a terminal; secrets are printed only there, never into
+// a service manager's journal or a redirected log. Tests replace it.
+var stdoutIsTerminal = func(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// shellQuote quotes s for a POSIX shell: generated secrets hold characters such as ! # $ *.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// printDemo tells where the demo API user's credentials are; on a terminal it also prints them
+// as ready-to-paste exports of the variables `switchboard at` and the autotask library read,
+// and a first call.
 func (a *app) printDemo() {
+	path := abs(a.demoFile())
 	b, err := os.ReadFile(a.demoFile())
 	if err != nil {
 		return
@@ -128,19 +148,26 @@ func (a *app) printDemo() {
 	if json.Unmarshal(b, &c) != nil {
 		return
 	}
+	if !stdoutIsTerminal(a.out) {
+		fmt.Fprintf(a.out, "Demo tenant %q: its API user's credentials are in %s (readable by this user only; printed only when standard output is a terminal).\n", c.Tenant, path)
+		return
+	}
 	base := a.cfg.Public()
 	fmt.Fprintf(a.out, `
-Demo tenant %q — API user (kept in %s):
-  UserName:           %s
-  Secret:             %s
-  ApiIntegrationCode: %s
+Demo tenant %q — API user (kept in %s). Paste into a shell:
+
+  export AUTOTASK_USERNAME=%s
+  export AUTOTASK_SECRET=%s
+  export AUTOTASK_INTEGRATION_CODE=%s
+  export AUTOTASK_DISCOVERY_URL=%s
 
 Try it:
+  switchboard at count Companies
   curl -s %s/ATServicesRest/V1.0/Companies/query \
-    -H 'UserName: %s' -H 'Secret: %s' -H 'ApiIntegrationCode: %s' \
+    -H "UserName: $AUTOTASK_USERNAME" -H "Secret: $AUTOTASK_SECRET" -H "ApiIntegrationCode: $AUTOTASK_INTEGRATION_CODE" \
     -H 'Content-Type: application/json' -d '{"filter":[{"op":"exist","field":"id"}]}'
 
-`, c.Tenant, a.demoFile(), c.Username, c.Secret, c.IntegrationCode, base, c.Username, c.Secret, c.IntegrationCode)
+`, c.Tenant, path, shellQuote(c.Username), shellQuote(c.Secret), shellQuote(c.IntegrationCode), shellQuote(base+"/"), base)
 }
 
 func pprofMux() *http.ServeMux {
