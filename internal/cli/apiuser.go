@@ -151,8 +151,9 @@ func (a *app) apiUserAction(use, short string, run func(ts *tenantSession, usern
 			if u.Vendor != "" {
 				tracking = "Integration Vendor: " + u.Vendor
 			}
-			fmt.Fprintf(a.out, "%s (resource %d): %s, %s; active %s, locked %s, %d failed authentications; tracking identifier %s (%s)\n",
-				u.Username, u.ResourceID, u.FirstName+" "+u.LastName, u.SecurityLevel, yesNoText(u.Active), yesNoText(u.Locked), u.FailedLogins, tracking, u.IntegrationCode)
+			fmt.Fprintf(a.out, "%s (resource %d): %s, %s; active %s, locked %s; %d failed authentications recorded (apiuser failures lists them), %d of them since the last good one (the lockout after %d counts these); tracking identifier %s (%s)\n",
+				u.Username, u.ResourceID, u.FirstName+" "+u.LastName, u.SecurityLevel, yesNoText(u.Active), yesNoText(u.Locked), u.RecordedFailures, u.FailedLogins,
+				ts.tenant.LockoutThreshold, tracking, u.IntegrationCode)
 			return nil
 		},
 	}

@@ -1,10 +1,16 @@
 package cli
 
 import (
+	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/switchboard-psa/switchboard/internal/access"
+	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
 // Issue 7, item 13: administrative commands pointed at a data directory (or SQLite file) that
@@ -105,5 +111,57 @@ func TestZoneDNSHint(t *testing.T) {
 	_, _, err := run(t, "at", "count", "Companies")
 	if err == nil || !strings.Contains(errorText(err), "export AUTOTASK_DISCOVERY_URL=") {
 		t.Errorf("a discovery host that does not resolve: %v", err)
+	}
+}
+
+// Issue 7, item 16: `apiuser show` counts failed sign-ins as `apiuser failures` lists them
+// (and says how many of them count toward the lockout); `tenant settings` takes --tenant and
+// keeps its positional form.
+func TestAPIUserShowCountsFailuresAsListed(t *testing.T) {
+	for name, db := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			out, _, err := run(t, "tenant", "create", "Count MSP", "--json", "--database", db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c struct{ Username, Secret, IntegrationCode string }
+			if err := json.Unmarshal([]byte(out), &c); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			sdb, err := store.Open(ctx, db, catalog.Default)
+			if err != nil {
+				t.Fatal(err)
+			}
+			auth := access.NewAuthenticator(sdb)
+			for _, secret := range []string{"Wrong-1", "Wrong-2", c.Secret, "Wrong-3"} {
+				_, _ = auth.Authenticate(ctx, access.Credentials{Username: c.Username, Secret: secret, IntegrationCode: c.IntegrationCode, RemoteAddr: "192.0.2.7:4000"})
+			}
+			sdb.Close()
+			base := []string{"--tenant", "Count MSP", "--database", db}
+			out, _, err = run(t, append([]string{"apiuser", "failures", c.Username, "--json"}, base...)...)
+			var listed []map[string]any
+			if err != nil || json.Unmarshal([]byte(out), &listed) != nil || len(listed) != 3 {
+				t.Fatalf("apiuser failures: %q %v", out, err)
+			}
+			out, _, err = run(t, append([]string{"apiuser", "show", c.Username}, base...)...)
+			if err != nil || !strings.Contains(out, "3 failed authentications recorded") || !strings.Contains(out, "1 of them since the last good one") {
+				t.Errorf("apiuser show after 3 failures listed, 1 since the last good sign-in: %q %v", out, err)
+			}
+			out, _, err = run(t, append([]string{"apiuser", "show", c.Username, "--json"}, base...)...)
+			var shown struct{ RecordedFailures, FailedLogins int64 }
+			if err != nil || json.Unmarshal([]byte(out), &shown) != nil || shown.RecordedFailures != 3 || shown.FailedLogins != 1 {
+				t.Errorf("apiuser show --json: %q %v", out, err)
+			}
+
+			for _, args := range [][]string{{"tenant", "settings", "--tenant", "Count MSP"}, {"tenant", "settings", "Count MSP"}} {
+				if out, _, err := run(t, append(args, "--database", db)...); err != nil || !strings.Contains(out, "Count MSP: strong passwords") {
+					t.Errorf("%v: %q %v", args, out, err)
+				}
+			}
+			if _, _, err := run(t, "tenant", "settings", "--database", db); err == nil || !strings.Contains(err.Error(), "--tenant is required") {
+				t.Errorf("tenant settings without a tenant: %v", err)
+			}
+		})
 	}
 }

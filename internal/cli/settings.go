@@ -12,15 +12,23 @@ import (
 // settingsCommand is "tenant settings": the password policy, lockout threshold, username domain
 // and the labels of the organizational levels.
 func (a *app) settingsCommand() *cobra.Command {
-	var strong, domain, label1, label2 string
+	var tenant, strong, domain, label1, label2 string
 	var threshold int64
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "settings TENANT",
+		Use:   "settings --tenant TENANT",
 		Short: "Show or change a tenant's access settings: password policy, lockout threshold, username domain",
-		Args:  cobra.ExactArgs(1),
+		Long: `Show or change a tenant's access settings: password policy, lockout threshold, username domain.
+The tenant is given with --tenant, like every other command; "tenant settings TENANT" works too.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, args[0])
+			if len(args) == 1 {
+				if tenant != "" && tenant != args[0] {
+					return fmt.Errorf("two tenants given: --tenant %q and %q", tenant, args[0])
+				}
+				tenant = args[0]
+			}
+			ts, err := a.openTenant(cmd, tenant)
 			if err != nil {
 				return err
 			}
@@ -55,6 +63,7 @@ func (a *app) settingsCommand() *cobra.Command {
 			return a.printSettings(t, asJSON)
 		},
 	}
+	tenantFlag(cmd, &tenant)
 	f := cmd.Flags()
 	f.StringVar(&strong, "strong-passwords", "", `yes or no: Site Setup's "Require strong passwords"`)
 	f.Int64Var(&threshold, "lockout-threshold", 10, "failed authentications that lock an API user")

@@ -157,20 +157,21 @@ func (s *Service) CreateAPIUser(ctx context.Context, in NewAPIUser) (*APIUserCre
 
 // APIUser is an API user as the administrator sees it (never its secret).
 type APIUser struct {
-	ResourceID      int64     `json:"resourceId"`
-	Username        string    `json:"username"`
-	FirstName       string    `json:"firstName"`
-	LastName        string    `json:"lastName"`
-	Email           string    `json:"email"`
-	SecurityLevel   string    `json:"securityLevel"`
-	TrackingKind    string    `json:"trackingIdentifier"` // vendor or custom
-	Vendor          string    `json:"vendor,omitempty"`
-	IntegrationCode string    `json:"integrationCode"`
-	CodeActive      bool      `json:"integrationCodeActive"`
-	Active          bool      `json:"active"`
-	Locked          bool      `json:"locked"`
-	FailedLogins    int64     `json:"failedLogins"`
-	CreatedAt       time.Time `json:"createdAt"`
+	ResourceID       int64     `json:"resourceId"`
+	Username         string    `json:"username"`
+	FirstName        string    `json:"firstName"`
+	LastName         string    `json:"lastName"`
+	Email            string    `json:"email"`
+	SecurityLevel    string    `json:"securityLevel"`
+	TrackingKind     string    `json:"trackingIdentifier"` // vendor or custom
+	Vendor           string    `json:"vendor,omitempty"`
+	IntegrationCode  string    `json:"integrationCode"`
+	CodeActive       bool      `json:"integrationCodeActive"`
+	Active           bool      `json:"active"`
+	Locked           bool      `json:"locked"`
+	FailedLogins     int64     `json:"failedLogins"`     // since the last verified sign-in or unlock: what the lockout counts
+	RecordedFailures int64     `json:"recordedFailures"` // every failure kept, as `apiuser failures` lists them
+	CreatedAt        time.Time `json:"createdAt"`
 }
 
 // APIUsers lists the tenant's API users.
@@ -231,7 +232,14 @@ func (s *Service) DescribeAPIUser(ctx context.Context, username string) (*APIUse
 	if err != nil {
 		return nil, err
 	}
-	return s.describeAPIUser(ctx, u)
+	v, err := s.describeAPIUser(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if v.RecordedFailures, err = s.DB.CountAuthFailures(ctx, u.Username); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // RegenerateSecret gives an API user a new secret (typed, under the password policy, or

@@ -153,6 +153,19 @@ func (db *DB) ResetAuthFailures(ctx context.Context, tenantID int64, username st
 	return err
 }
 
+// CountAuthFailures is how many failed authentications of an API user are recorded: the rows
+// AuthFailures lists, without a limit.
+func (db *DB) CountAuthFailures(ctx context.Context, username string) (int64, error) {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = db.read.QueryRowContext(ctx, rebind(db.Dialect, `SELECT COUNT(*) FROM auth_failures WHERE tenant_id = ? AND username = ?`),
+		tenant, strings.ToLower(username)).Scan(&n)
+	return n, err
+}
+
 // AuthFailures lists an API user's latest failed authentications, newest first.
 func (db *DB) AuthFailures(ctx context.Context, username string, limit int) ([]AuthFailure, error) {
 	tenant, err := TenantFrom(ctx)
