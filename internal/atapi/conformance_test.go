@@ -65,6 +65,7 @@ var conformance = []struct {
 	{"query_not_exist", call{Method: "POST", Path: v1 + "/Tickets/query", Body: `{"filter":[{"op":"notExist","field":"assignedResourceID"},{"op":"lte","field":"id","value":2}],"IncludeFields":["assignedResourceID"]}`}},
 	{"query_udf", call{Method: "POST", Path: v1 + "/Companies/query", Body: `{"filter":[{"op":"exist","field":"Customer Number","udf":true}]}`}},
 	{"query_gzip_body", call{Method: "POST", Path: v1 + "/Companies/query/count", Body: `{"filter":[{"op":"exist","field":"id"}]}`, Gzip: true}},
+	{"query_plain_json_labelled_gzip", call{Method: "POST", Path: v1 + "/Companies/query/count", Body: `{"filter":[{"op":"exist","field":"id"}]}`, Headers: map[string]string{"Content-Encoding": "gzip"}}},
 	{"count_post", call{Method: "POST", Path: v1 + "/Tickets/query/count", Body: `{"filter":[{"op":"eq","field":"status","value":1}]}`}},
 	{"count_get", call{Method: "GET", Path: v1 + "/Tickets/query/count?search=" + esc(`{"filter":[{"op":"exist","field":"id"}]}`)}},
 	{"count_top_level_notes", call{Method: "GET", Path: v1 + "/TicketNotes/query/count?search=" + esc(`{"filter":[{"op":"exist","field":"id"}]}`)}},
@@ -88,6 +89,7 @@ var conformance = []struct {
 	{"create_ticket_with_udf", call{Method: "POST", Path: v1 + "/Tickets", Body: `{"companyID":1,"title":"UDF ticket","status":1,"priority":2,"userDefinedFields":[{"name":"billable minutes","value":"45"}]}`}},
 	{"get_ticket_with_udf", call{Method: "GET", Path: v1 + "/Tickets/9"}},
 	{"create_ticket_unknown_udf", call{Method: "POST", Path: v1 + "/Tickets", Body: `{"companyID":1,"title":"x","status":1,"priority":2,"userDefinedFields":[{"name":"No Such UDF","value":"1"}]}`}},
+	{"create_ticket_plain_json_labelled_gzip", call{Method: "POST", Path: v1 + "/Tickets", Body: `{"companyID":1,"title":"Sent by autotask-node","status":1,"priority":2}`, Headers: map[string]string{"Content-Encoding": "gzip"}}},
 
 	// Child collections.
 	{"create_contact_child", call{Method: "POST", Path: v1 + "/Companies/2/Contacts", Body: `{"firstName":"Fay","lastName":"Foster","isActive":1,"emailAddress":"fay@brightside.example"}`}},
@@ -95,6 +97,8 @@ var conformance = []struct {
 	{"patch_contact_child", call{Method: "PATCH", Path: v1 + "/Companies/2/Contacts", Body: `{"id":6,"title":"Office Manager"}`}},
 	{"get_contact_after_patch", call{Method: "GET", Path: v1 + "/Contacts/6"}},
 	{"create_note_child", call{Method: "POST", Path: v1 + "/Tickets/7/Notes", Body: `{"title":"Update","description":"Engineer on site","noteType":3,"publish":1}`}},
+	{"create_note_child_plain_json_labelled_gzip", call{Method: "POST", Path: v1 + "/Tickets/7/Notes", Body: `{"title":"Update","description":"x","noteType":3,"publish":1}`, Headers: map[string]string{"Content-Encoding": "gzip"}}},
+	{"create_note_child_gzip", call{Method: "POST", Path: v1 + "/Tickets/7/Notes", Body: `{"title":"Gzipped","description":"x","noteType":3,"publish":1}`, Gzip: true}},
 	{"create_note_missing_parent", call{Method: "POST", Path: v1 + "/Tickets/999999/Notes", Body: `{"title":"Update","description":"x","noteType":3,"publish":1}`}},
 	{"create_location_child", call{Method: "POST", Path: v1 + "/Companies/3/Locations", Body: `{"name":"Branch Office","city":"Ogdenville"}`}},
 	{"delete_location_child", call{Method: "DELETE", Path: v1 + "/Companies/3/Locations/4"}},
