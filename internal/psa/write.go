@@ -194,7 +194,7 @@ func (s *Service) validate(ctx context.Context, tx *store.Tx, e *catalog.Entity,
 			continue
 		}
 		if str, ok := v.(string); ok && f.Length > 0 && len([]rune(str)) > f.Length {
-			msgs = append(msgs, f.Name+": the value exceeds the maximum length of "+itoa(int64(f.Length))+" characters.")
+			msgs = append(msgs, "String value exceeds maximum length (field:"+f.Name+").") // Autotask's words
 			continue
 		}
 		if f.Picklist {
