@@ -3,6 +3,7 @@ package atapi_test
 import (
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -74,3 +75,66 @@ func TestFilterValueLongerThanField(t *testing.T) {
 		})
 	}
 }
+
+// TestCreateDefaults: what is created without isActive is active, as in Autotask, so "active"
+// queries find it; a new company comes with its primary location; a value sent is kept.
+func TestCreateDefaults(t *testing.T) {
+	t.Parallel()
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			t.Parallel()
+			env := testsupport.Start(t, b, true)
+			create := func(path, body string) int {
+				t.Helper()
+				r := do(t, env, call{Method: "POST", Path: v1 + path, Body: body})
+				id, ok := r.json(t)["itemId"].(float64)
+				if r.Status != 200 || !ok {
+					t.Fatalf("POST %s: %d %s", path, r.Status, r.Body)
+				}
+				return int(id)
+			}
+			item := func(path string) map[string]any {
+				t.Helper()
+				r := do(t, env, call{Method: "GET", Path: v1 + path})
+				m, _ := r.json(t)["item"].(map[string]any)
+				if m == nil {
+					t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+				}
+				return m
+			}
+			company := create("/Companies", `{"companyName":"Newco Ltd","companyType":1,"phone":"555-0900","ownerResourceID":1,"address1":"1 High Street","city":"Ogdenville","postalCode":"OG1"}`)
+			if got := item("/Companies/" + itoa(company))["isActive"]; got != true {
+				t.Errorf("company isActive = %v, want true", got)
+			}
+			r := do(t, env, call{Method: "POST", Path: v1 + "/Companies/query/count", Body: `{"filter":[{"op":"eq","field":"isActive","value":true},{"op":"eq","field":"id","value":` + itoa(company) + `}]}`})
+			if n := r.json(t)["queryCount"]; n != 1.0 {
+				t.Errorf("active companies query finds %v of the new company", n)
+			}
+			r = do(t, env, call{Method: "GET", Path: v1 + "/Companies/" + itoa(company) + "/Locations"})
+			locs, _ := r.json(t)["items"].([]any)
+			if len(locs) != 1 {
+				t.Fatalf("new company has %d locations, want its primary one: %s", len(locs), r.Body)
+			}
+			loc := locs[0].(map[string]any)
+			for k, want := range map[string]any{"isPrimary": true, "isActive": true, "name": "Newco Ltd", "address1": "1 High Street", "city": "Ogdenville", "postalCode": "OG1", "phone": "555-0900"} {
+				if loc[k] != want {
+					t.Errorf("primary location %s = %v, want %v", k, loc[k], want)
+				}
+			}
+			contact := create("/Companies/"+itoa(company)+"/Contacts", `{"firstName":"Nia","lastName":"Novak"}`)
+			if got := item("/Contacts/" + itoa(contact))["isActive"]; got != 1.0 {
+				t.Errorf("contact isActive = %v, want 1", got)
+			}
+			ci := create("/ConfigurationItems", `{"companyID":`+itoa(company)+`,"productID":1,"referenceTitle":"NEW-01"}`)
+			if got := item("/ConfigurationItems/" + itoa(ci))["isActive"]; got != true {
+				t.Errorf("configuration item isActive = %v, want true", got)
+			}
+			inactive := create("/Companies", `{"companyName":"Oldco","companyType":1,"phone":"1","ownerResourceID":1,"isActive":false}`)
+			if got := item("/Companies/" + itoa(inactive))["isActive"]; got != false {
+				t.Errorf("company created inactive reads isActive = %v", got)
+			}
+		})
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

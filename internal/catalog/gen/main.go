@@ -42,6 +42,7 @@ type field struct {
 	PicklistParent     string
 	Defaults           []pick
 	Cost, Indexed      bool
+	OnCreate           string // Go literal of the value a create stores when the field is not sent
 }
 
 type child struct {
@@ -299,6 +300,16 @@ func applyDefaults(e *entity, byName map[string]*entity) {
 		if strings.HasSuffix(ln, "cost") || ln == "setupfee" || ln == "internalcost" || ln == "unitcost" {
 			f.Cost = f.Type != "string" && f.Type != "boolean"
 		}
+		// Autotask makes what is created active unless told otherwise (Contacts carry it as
+		// 1/0); webhooks, which must say, clear this in the overrides.
+		if ln == "isactive" && !f.ReadOnly {
+			switch f.Type {
+			case "boolean":
+				f.OnCreate = "true"
+			case "integer", "long", "short":
+				f.OnCreate = "int64(1)"
+			}
+		}
 	}
 }
 
@@ -477,6 +488,9 @@ func render(list []*entity) ([]byte, error) {
 			}
 			if f.PicklistParent != "" {
 				fmt.Fprintf(&b, ", PicklistParent: %q", f.PicklistParent)
+			}
+			if f.OnCreate != "" {
+				fmt.Fprintf(&b, ", OnCreate: %s", f.OnCreate)
 			}
 			if len(f.Defaults) > 0 {
 				b.WriteString(", Defaults: []PicklistValue{")

@@ -97,10 +97,12 @@ func picks(items ...string) []pick {
 
 type fieldRule struct {
 	Required, ReadOnly, NotQueryable, Indexed, Cost bool
-	Reference                                       string // "-" clears a guessed reference
-	Length                                          int
-	Picklist                                        []pick
-	PicklistParent                                  string
+	// NoCreateDefault clears the value a create stores when the field is not sent.
+	NoCreateDefault bool
+	Reference       string // "-" clears a guessed reference
+	Length          int
+	Picklist        []pick
+	PicklistParent  string
 }
 
 type entityRule struct {
@@ -113,7 +115,7 @@ type entityRule struct {
 
 var webhookFields = map[string]fieldRule{
 	"name": {Required: true, Length: 50}, "webhookUrl": {Required: true, Length: 500}, "deactivationUrl": {Required: true, Length: 500},
-	"isActive": {Required: true}, "isReady": {ReadOnly: true}, "webhookGUID": {ReadOnly: true, Length: 100},
+	"isActive": {Required: true, NoCreateDefault: true}, "isReady": {ReadOnly: true}, "webhookGUID": {ReadOnly: true, Length: 100},
 	"secretKey": {Required: true, Length: 64}, "notificationEmailAddress": {Length: 150},
 	"isSubscribedToCreateEvents": {Required: true}, "isSubscribedToUpdateEvents": {Required: true}, "isSubscribedToDeleteEvents": {Required: true},
 	"ownerResourceID": {Reference: "Resources"},
@@ -268,6 +270,9 @@ func applyOverrides(byName map[string]*entity) error {
 			f.ReadOnly = f.ReadOnly || fr.ReadOnly
 			f.Indexed = f.Indexed || fr.Indexed
 			f.Cost = f.Cost || fr.Cost
+			if fr.NoCreateDefault {
+				f.OnCreate = ""
+			}
 			if fr.NotQueryable {
 				f.Queryable = false
 			}
