@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
 
@@ -138,3 +139,52 @@ func TestCreateDefaults(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestCostsHiddenEverywhere: "Can't Read Costs" hides every form of a cost: the internal-currency
+// twin of a hidden cost, project cost budgets and margins; none can be read or filtered on.
+func TestCostsHiddenEverywhere(t *testing.T) {
+	t.Parallel()
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			t.Parallel()
+			env := testsupport.Start(t, b, true)
+			u, err := env.PSA.CreateAPIUser(env.Ctx(), psa.NewAPIUser{SecurityLevel: "API User (system) Can't Read Costs"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := headersOf(u)
+			for _, c := range []struct {
+				coll, body string
+				hidden     []string
+				visible    string
+			}{
+				{"Contracts", `{"companyID":1,"contractName":"Managed","setupFee":100,"internalCurrencySetupFee":100,"overageBillingRate":80}`,
+					[]string{"setupFee", "internalCurrencySetupFee", "estimatedCost"}, "overageBillingRate"},
+				{"Projects", `{"companyID":1,"projectName":"Migration","laborEstimatedCosts":5000,"projectCostsBudget":2000,"changeOrdersBudget":300,"laborEstimatedMarginPercentage":25,"projectCostEstimatedMarginPercentage":30,"laborEstimatedRevenue":9000}`,
+					[]string{"laborEstimatedCosts", "projectCostsBudget", "changeOrdersBudget", "laborEstimatedMarginPercentage", "projectCostEstimatedMarginPercentage"}, "laborEstimatedRevenue"},
+			} {
+				r := do(t, env, call{Method: "POST", Path: v1 + "/" + c.coll, Body: c.body})
+				id, ok := r.json(t)["itemId"].(float64)
+				if !ok {
+					t.Fatalf("create %s: %d %s", c.coll, r.Status, r.Body)
+				}
+				item, _ := do(t, env, call{Method: "GET", Path: v1 + "/" + c.coll + "/" + itoa(int(id)), Headers: h}).json(t)["item"].(map[string]any)
+				if item == nil {
+					t.Fatalf("%s %v not readable by Can't Read Costs", c.coll, id)
+				}
+				for _, f := range c.hidden {
+					if item[f] != nil {
+						t.Errorf("Can't Read Costs reads %s.%s = %v", c.coll, f, item[f])
+					}
+					q := do(t, env, call{Method: "POST", Path: v1 + "/" + c.coll + "/query", Headers: h, Body: `{"filter":[{"op":"gt","field":"` + f + `","value":0}]}`})
+					if q.Status != 403 {
+						t.Errorf("Can't Read Costs filters on %s.%s: %d %.200s", c.coll, f, q.Status, q.Body)
+					}
+				}
+				if item[c.visible] == nil {
+					t.Errorf("%s.%s (a price, not a cost) is hidden", c.coll, c.visible)
+				}
+			}
+		})
+	}
+}

@@ -297,7 +297,11 @@ func applyDefaults(e *entity, byName map[string]*entity) {
 		if f.Type == "base64" {
 			f.Queryable = false
 		}
-		if strings.HasSuffix(ln, "cost") || ln == "setupfee" || ln == "internalcost" || ln == "unitcost" {
+		// Internal cost data ("Can't Read Costs" hides it): costs, and margins and markups, from
+		// which a cost follows given the price. Prices, rates and revenue charged to customers
+		// are not cost data. The overrides mark the rest (budgets of costs, setup fees, ...).
+		if strings.HasSuffix(ln, "cost") || strings.HasSuffix(ln, "costs") || strings.Contains(ln, "margin") ||
+			strings.Contains(ln, "markup") || ln == "setupfee" {
 			f.Cost = f.Type != "string" && f.Type != "boolean"
 		}
 		// Autotask makes what is created active unless told otherwise (Contacts carry it as

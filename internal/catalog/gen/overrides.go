@@ -219,6 +219,13 @@ var overrides = map[string]entityRule{
 	"TicketWebhookExcludedResources":            {Core: true, Section: "Web Services API", Object: "Webhooks", CopyFields: "CompanyWebhookExcludedResources", Fields: webhookChild},
 	"TicketNoteWebhookExcludedResources":        {Core: true, Section: "Web Services API", Object: "Webhooks", CopyFields: "CompanyWebhookExcludedResources", Fields: webhookChild},
 	"WebhookEventErrorLogs":                     {Core: true, Section: "Web Services API", Object: "Webhooks"},
+
+	// Internal cost data the generator's name rules (…cost, …costs, margin, markup, setupFee)
+	// do not catch. An internalCurrencyX field is cost data whenever X is (catalog_test.go).
+	"Contracts":         {Fields: map[string]fieldRule{"internalCurrencySetupFee": {Cost: true}}},
+	"Projects":          {Fields: map[string]fieldRule{"projectCostsBudget": {Cost: true}, "changeOrdersBudget": {Cost: true}, "sgda": {Cost: true}}},
+	"ContractRoleCosts": {Fields: map[string]fieldRule{"rate": {Cost: true}}},
+	"PurchaseOrders":    {Fields: map[string]fieldRule{"freight": {Cost: true}, "internalCurrencyFreight": {Cost: true}}},
 }
 
 func applyOverrides(byName map[string]*entity) error {
