@@ -188,3 +188,57 @@ func TestCostsHiddenEverywhere(t *testing.T) {
 		})
 	}
 }
+
+// TestLOBWrites: a caller restricted to some lines of business cannot create or move a ticket,
+// or any row with organizationalLevelAssociationID, into a line it cannot see; into its own
+// line, or none, it can. An unrestricted caller can use any line.
+func TestLOBWrites(t *testing.T) {
+	t.Parallel()
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			t.Parallel()
+			env, fx := newFixture(t, b, "Full Access (system)", []string{"mine"})
+			own, other := fx.lobs[0], fx.lobs[1]
+			for _, c := range []*matrixCaller{
+				directCaller(t, env, fx, "API User (system)", []int64{own}),
+				impersonatingCaller(t, env, fx), // R, restricted to its own line
+			} {
+				name := c.name
+				if c.impersonates {
+					name += " impersonated"
+				}
+				ticket := func(lob int64) string {
+					l := "null"
+					if lob != 0 {
+						l = strconv.FormatInt(lob, 10)
+					}
+					return `{"companyID":1,"title":"LOB","status":1,"priority":2,"organizationalLevelAssociationID":` + l + `}`
+				}
+				r := do(t, env, call{Method: "POST", Path: v1 + "/Tickets", Body: ticket(other), Headers: c.headers})
+				if r.Status != 403 || !strings.Contains(string(r.Body), "organizationalLevelAssociationID") {
+					t.Errorf("%s: create in another line: %d %s", name, r.Status, r.Body)
+				}
+				r = do(t, env, call{Method: "POST", Path: v1 + "/Projects", Body: `{"companyID":1,"projectName":"LOB","organizationalLevelAssociationID":` + strconv.FormatInt(other, 10) + `}`, Headers: c.headers})
+				if r.Status != 403 {
+					t.Errorf("%s: create a project in another line: %d %s", name, r.Status, r.Body)
+				}
+				wantOK(t, name+": create in no line", do(t, env, call{Method: "POST", Path: v1 + "/Tickets", Body: ticket(0), Headers: c.headers}))
+				r = do(t, env, call{Method: "POST", Path: v1 + "/Tickets", Body: ticket(own), Headers: c.headers})
+				wantOK(t, name+": create in its own line", r)
+				id, _ := r.json(t)["itemId"].(float64)
+				r = do(t, env, call{Method: "PATCH", Path: v1 + "/Tickets", Body: `{"id":` + itoa(int(id)) + `,"organizationalLevelAssociationID":` + strconv.FormatInt(other, 10) + `}`, Headers: c.headers})
+				if r.Status != 403 {
+					t.Errorf("%s: move into another line: %d %s", name, r.Status, r.Body)
+				}
+				item, _ := do(t, env, call{Method: "GET", Path: v1 + "/Tickets/" + itoa(int(id))}).json(t)["item"].(map[string]any)
+				if item == nil || item["organizationalLevelAssociationID"] != float64(own) {
+					t.Errorf("%s: after a refused move the ticket reads %v", name, item)
+				}
+				wantOK(t, name+": a change that keeps the line", do(t, env, call{Method: "PATCH", Path: v1 + "/Tickets", Body: `{"id":` + itoa(int(id)) + `,"title":"Still mine"}`, Headers: c.headers}))
+			}
+			// The unrestricted API user may use any line.
+			wantOK(t, "unrestricted: create in any line", do(t, env, call{Method: "POST", Path: v1 + "/Tickets",
+				Body: `{"companyID":1,"title":"LOB","status":1,"priority":2,"organizationalLevelAssociationID":` + strconv.FormatInt(other, 10) + `}`}))
+		})
+	}
+}
