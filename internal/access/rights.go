@@ -68,7 +68,8 @@ func (r *Rights) Unrestricted(e *catalog.Entity, a Action) bool {
 	if r == nil {
 		return true
 	}
-	lob := a != Add && relationsOf(r.catalog()).lobBelow(e, 0) // one may add in a line of business one cannot see
+	// Adding reaches no existing row; the line a new row goes into is checked by psa.
+	lob := a != Add && relationsOf(r.catalog()).lobBelow(e, 0)
 	for _, p := range r.Parties {
 		if p.Level.Permission(e).Scope(a) != All || (p.LOBs != nil && lob) {
 			return false

@@ -78,7 +78,7 @@ func do(t *testing.T, env *testsupport.Env, c call) reply {
 		}
 		req.Header[k] = []string{v} // exactly the casing given, as odd clients send it
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", c.Method, u, err)
 	}
@@ -89,6 +89,10 @@ func do(t *testing.T, env *testsupport.Env, c call) reply {
 	}
 	return reply{Status: resp.StatusCode, Body: b}
 }
+
+// noRedirects is a client that, like several published Autotask clients, does not follow
+// redirects: an answer must come from the path asked.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 var (
 	timeRe   = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z$`)

@@ -1,6 +1,7 @@
 package atapi
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
@@ -22,15 +23,30 @@ import (
 const MaxBody = 10 << 20
 
 // readBody reads the request body, inflating gzip, refusing what is too large or not UTF-8.
-func readBody(r *http.Request) ([]byte, error) {
+//
+// A body sent with Content-Encoding: gzip is inflated only when it starts with gzip's magic
+// bytes: the published Node client autotask-node labels plain JSON bodies gzip, and Autotask
+// reads them as plain JSON on top-level collections. On child collections (/Tickets/{id}/Notes)
+// Autotask answers such a request 500, and so does Switchboard (child is true there); see
+// docs/compatibility.md.
+func readBody(r *http.Request, child bool) ([]byte, error) {
 	var src io.Reader = http.MaxBytesReader(nil, r.Body, MaxBody)
+	inflating := false
 	if strings.EqualFold(strings.TrimSpace(r.Header.Get("Content-Encoding")), "gzip") {
-		zr, err := gzip.NewReader(src)
-		if err != nil {
-			return nil, apperr.BadRequest("The request body is not valid gzip data.")
+		br := bufio.NewReader(src)
+		src = br
+		magic, _ := br.Peek(2)
+		switch {
+		case bytes.Equal(magic, gzipMagic):
+			zr, err := gzip.NewReader(br)
+			if err != nil {
+				return nil, apperr.BadRequest("The request body is not valid gzip data.")
+			}
+			defer zr.Close()
+			src, inflating = io.LimitReader(zr, MaxBody+1), true
+		case child && len(magic) > 0:
+			return nil, apperr.Invalid("The request body is declared gzip (Content-Encoding: gzip) but is not gzip data.")
 		}
-		defer zr.Close()
-		src = io.LimitReader(zr, MaxBody+1)
 	}
 	body, err := io.ReadAll(src)
 	var tooLarge *http.MaxBytesError
@@ -38,6 +54,9 @@ func readBody(r *http.Request) ([]byte, error) {
 		return nil, apperr.New(http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", MaxBody)
 	}
 	if err != nil {
+		if inflating {
+			return nil, apperr.BadRequest("The request body is not valid gzip data.")
+		}
 		return nil, apperr.BadRequest("The request body could not be read.")
 	}
 	if !utf8.Valid(body) {
@@ -46,10 +65,13 @@ func readBody(r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
+// gzipMagic starts every gzip stream (RFC 1952).
+var gzipMagic = []byte{0x1f, 0x8b}
+
 // decodeInput reads an entity body: keys matched to catalog fields case-insensitively, unknown
 // keys ignored, values converted to the field's type.
-func (s *Server) decodeInput(r *http.Request, e *catalog.Entity) (*psa.Input, error) {
-	body, err := readBody(r)
+func (s *Server) decodeInput(r *http.Request, e *catalog.Entity, child bool) (*psa.Input, error) {
+	body, err := readBody(r, child)
 	if err != nil {
 		return nil, err
 	}

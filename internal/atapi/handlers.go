@@ -51,7 +51,7 @@ func queryParam(r *http.Request, name string) string {
 func (s *Server) readQuery(r *http.Request) (*query.Request, []byte, error) {
 	var raw []byte
 	if r.Method == http.MethodPost {
-		body, err := readBody(r)
+		body, err := readBody(r, false) // queries are on top-level collections only
 		if err != nil {
 			return nil, nil, err
 		}
@@ -217,7 +217,7 @@ func (s *Server) count(w http.ResponseWriter, r *http.Request, e *catalog.Entity
 }
 
 func (s *Server) create(w http.ResponseWriter, r *http.Request, e *catalog.Entity, parent *psa.Parent) {
-	in, err := s.decodeInput(r, e)
+	in, err := s.decodeInput(r, e, parent != nil)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -231,7 +231,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, e *catalog.Entit
 }
 
 func (s *Server) update(w http.ResponseWriter, r *http.Request, e *catalog.Entity, parent *psa.Parent, replace bool, pathID int64) {
-	in, err := s.decodeInput(r, e)
+	in, err := s.decodeInput(r, e, parent != nil)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -173,12 +173,17 @@ func (s *Server) zoneInformation(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"errors": []string{"Zone information could not be determined"}})
 		return
 	}
-	if _, _, err := s.PSA.DB.UsernameOwner(r.Context(), user); err != nil {
+	tenantID, _, err := s.PSA.DB.UsernameOwner(r.Context(), user)
+	var tenant *store.Tenant
+	if err == nil {
+		tenant, err = s.PSA.DB.TenantByID(r.Context(), tenantID)
+	}
+	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"errors": []string{"Zone information could not be determined"}})
 		return
 	}
 	base := s.publicBase(r)
-	writeJSON(w, http.StatusOK, map[string]any{"zoneName": "Switchboard", "url": base + "/ATServicesRest/", "webUrl": base + "/", "ci": 1})
+	writeJSON(w, http.StatusOK, map[string]any{"zoneName": "Switchboard", "url": base + "/ATServicesRest/", "webUrl": base + "/", "ci": tenant.CI})
 }
 
 // publicBase is the configured public URL, or the one the request came in on.

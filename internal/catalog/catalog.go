@@ -82,6 +82,9 @@ type Field struct {
 	Cost bool
 	// Indexed asks the store for an index on (tenant_id, column).
 	Indexed bool
+	// OnCreate is the value a create stores when the field is not sent (or sent null):
+	// Autotask's default, such as isActive true. nil for none.
+	OnCreate any
 }
 
 // Child is a child collection reached as /{Parent}/{parentId}/{Name}.

@@ -2,6 +2,8 @@ package psa
 
 import (
 	"context"
+	"net/http"
+	"slices"
 	"sync"
 
 	"github.com/switchboard-psa/switchboard/internal/access"
@@ -96,6 +98,11 @@ func (s *Service) accessRules(ctx context.Context, tx *store.Tx, e *catalog.Enti
 			return apperr.Invalid("organizationalLevelAssociationID cannot be set: the organizational structure (lines of business) is not enabled.")
 		}
 	}
+	if row != nil && lobChanged(e, old, row) && access.CarriesLOB(e) {
+		if err := checkLOBWrite(ctx, e, row); err != nil {
+			return err
+		}
+	}
 	if old == nil && row != nil && isWebhook(e) {
 		if i := e.Index("ownerResourceID"); row.Values[i] == nil && actorFrom(ctx).ResourceID != 0 {
 			row.Values[i] = actorFrom(ctx).ResourceID
@@ -109,6 +116,23 @@ func (s *Service) accessRules(ctx context.Context, tx *store.Tx, e *catalog.Enti
 
 // accessEntities are the collections whose rows change who may do what.
 var accessEntities = map[string]bool{"Resources": true, "OrganizationalResources": true, "OrganizationalLevelAssociations": true}
+
+// checkLOBWrite refuses a row put into a line of business the caller cannot see: a resource
+// restricted to some lines of business (and, under impersonation, either party) may create or
+// move a ticket, project, contract... only into one of its own lines, or into none.
+func checkLOBWrite(ctx context.Context, e *catalog.Entity, row *store.Row) error {
+	r := rightsFrom(ctx)
+	if r == nil {
+		return nil
+	}
+	v, _ := row.Values[e.Index("organizationalLevelAssociationID")].(int64)
+	for _, p := range r.Parties {
+		if p.LOBs != nil && !slices.Contains(p.LOBs, v) {
+			return apperr.New(http.StatusForbidden, "The logged in Resource does not have the adequate permissions to use organizationalLevelAssociationID %d: it is not one of the Resource's lines of business.", v)
+		}
+	}
+	return nil
+}
 
 func lobChanged(e *catalog.Entity, old, row *store.Row) bool {
 	i := e.Index("organizationalLevelAssociationID")

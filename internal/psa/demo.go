@@ -75,9 +75,7 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if _, err := create("CompanyLocations", child("Companies", company, "Locations"), map[string]any{"name": "Main Office", "city": c.city, "isPrimary": true, "isActive": true}); err != nil {
-			return err
-		}
+		// The company's primary location comes with it, in its city.
 		var contactIDs []int64
 		for _, n := range c.contacts {
 			id, err := create("Contacts", child("Companies", company, "Contacts"), map[string]any{"firstName": n[0], "lastName": n[1], "isActive": int64(1),

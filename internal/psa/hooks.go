@@ -62,6 +62,7 @@ func coreHooks(s *Service) map[string]*Hooks {
 			BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
 				return notAPIUser(ctx, s, row.Values[e.Index("ownerResourceID")], "An API-only user cannot own a company (ownerResourceID).")
 			},
+			AfterCreate: s.createPrimaryLocation,
 			BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
 				i := e.Index("ownerResourceID")
 				if old.Values[i] == row.Values[i] {
@@ -190,4 +191,35 @@ func (s *Service) tenant(ctx context.Context, id int64) (*store.Tenant, error) {
 // isAPIOnly reports whether a resource is an API-only user.
 func (s *Service) isAPIOnly(ctx context.Context, resourceID int64) (bool, error) {
 	return s.DB.IsAPIResource(ctx, resourceID)
+}
+
+// primaryLocationFields are the company fields a new company's primary location takes.
+var primaryLocationFields = []string{"address1", "address2", "city", "state", "postalCode", "countryID", "phone", "fax", "alternatePhone1", "alternatePhone2"}
+
+// createPrimaryLocation gives a new company its primary location, as Autotask does ("each
+// organization has at least one location"): named after the company, active, primary, with
+// the company's address and phone numbers. See docs/compatibility.md.
+func (s *Service) createPrimaryLocation(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
+	loc := s.Catalog.MustEntity("CompanyLocations")
+	values := map[string]any{"companyID": row.ID(e), "isPrimary": true, "isActive": true}
+	name, _ := row.Values[e.Index("companyName")].(string)
+	if f, ok := loc.Field("name"); ok && f.Length > 0 && len([]rune(name)) > f.Length {
+		name = string([]rune(name)[:f.Length])
+	}
+	values["name"] = name
+	for _, fn := range primaryLocationFields {
+		ci, li := e.Index(fn), loc.Index(fn)
+		if ci < 0 || li < 0 || row.Values[ci] == nil {
+			continue
+		}
+		v := row.Values[ci]
+		if str, ok := v.(string); ok {
+			if f := &loc.Fields[li]; f.Length > 0 && len([]rune(str)) > f.Length {
+				v = string([]rune(str)[:f.Length]) // the location's field is shorter than the company's
+			}
+		}
+		values[fn] = v
+	}
+	_, err := s.insertRow(ctx, tx, "CompanyLocations", values)
+	return err
 }

@@ -602,6 +602,7 @@ func (s *Service) insertRow(ctx context.Context, tx *store.Tx, entity string, va
 		}
 		row.Values[i] = v
 	}
+	applyCreateDefaults(e, row)
 	stampCreate(ctx, e, row)
 	if err := s.validate(ctx, tx, e, nil, row); err != nil {
 		return 0, err

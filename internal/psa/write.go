@@ -18,6 +18,8 @@ type Hooks struct {
 	BeforeCreate func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error
 	BeforeUpdate func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error
 	BeforeDelete func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error
+	// AfterCreate runs after the row is stored (its id set), in the same transaction.
+	AfterCreate func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error
 }
 
 // Create validates and stores a new row, returning its id.
@@ -34,6 +36,7 @@ func (s *Service) Create(ctx context.Context, e *catalog.Entity, in *Input, pare
 	if parent != nil {
 		row.Values[e.Index(parent.Child.ParentField)] = parent.ID
 	}
+	applyCreateDefaults(e, row)
 	if err := s.applyUDFs(ctx, e, row, in); err != nil {
 		return 0, err
 	}
@@ -61,13 +64,29 @@ func (s *Service) Create(ctx context.Context, e *catalog.Entity, in *Input, pare
 			return err
 		}
 		row.Values[e.Index("id")] = id
-		return tx.Insert(ctx, e, row)
+		if err := tx.Insert(ctx, e, row); err != nil {
+			return err
+		}
+		if h := s.hooks[e.Name]; h != nil && h.AfterCreate != nil {
+			return h.AfterCreate(ctx, tx, e, row)
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
 	s.invalidate(ctx, e)
 	return id, nil
+}
+
+// applyCreateDefaults fills the fields a create did not set with Autotask's defaults (the
+// catalog's OnCreate: isActive true, ...).
+func applyCreateDefaults(e *catalog.Entity, row *store.Row) {
+	for i := range e.Fields {
+		if f := &e.Fields[i]; f.OnCreate != nil && row.Values[i] == nil {
+			row.Values[i] = f.OnCreate
+		}
+	}
 }
 
 // Update changes a row: only the fields sent (PATCH), or every writable field with the ones not
@@ -194,7 +213,7 @@ func (s *Service) validate(ctx context.Context, tx *store.Tx, e *catalog.Entity,
 			continue
 		}
 		if str, ok := v.(string); ok && f.Length > 0 && len([]rune(str)) > f.Length {
-			msgs = append(msgs, f.Name+": the value exceeds the maximum length of "+itoa(int64(f.Length))+" characters.")
+			msgs = append(msgs, "String value exceeds maximum length (field:"+f.Name+").") // Autotask's words
 			continue
 		}
 		if f.Picklist {

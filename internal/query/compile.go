@@ -2,6 +2,7 @@ package query
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
@@ -285,6 +286,27 @@ type operand struct {
 	args []any        // the UDF name, for a UDF
 	typ  catalog.Type // a UDF is a String, or a Double when compared as a number
 	udf  bool
+	name string // the field's name, for messages
+	max  int    // the most characters the field holds (0: no limit)
+}
+
+// UDFMaxLength is the most characters a UDF value holds (entityInformation/userDefinedFields
+// reports it as every UDF's length).
+const UDFMaxLength = 8000
+
+// errTooLong is Autotask's validation message for a string longer than its field holds.
+func errTooLong(field string) error {
+	return apperr.Invalid("String value exceeds maximum length (field:%s).", field)
+}
+
+// fits refuses a text value longer than the field can hold: no row can hold it, and a LIKE
+// pattern that long exceeds SQLite's limit (50,000 bytes), which would answer an internal error.
+func (x operand) fits(v any) error {
+	s, ok := v.(string)
+	if !ok || x.max <= 0 || len(s) <= x.max || utf8.RuneCountInString(s) <= x.max {
+		return nil
+	}
+	return errTooLong(x.name)
 }
 
 // textual reports whether values of t compare as text.
@@ -303,7 +325,7 @@ func (c *compiler) operand(n *Node, numeric bool) (operand, error) {
 		if numeric {
 			t = catalog.Double
 		}
-		return operand{sql: c.w.udf(numeric), args: []any{n.Field}, typ: t, udf: true}, nil
+		return operand{sql: c.w.udf(numeric), args: []any{n.Field}, typ: t, udf: true, name: n.Field, max: UDFMaxLength}, nil
 	}
 	f, ok := c.e.Field(n.Field)
 	if !ok {
@@ -312,7 +334,11 @@ func (c *compiler) operand(n *Node, numeric bool) (operand, error) {
 	if !f.Queryable {
 		return operand{}, apperr.Invalid("The field %s of the %s Entity cannot be queried.", n.Field, c.e.Singular)
 	}
-	return operand{sql: quoteIdent(f.Column), typ: f.Type}, nil
+	x := operand{sql: quoteIdent(f.Column), typ: f.Type, name: f.Name}
+	if textual(f.Type) {
+		x.max = f.Length
+	}
+	return x, nil
 }
 
 func (c *compiler) hasUDF(name string) bool {
@@ -345,6 +371,9 @@ func (c *compiler) compare(n *Node, op string) (frag, error) {
 	if n.Value == nil || !ok {
 		return frag{}, errBadValue(n.Field, x.typ, n.Value)
 	}
+	if err := x.fits(v); err != nil {
+		return frag{}, err
+	}
 	sql := x.sql + " " + op + " " + ph
 	if textual(x.typ) {
 		sql = c.w.compareText(x.sql, op)
@@ -363,6 +392,12 @@ func (c *compiler) like(n *Node, pre, post string) (frag, error) {
 	if n.Value == nil || !ok {
 		return frag{}, errBadValue(n.Field, catalog.String, n.Value)
 	}
+	if err := x.fits(s); err != nil {
+		return frag{}, err
+	}
+	if !textual(x.typ) && len(s) > maxNonTextPattern { // a number or date as text is short
+		return frag{}, errTooLong(x.name)
+	}
 	pattern := pre + escapeLike(s) + post
 	col := x.sql
 	if !textual(x.typ) {
@@ -370,6 +405,10 @@ func (c *compiler) like(n *Node, pre, post string) (frag, error) {
 	}
 	return frag{sql: c.w.like(col), args: append(x.args, pattern)}, nil
 }
+
+// maxNonTextPattern bounds a beginsWith/endsWith/contains value on a field that is not text
+// (compared by its text): no number or date is this long.
+const maxNonTextPattern = 100
 
 // escapeLike makes every character of s match itself under ESCAPE '\'.
 func escapeLike(s string) string {
@@ -440,6 +479,9 @@ func (c *compiler) in(n *Node, not bool) (frag, error) {
 		cv, ok := Convert(x.typ, v)
 		if v == nil || !ok {
 			return frag{}, errBadValue(n.Field, x.typ, v)
+		}
+		if err := x.fits(cv); err != nil {
+			return frag{}, err
 		}
 		if i > 0 {
 			b.WriteString(", ")

@@ -345,6 +345,21 @@ func TestCompileGoValues(t *testing.T) {
 	}
 }
 
+// TestCompileFullLength: a value exactly as long as the field holds (in characters, not
+// bytes) is a query like any other.
+func TestCompileFullLength(t *testing.T) {
+	t.Parallel()
+	for _, op := range []string{"eq", "contains", "beginsWith", "endsWith"} {
+		req, err := Parse([]byte(`{"filter":[{"op":"` + op + `","field":"title","value":"` + strings.Repeat("é", 255) + `"}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Compile(req, testTickets(), testUDFs, SQLite, 0); err != nil {
+			t.Errorf("%s with 255 characters: %v", op, err)
+		}
+	}
+}
+
 func TestCompileErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -377,6 +392,13 @@ func TestCompileErrors(t *testing.T) {
 		{"in with a bad item", `{"filter":[{"op":"in","field":"status","value":[1,"two"]}]}`, `The value "two" is not a valid integer for the field status.`},
 		{"in with null", `{"filter":[{"op":"notIn","field":"status","value":[null]}]}`, `The value null is not a valid integer for the field status.`},
 		{"long value is shortened", `{"filter":[{"op":"eq","field":"id","value":"` + strings.Repeat("é", 80) + `"}]}`, `The value "` + strings.Repeat(`é`, 49) + `... is not a valid long for the field id.`},
+		{"contains longer than the field", `{"filter":[{"op":"contains","field":"title","value":"` + strings.Repeat("x", 50001) + `"}]}`, "String value exceeds maximum length (field:title)."},
+		{"beginsWith longer than the field", `{"filter":[{"op":"beginsWith","field":"Title","value":"` + strings.Repeat("é", 256) + `"}]}`, "String value exceeds maximum length (field:title)."},
+		{"endsWith longer than the field", `{"filter":[{"op":"endsWith","field":"title","value":"` + strings.Repeat("x", 256) + `"}]}`, "String value exceeds maximum length (field:title)."},
+		{"eq longer than the field", `{"filter":[{"op":"eq","field":"title","value":"` + strings.Repeat("x", 256) + `"}]}`, "String value exceeds maximum length (field:title)."},
+		{"in item longer than the field", `{"filter":[{"op":"in","field":"title","value":["a","` + strings.Repeat("x", 256) + `"]}]}`, "String value exceeds maximum length (field:title)."},
+		{"UDF contains longer than a UDF", `{"filter":[{"op":"contains","field":"customer code","udf":true,"value":"` + strings.Repeat("x", 50001) + `"}]}`, "String value exceeds maximum length (field:customer code)."},
+		{"contains on a number, too long", `{"filter":[{"op":"contains","field":"id","value":"` + strings.Repeat("1", 50001) + `"}]}`, "String value exceeds maximum length (field:id)."},
 		{"501 conditions", manyConditions(501), "The query contains more than 500 conditions."},
 		{"10,000 conditions", manyConditions(10000), "The query contains more than 500 conditions."},
 		{"too many values", `{"filter":[{"op":"in","field":"id","value":[` + strings.TrimSuffix(strings.Repeat("1,", MaxValues+1), ",") + `]}]}`, "The query contains more than 30000 values."},

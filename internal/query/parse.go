@@ -211,15 +211,20 @@ func parseNames(raw []byte) ([]string, error) {
 	return names, nil
 }
 
-// parseMaxRecords reads MaxRecords leniently (a number or numeric string). Anything that is not
-// a whole number within int becomes -1, so that PageSize answers Autotask's range message.
+// parseMaxRecords reads MaxRecords leniently (a number or numeric string); null counts as
+// absent (0). Anything else that is not a whole number from 1 to int's range, 0 included,
+// becomes -1, so that PageSize answers Autotask's range message: Autotask refuses a
+// MaxRecords of 0 rather than reading it as the default.
 func parseMaxRecords(raw []byte) int {
 	v, err := decodeValue(raw)
-	if err != nil || v == nil {
+	if err != nil {
+		return -1
+	}
+	if v == nil {
 		return 0
 	}
 	n, ok := toInt(v)
-	if !ok || n < math.MinInt32 || n > math.MaxInt32 {
+	if !ok || n < 1 || n > math.MaxInt32 {
 		return -1
 	}
 	return int(n)

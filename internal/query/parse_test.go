@@ -125,6 +125,16 @@ func TestParse(t *testing.T) {
 			want: &Request{MaxRecords: 5},
 		},
 		{
+			name: "MaxRecords 0 is refused, not read as the default",
+			body: `{"MaxRecords":0}`,
+			want: &Request{MaxRecords: -1},
+		},
+		{
+			name: "MaxRecords null is absent",
+			body: `{"MaxRecords":null}`,
+			want: &Request{},
+		},
+		{
 			name: "MaxRecords not a whole number",
 			body: `{"MaxRecords":2.5}`,
 			want: &Request{MaxRecords: -1},

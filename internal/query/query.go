@@ -42,7 +42,7 @@ type Request struct {
 	Filter        []*Node // top-level array, ANDed
 	FilterPresent bool    // false when the body had no "filter" key (or null)
 	IncludeFields []string
-	MaxRecords    int // 0 when absent; -1 when present but not a whole number in range of int
+	MaxRecords    int // 0 when absent or null; -1 when present but not a whole number from 1 to int's range
 }
 
 // Node is one filter item: a condition (Field, Value) or a group (Items) joined by Op "and"/"or".
@@ -64,7 +64,9 @@ type Compiled struct {
 	Empty bool
 }
 
-// PageSize is the number of records a page holds: MaxRecords, or 500 when absent.
+// PageSize is the number of records a page holds: MaxRecords, or 500 when absent. A MaxRecords
+// present but outside 1–500 (0 included) is Autotask's 500 "maxCountOfRecordsToReturn must be
+// between 1 and 500".
 func (r *Request) PageSize() (int, error) {
 	switch {
 	case r.MaxRecords == 0:

@@ -99,14 +99,26 @@ func New(svc *psa.Service, opt Options) (http.Handler, *Parts) {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	api := parts.API
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(strings.ToLower(strings.TrimLeft(r.URL.Path, "/")), "atservicesrest") {
+	// The API prefix is served before the mux: ServeMux answers an unclean path (zone URLs end
+	// in /ATServicesRest/ and clients append /v1.0/..., so ATServicesRest//v1.0) with a redirect,
+	// which costs a round trip and fails clients that do not follow redirects. Autotask answers
+	// such paths directly, and the API splits paths ignoring empty segments.
+	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isAPIPath(r.URL.Path) {
 			api.ServeHTTP(w, r)
 			return
 		}
-		http.NotFound(w, r)
+		mux.ServeHTTP(w, r)
 	})
-	return observe(mux, opt.Logger, reg), parts
+	return observe(root, opt.Logger, reg), parts
+}
+
+// isAPIPath reports whether a path is for the API (it answers its own 404s), whatever its
+// casing and slashes.
+func isAPIPath(p string) bool {
+	p = strings.TrimLeft(p, "/")
+	const prefix = "atservicesrest"
+	return len(p) >= len(prefix) && strings.EqualFold(p[:len(prefix)], prefix)
 }
 
 type statusWriter struct {

@@ -158,17 +158,31 @@ var migrations = []string{
 		approval_level BIGINT NOT NULL DEFAULT 1,
 		PRIMARY KEY (tenant_id, resource_id, kind, approver_id)
 	);`,
+	// zone ci: each tenant's own customer identifier, the "ci" of the zone answer: stable (set
+	// once) and distinct (unique). Existing tenants get 100000 + their id; new ones the next
+	// number after the highest (store.CreateTenant).
+	4: `ALTER TABLE tenants ADD COLUMN ci BIGINT NOT NULL DEFAULT 0;
+	UPDATE tenants SET ci = 100000 + id;
+	CREATE UNIQUE INDEX tenants_ci ON tenants (ci);`,
 }
 
 // Migrate brings the database to the current schema: the numbered migrations, then the catalog
 // tables (created from the catalog, columns only ever added).
 func (db *DB) Migrate(ctx context.Context) error {
+	if err := db.migrateTo(ctx, len(migrations)-1); err != nil {
+		return err
+	}
+	return db.syncCatalog(ctx)
+}
+
+// migrateTo runs the numbered migrations not yet run, up to and including last.
+func (db *DB) migrateTo(ctx context.Context, last int) error {
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS sb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	var version int
 	_ = db.write.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM sb_meta WHERE key = 'schema_version'`).Scan(&version)
-	for v := version + 1; v < len(migrations); v++ {
+	for v := version + 1; v <= last && v < len(migrations); v++ {
 		err := db.InTx(ctx, func(tx *Tx) error {
 			for _, stmt := range strings.Split(migrations[v], ";") {
 				if strings.TrimSpace(stmt) == "" {
@@ -184,7 +198,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return err
 		}
 	}
-	return db.syncCatalog(ctx)
+	return nil
 }
 
 func setMeta(ctx context.Context, tx *Tx, d query.Dialect, key, value string) error {

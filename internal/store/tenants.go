@@ -16,6 +16,8 @@ type Tenant struct {
 	TimeZone         string
 	RequestThreshold int64
 	CreatedAt        time.Time
+	CI               int64 // the zone answer's "ci": the tenant's own number, stable and distinct
+
 	TenantSettings
 }
 
@@ -44,11 +46,11 @@ func (db *DB) CreateTenant(ctx context.Context, name, timeZone string) (*Tenant,
 			if err := tx.tx.QueryRowContext(ctx, rebind(db.Dialect, `SELECT 1 FROM tenants WHERE lower(name) = lower(?)`), name).Scan(&exists); err == nil {
 				return fmt.Errorf("%w: a tenant named %q exists", ErrConflict, name)
 			}
-			if err := tx.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM tenants`).Scan(&t.ID); err != nil {
+			if err := tx.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1, COALESCE(MAX(ci), 100000) + 1 FROM tenants`).Scan(&t.ID, &t.CI); err != nil {
 				return err
 			}
-			_, err := tx.tx.ExecContext(ctx, rebind(db.Dialect, `INSERT INTO tenants (id, name, time_zone, request_threshold, created_at) VALUES (?, ?, ?, ?, ?)`),
-				t.ID, t.Name, t.TimeZone, t.RequestThreshold, t.CreatedAt.Format(time.RFC3339Nano))
+			_, err := tx.tx.ExecContext(ctx, rebind(db.Dialect, `INSERT INTO tenants (id, name, time_zone, request_threshold, created_at, ci) VALUES (?, ?, ?, ?, ?, ?)`),
+				t.ID, t.Name, t.TimeZone, t.RequestThreshold, t.CreatedAt.Format(time.RFC3339Nano), t.CI)
 			return err
 		})
 		if err != nil && isUniqueViolation(err) && attempt < 10 {
@@ -61,14 +63,14 @@ func (db *DB) CreateTenant(ctx context.Context, name, timeZone string) (*Tenant,
 	}
 }
 
-const tenantColumns = `id, name, time_zone, request_threshold, created_at, lockout_threshold, strong_passwords, org_structure, org_level1_label, org_level2_label, username_domain, access_generation`
+const tenantColumns = `id, name, time_zone, request_threshold, created_at, lockout_threshold, strong_passwords, org_structure, org_level1_label, org_level2_label, username_domain, access_generation, ci`
 
 func scanTenant(row interface{ Scan(...any) error }) (*Tenant, error) {
 	var t Tenant
 	var created string
 	var strong, org int
 	if err := row.Scan(&t.ID, &t.Name, &t.TimeZone, &t.RequestThreshold, &created, &t.LockoutThreshold, &strong, &org,
-		&t.OrgLevel1Label, &t.OrgLevel2Label, &t.UsernameDomain, &t.AccessGeneration); err != nil {
+		&t.OrgLevel1Label, &t.OrgLevel2Label, &t.UsernameDomain, &t.AccessGeneration, &t.CI); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}

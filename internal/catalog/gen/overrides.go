@@ -97,10 +97,12 @@ func picks(items ...string) []pick {
 
 type fieldRule struct {
 	Required, ReadOnly, NotQueryable, Indexed, Cost bool
-	Reference                                       string // "-" clears a guessed reference
-	Length                                          int
-	Picklist                                        []pick
-	PicklistParent                                  string
+	// NoCreateDefault clears the value a create stores when the field is not sent.
+	NoCreateDefault bool
+	Reference       string // "-" clears a guessed reference
+	Length          int
+	Picklist        []pick
+	PicklistParent  string
 }
 
 type entityRule struct {
@@ -113,7 +115,7 @@ type entityRule struct {
 
 var webhookFields = map[string]fieldRule{
 	"name": {Required: true, Length: 50}, "webhookUrl": {Required: true, Length: 500}, "deactivationUrl": {Required: true, Length: 500},
-	"isActive": {Required: true}, "isReady": {ReadOnly: true}, "webhookGUID": {ReadOnly: true, Length: 100},
+	"isActive": {Required: true, NoCreateDefault: true}, "isReady": {ReadOnly: true}, "webhookGUID": {ReadOnly: true, Length: 100},
 	"secretKey": {Required: true, Length: 64}, "notificationEmailAddress": {Length: 150},
 	"isSubscribedToCreateEvents": {Required: true}, "isSubscribedToUpdateEvents": {Required: true}, "isSubscribedToDeleteEvents": {Required: true},
 	"ownerResourceID": {Reference: "Resources"},
@@ -217,6 +219,13 @@ var overrides = map[string]entityRule{
 	"TicketWebhookExcludedResources":            {Core: true, Section: "Web Services API", Object: "Webhooks", CopyFields: "CompanyWebhookExcludedResources", Fields: webhookChild},
 	"TicketNoteWebhookExcludedResources":        {Core: true, Section: "Web Services API", Object: "Webhooks", CopyFields: "CompanyWebhookExcludedResources", Fields: webhookChild},
 	"WebhookEventErrorLogs":                     {Core: true, Section: "Web Services API", Object: "Webhooks"},
+
+	// Internal cost data the generator's name rules (…cost, …costs, margin, markup, setupFee)
+	// do not catch. An internalCurrencyX field is cost data whenever X is (catalog_test.go).
+	"Contracts":         {Fields: map[string]fieldRule{"internalCurrencySetupFee": {Cost: true}}},
+	"Projects":          {Fields: map[string]fieldRule{"projectCostsBudget": {Cost: true}, "changeOrdersBudget": {Cost: true}, "sgda": {Cost: true}}},
+	"ContractRoleCosts": {Fields: map[string]fieldRule{"rate": {Cost: true}}},
+	"PurchaseOrders":    {Fields: map[string]fieldRule{"freight": {Cost: true}, "internalCurrencyFreight": {Cost: true}}},
 }
 
 func applyOverrides(byName map[string]*entity) error {
@@ -268,6 +277,9 @@ func applyOverrides(byName map[string]*entity) error {
 			f.ReadOnly = f.ReadOnly || fr.ReadOnly
 			f.Indexed = f.Indexed || fr.Indexed
 			f.Cost = f.Cost || fr.Cost
+			if fr.NoCreateDefault {
+				f.OnCreate = ""
+			}
 			if fr.NotQueryable {
 				f.Queryable = false
 			}
