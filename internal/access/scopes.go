@@ -172,6 +172,9 @@ func (b builder) lob(e *catalog.Entity, lobs []int64, hops int) *query.Node {
 
 const lobField = "organizationalLevelAssociationID"
 
+// LOBField is the field that carries a row's line of business (organizational level association).
+const LOBField = lobField
+
 // carriesLOB reports whether a collection's rows belong to a line of business. A resource's own
 // association field says which LOBs it works in, not which LOB it belongs to.
 func carriesLOB(e *catalog.Entity) bool {

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-psa/switchboard/internal/access"
+	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
@@ -136,7 +136,7 @@ func TestWrongSecretBurst(t *testing.T) {
 			if hashedWrong > threshold {
 				t.Errorf("%d wrong secrets were checked against the hash; the threshold is %d", hashedWrong, threshold)
 			}
-			if limit := uint64(access.NewHashGate(0).Limit()+4) * argonMiB; grew > limit {
+			if limit := uint64(auth.NewHashGate(0).Limit()+4) * argonMiB; grew > limit {
 				t.Errorf("heap rose %d MiB in the burst; bound %d MiB", grew>>20, limit>>20)
 			}
 			u, err := svc.DescribeAPIUser(ctx, user.Username)
@@ -159,7 +159,7 @@ func TestHashLimitAnswersAtOnce(t *testing.T) {
 	for _, b := range testsupport.Backends() {
 		t.Run(string(b), func(t *testing.T) {
 			env := testsupport.Start(t, b, false)
-			env.Parts.Auth.Gate = access.NewHashGate(1)
+			env.Parts.Auth.Gate = auth.NewHashGate(1)
 			var hs []map[string]string
 			for i := 0; i < 8; i++ {
 				u, err := env.PSA.CreateAPIUser(env.Ctx(), psa.NewAPIUser{FirstName: fmt.Sprintf("Many%d", i)})

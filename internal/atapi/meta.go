@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/switchboard-psa/switchboard/internal/access"
+	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
@@ -153,7 +153,7 @@ func (s *Server) modules(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"modules": list})
 }
 
-func (s *Server) thresholdInformation(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+func (s *Server) thresholdInformation(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	threshold := int64(10000)
 	if t, err := s.PSA.DB.TenantByID(r.Context(), p.TenantID); err == nil {
 		threshold = t.RequestThreshold

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/limits"
 	"github.com/switchboard-psa/switchboard/internal/psa"
@@ -22,7 +22,7 @@ import (
 // Server answers /ATServicesRest/...
 type Server struct {
 	PSA       *psa.Service
-	Auth      *access.Authenticator
+	Auth      *auth.Authenticator
 	Limits    *limits.Counter
 	PublicURL string // e.g. http://127.0.0.1:8080, no trailing slash
 	Logger    *slog.Logger
@@ -133,8 +133,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 type principalKey struct{}
 
-func (s *Server) authenticate(r *http.Request) (*access.Principal, error) {
-	return s.Auth.Authenticate(r.Context(), access.Credentials{Username: header(r, "UserName"), Secret: header(r, "Secret"),
+func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
+	return s.Auth.Authenticate(r.Context(), auth.Credentials{Username: header(r, "UserName"), Secret: header(r, "Secret"),
 		IntegrationCode: header(r, "ApiIntegrationCode"), RemoteAddr: r.RemoteAddr})
 }
 

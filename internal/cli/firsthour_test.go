@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchboard-psa/switchboard/internal/access"
+	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
@@ -133,9 +133,9 @@ func TestAPIUserShowCountsFailuresAsListed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			auth := access.NewAuthenticator(sdb)
+			authn := auth.NewAuthenticator(sdb)
 			for _, secret := range []string{"Wrong-1", "Wrong-2", c.Secret, "Wrong-3"} {
-				_, _ = auth.Authenticate(ctx, access.Credentials{Username: c.Username, Secret: secret, IntegrationCode: c.IntegrationCode, RemoteAddr: "192.0.2.7:4000"})
+				_, _ = authn.Authenticate(ctx, auth.Credentials{Username: c.Username, Secret: secret, IntegrationCode: c.IntegrationCode, RemoteAddr: "192.0.2.7:4000"})
 			}
 			sdb.Close()
 			base := []string{"--tenant", "Count MSP", "--database", db}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -57,16 +58,16 @@ func (s *Service) CreateAPIUser(ctx context.Context, in NewAPIUser) (*APIUserCre
 		return nil, apperr.Invalid("%q is not an active API-only security level: an API user needs one.", level.Name)
 	}
 	if in.Username == "" {
-		in.Username = access.GenerateUsername()
+		in.Username = auth.GenerateUsername()
 		if tenant.UsernameDomain != "" {
 			in.Username += "@" + tenant.UsernameDomain
 		}
-	} else if err := access.CheckUsername(in.Username); err != nil {
+	} else if err := auth.CheckUsername(in.Username); err != nil {
 		return nil, apperr.Invalid("%s.", upperFirst(err.Error()))
 	}
 	if in.Secret == "" {
-		in.Secret = access.GenerateSecret()
-	} else if err := access.CheckPassword(in.Secret, tenant.StrongPasswords); err != nil {
+		in.Secret = auth.GenerateSecret()
+	} else if err := auth.CheckPassword(in.Secret, tenant.StrongPasswords); err != nil {
 		return nil, apperr.Invalid("%s.", upperFirst(strings.Replace(err.Error(), "password", "secret", 1)))
 	}
 	tracking := &store.TrackingIdentifier{Kind: store.TrackingCustom, Name: "Custom (Internal Integration)", Active: true, Code: in.IntegrationCode}
@@ -81,7 +82,7 @@ func (s *Service) CreateAPIUser(ctx context.Context, in NewAPIUser) (*APIUserCre
 		}
 		tracking = v
 	case tracking.Code == "":
-		tracking.Code = access.GenerateIntegrationCode()
+		tracking.Code = auth.GenerateIntegrationCode()
 	case strings.ContainsAny(tracking.Code, " \t\r\n") || len(tracking.Code) > 100:
 		return nil, apperr.Invalid("A tracking identifier has no spaces and at most 100 characters.")
 	}
@@ -101,7 +102,7 @@ func (s *Service) CreateAPIUser(ctx context.Context, in NewAPIUser) (*APIUserCre
 	if err := s.checkLOBs(ctx, tenant, in.LOBs); err != nil {
 		return nil, err
 	}
-	hash := access.HashSecret(in.Secret)
+	hash := auth.HashSecret(in.Secret)
 	e := s.Catalog.MustEntity("Resources")
 	creds := &APIUserCredentials{Username: in.Username, Secret: in.Secret, IntegrationCode: tracking.Code, SecurityLevel: level.Name}
 	if tracking.Kind == store.TrackingVendor {
@@ -204,7 +205,7 @@ func (s *Service) describeAPIUser(ctx context.Context, u *store.APIUser) (*APIUs
 		}
 	}
 	if sec, err := s.DB.ResourceSecurity(ctx, u.ResourceID); err == nil {
-		if l, err := access.LoadLevel(ctx, s.DB, sec.SecurityLevelID); err == nil {
+		if l, err := auth.LoadLevel(ctx, s.DB, sec.SecurityLevelID); err == nil {
 			v.SecurityLevel = l.Name
 		}
 	}
@@ -255,8 +256,8 @@ func (s *Service) RegenerateSecret(ctx context.Context, username, typed string) 
 	}
 	secret := typed
 	if secret == "" {
-		secret = access.GenerateSecret()
-	} else if err := access.CheckPassword(secret, tenant.StrongPasswords); err != nil {
+		secret = auth.GenerateSecret()
+	} else if err := auth.CheckPassword(secret, tenant.StrongPasswords); err != nil {
 		return nil, apperr.Invalid("%s.", upperFirst(strings.Replace(err.Error(), "password", "secret", 1)))
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -267,15 +268,15 @@ func (s *Service) RegenerateSecret(ctx context.Context, username, typed string) 
 		if err != nil {
 			return err
 		}
-		if typed != "" && (access.VerifySecret(u.SecretHash, secret) || access.Reused(secret, sec.PasswordHistory)) {
-			return apperr.Invalid("The secret must differ from the last %d.", access.PasswordHistory)
+		if typed != "" && (auth.VerifySecret(u.SecretHash, secret) || auth.Reused(secret, sec.PasswordHistory)) {
+			return apperr.Invalid("The secret must differ from the last %d.", auth.PasswordHistory)
 		}
-		sec.PasswordHistory = access.PushHistory(sec.PasswordHistory, u.SecretHash)
+		sec.PasswordHistory = auth.PushHistory(sec.PasswordHistory, u.SecretHash)
 		sec.PasswordChangedAt = time.Now().UTC()
 		if err := tx.SaveResourceSecurity(ctx, sec); err != nil {
 			return err
 		}
-		u.SecretHash = access.HashSecret(secret)
+		u.SecretHash = auth.HashSecret(secret)
 		if err := tx.UpdateAPIUser(ctx, u); err != nil {
 			return err
 		}
@@ -328,7 +329,7 @@ func (s *Service) SetAPIUserTracking(ctx context.Context, username, vendor strin
 	if err != nil {
 		return nil, err
 	}
-	t := &store.TrackingIdentifier{Kind: store.TrackingCustom, Name: "Custom (Internal Integration)", Active: true, Code: access.GenerateIntegrationCode()}
+	t := &store.TrackingIdentifier{Kind: store.TrackingCustom, Name: "Custom (Internal Integration)", Active: true, Code: auth.GenerateIntegrationCode()}
 	if vendor != "" {
 		if t, err = s.Vendor(ctx, vendor); err != nil {
 			return nil, err

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -46,7 +46,7 @@ func (s *Service) ConsoleSignIn(ctx context.Context, username, password, remoteA
 	case !sec.ConsoleLogin || sec.PasswordHash == "":
 		return nil, nil, errSignIn
 	}
-	if !access.VerifySecret(sec.PasswordHash, password) {
+	if !auth.VerifySecret(sec.PasswordHash, password) {
 		err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 			cur, err := tx.ResourceSecurity(ctx, resourceID)
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
@@ -58,7 +59,7 @@ func (s *Service) CreateResource(ctx context.Context, in NewResource) (*Resource
 		return nil, err
 	}
 	in.Username = strings.TrimSpace(in.Username)
-	if err := access.CheckResourceUsername(in.Username); err != nil {
+	if err := auth.CheckResourceUsername(in.Username); err != nil {
 		return nil, apperr.Invalid("%s.", upperFirst(err.Error()))
 	}
 	if in.SecurityLevel == "" {
@@ -79,10 +80,10 @@ func (s *Service) CreateResource(ctx context.Context, in NewResource) (*Resource
 	}
 	sec := &store.ResourceSecurity{SecurityLevelID: level.ID}
 	if in.Password != "" {
-		if err := access.CheckPassword(in.Password, tenant.StrongPasswords); err != nil {
+		if err := auth.CheckPassword(in.Password, tenant.StrongPasswords); err != nil {
 			return nil, apperr.Invalid("%s.", upperFirst(err.Error()))
 		}
-		sec.PasswordHash, sec.ConsoleLogin, sec.PasswordChangedAt = access.HashSecret(in.Password), true, time.Now().UTC()
+		sec.PasswordHash, sec.ConsoleLogin, sec.PasswordChangedAt = auth.HashSecret(in.Password), true, time.Now().UTC()
 	}
 	if err := s.checkLOBs(ctx, tenant, in.LOBs); err != nil {
 		return nil, err
@@ -195,7 +196,7 @@ func (s *Service) EditResource(ctx context.Context, ref string, ch ResourceChang
 		}
 	}
 	if ch.Password != "" {
-		if err := access.CheckPassword(ch.Password, tenant.StrongPasswords); err != nil {
+		if err := auth.CheckPassword(ch.Password, tenant.StrongPasswords); err != nil {
 			return nil, apperr.Invalid("%s.", upperFirst(err.Error()))
 		}
 	}
@@ -258,7 +259,7 @@ func (s *Service) EditResource(ctx context.Context, ref string, ch ResourceChang
 			if err != nil {
 				return err
 			}
-			sec = &store.ResourceSecurity{ResourceID: id, SecurityLevelID: access.DefaultLevel, APIOnly: api}
+			sec = &store.ResourceSecurity{ResourceID: id, SecurityLevelID: auth.DefaultLevel, APIOnly: api}
 			if api {
 				sec.SecurityLevelID = access.APIUserLevel
 			}
@@ -279,11 +280,11 @@ func (s *Service) EditResource(ctx context.Context, ref string, ch ResourceChang
 			if sec.APIOnly {
 				return apperr.Invalid("API users have a secret, not a password: use apiuser regenerate-secret.")
 			}
-			if (sec.PasswordHash != "" && access.VerifySecret(sec.PasswordHash, ch.Password)) || access.Reused(ch.Password, sec.PasswordHistory) {
-				return apperr.Invalid("The password must differ from the last %d.", access.PasswordHistory)
+			if (sec.PasswordHash != "" && auth.VerifySecret(sec.PasswordHash, ch.Password)) || auth.Reused(ch.Password, sec.PasswordHistory) {
+				return apperr.Invalid("The password must differ from the last %d.", auth.PasswordHistory)
 			}
-			sec.PasswordHistory = access.PushHistory(sec.PasswordHistory, sec.PasswordHash)
-			sec.PasswordHash, sec.ConsoleLogin, sec.PasswordChangedAt = access.HashSecret(ch.Password), true, time.Now().UTC()
+			sec.PasswordHistory = auth.PushHistory(sec.PasswordHistory, sec.PasswordHash)
+			sec.PasswordHash, sec.ConsoleLogin, sec.PasswordChangedAt = auth.HashSecret(ch.Password), true, time.Now().UTC()
 		}
 		if err := tx.SaveResourceSecurity(ctx, sec); err != nil {
 			return err
@@ -407,7 +408,7 @@ func (s *Service) describeResource(ctx context.Context, row *store.Row) (*Resour
 	if c, ok := row.Values[e.Index("internalCost")].(float64); ok {
 		r.InternalCost = &c
 	}
-	levelID := access.DefaultLevel
+	levelID := auth.DefaultLevel
 	if sec, err := s.DB.ResourceSecurity(ctx, r.ID); err == nil {
 		levelID, r.APIOnly, r.ConsoleLogin, r.Locked = sec.SecurityLevelID, sec.APIOnly, sec.ConsoleLogin && !sec.APIOnly, sec.Locked
 	} else if !errors.Is(err, store.ErrNotFound) {
@@ -425,7 +426,7 @@ func (s *Service) describeResource(ctx context.Context, row *store.Row) (*Resour
 			}
 		}
 	}
-	if l, err := access.LoadLevel(ctx, s.DB, levelID); err == nil {
+	if l, err := auth.LoadLevel(ctx, s.DB, levelID); err == nil {
 		r.SecurityLevel, r.LicenseType = l.Name, l.License.String()
 	}
 	children := func(entity string, each func(*store.Row, func(string) int64)) error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -21,7 +22,7 @@ func (s *Service) SecurityLevels(ctx context.Context) ([]*access.Level, error) {
 	}
 	out := append([]*access.Level{}, access.SystemLevels()...)
 	for _, r := range rows {
-		l, err := access.LevelFromRow(r)
+		l, err := auth.LevelFromRow(r)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -33,7 +34,7 @@ func seedVendors(ctx context.Context, tx *store.Tx, existing []*store.TrackingId
 		return nil
 	}
 	for _, name := range SeedVendors {
-		t := &store.TrackingIdentifier{Code: access.GenerateIntegrationCode(), Kind: store.TrackingVendor, Name: name, Active: true}
+		t := &store.TrackingIdentifier{Code: auth.GenerateIntegrationCode(), Kind: store.TrackingVendor, Name: name, Active: true}
 		if err := tx.SaveTrackingIdentifier(ctx, t, access.NameKey(name)); err != nil {
 			return err
 		}
@@ -106,9 +107,9 @@ func (s *Service) AddVendor(ctx context.Context, name, code string) (*store.Trac
 		return nil, apperr.Invalid("The vendor list already has %q.", name)
 	}
 	if code == "" {
-		code = access.GenerateIntegrationCode()
+		code = auth.GenerateIntegrationCode()
 	}
-	if !access.ValidIntegrationCode(code) {
+	if !auth.ValidIntegrationCode(code) {
 		return nil, apperr.Invalid("A tracking identifier has 27 upper-case letters and digits.")
 	}
 	t := &store.TrackingIdentifier{Code: code, Kind: store.TrackingVendor, Name: name, Active: true}

@@ -13,8 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/atapi"
+	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/limits"
 	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/store"
@@ -31,7 +31,7 @@ type Options struct {
 // Parts are the services the handler serves, for callers that want them too.
 type Parts struct {
 	API    *atapi.Server
-	Auth   *access.Authenticator
+	Auth   *auth.Authenticator
 	Limits *limits.Counter
 	svc    *psa.Service
 }
@@ -83,7 +83,7 @@ func New(svc *psa.Service, opt Options) (http.Handler, *Parts) {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	}
-	parts := &Parts{Auth: access.NewAuthenticator(svc.DB), Limits: limits.NewCounter(), svc: svc}
+	parts := &Parts{Auth: auth.NewAuthenticator(svc.DB), Limits: limits.NewCounter(), svc: svc}
 	parts.Auth.Logger = opt.Logger
 	svc.OnAccessChange(parts.Auth.ForgetTenant) // changes made in this process reach the cache at once
 	parts.API = &atapi.Server{PSA: svc, Auth: parts.Auth, Limits: parts.Limits, PublicURL: opt.PublicURL, Logger: opt.Logger, Version: opt.Version}

@@ -1,4 +1,4 @@
-package access
+package auth
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
@@ -26,7 +27,7 @@ type Principal struct {
 	ResourceID      int64
 	Username        string
 	IntegrationCode string
-	Rights          *Rights // the API user's own rights
+	Rights          *access.Rights // the API user's own rights
 }
 
 // Credentials are the headers of an API call and where it came from.
@@ -248,7 +249,7 @@ func (a *Authenticator) verify(ctx context.Context, c Credentials, k [32]byte) (
 	}
 	e := &entry{user: *u, codeActive: ti != nil && ti.Active, gen: tenant.AccessGeneration, expires: time.Now().Add(a.TTL),
 		principal: &Principal{TenantID: u.TenantID, ResourceID: u.ResourceID, Username: u.Username, IntegrationCode: u.IntegrationCode,
-			Rights: &Rights{TenantID: u.TenantID, Parties: []Party{subject.Party}, Catalog: a.DB.Catalog}}}
+			Rights: &access.Rights{TenantID: u.TenantID, Parties: []access.Party{subject.Party}, Catalog: a.DB.Catalog}}}
 	if !subject.Active {
 		e.user.Active = false
 	}
@@ -293,7 +294,7 @@ func (a *Authenticator) clearFailures(ctx context.Context, u *store.APIUser) {
 
 // Impersonate returns the rights of a call made by p with ImpersonationResourceId: the caller's
 // and the target's rights together, when both levels allow it.
-func (a *Authenticator) Impersonate(ctx context.Context, p *Principal, resourceID int64) (*Rights, error) {
+func (a *Authenticator) Impersonate(ctx context.Context, p *Principal, resourceID int64) (*access.Rights, error) {
 	now := time.Now()
 	key := [2]int64{p.TenantID, resourceID}
 	a.mu.RLock()

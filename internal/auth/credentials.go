@@ -1,6 +1,10 @@
-// Package access decides who is calling and what they may do: API-user credentials, tracking
-// identifiers and (growing) security levels.
-package access
+// Package auth decides who is calling: API-user credentials (argon2id hashes, generated
+// usernames, secrets and tracking identifiers), the password policy, and the authenticator that
+// checks the headers of an API call against the store, with its cache of verified credentials
+// and rights, its bound on password hashing (HashGate) and the lockout. What a caller may do is
+// decided by package access, which is pure; this package loads its inputs (levels, subjects)
+// from the store.
+package auth
 
 import (
 	"crypto/rand"

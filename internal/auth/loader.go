@@ -1,21 +1,22 @@
-package access
+package auth
 
 import (
 	"context"
 	"errors"
 
+	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
 // LevelFromRow rebuilds a tenant's custom level from its stored row.
-func LevelFromRow(r *store.SecurityLevelRow) (*Level, error) {
-	return CustomLevel(r.ID, r.Name, r.APIOnly, r.Active, License(r.License), r.Base, r.Definition)
+func LevelFromRow(r *store.SecurityLevelRow) (*access.Level, error) {
+	return access.CustomLevel(r.ID, r.Name, r.APIOnly, r.Active, access.License(r.License), r.Base, r.Definition)
 }
 
 // LoadLevel returns a level of the tenant in ctx by id: a system level or one of its copies.
-func LoadLevel(ctx context.Context, db *store.DB, id int64) (*Level, error) {
-	if l := SystemLevel(id); l != nil {
+func LoadLevel(ctx context.Context, db *store.DB, id int64) (*access.Level, error) {
+	if l := access.SystemLevel(id); l != nil {
 		return l, nil
 	}
 	row, err := db.SecurityLevel(ctx, id)
@@ -26,11 +27,11 @@ func LoadLevel(ctx context.Context, db *store.DB, id int64) (*Level, error) {
 }
 
 // DefaultLevel is the level of a resource that has no access record (one imported in bulk).
-const DefaultLevel = TeamMemberLevel
+const DefaultLevel = access.TeamMemberLevel
 
 // Subject is a resource as the access model sees it.
 type Subject struct {
-	Party
+	access.Party
 	APIOnly bool
 	Active  bool
 }
@@ -46,7 +47,7 @@ func LoadSubject(ctx context.Context, db *store.DB, tenant *store.Tenant, resour
 	}
 	e := db.Catalog.MustEntity("Resources")
 	active, _ := res.Values[e.Index("isActive")].(bool)
-	s := &Subject{Party: Party{ResourceID: resourceID}, Active: active}
+	s := &Subject{Party: access.Party{ResourceID: resourceID}, Active: active}
 	levelID := DefaultLevel
 	sec, err := db.ResourceSecurity(ctx, resourceID)
 	switch {
@@ -57,7 +58,7 @@ func LoadSubject(ctx context.Context, db *store.DB, tenant *store.Tenant, resour
 			return nil, err
 		}
 		if s.APIOnly {
-			levelID = APIUserLevel
+			levelID = access.APIUserLevel
 		}
 	default:
 		return nil, err
@@ -86,7 +87,7 @@ func ResourceLOBs(ctx context.Context, db *store.DB, resourceID int64) ([]int64,
 		return nil, err
 	}
 	var out []int64
-	i := e.Index(lobField)
+	i := e.Index(access.LOBField)
 	for _, r := range rows {
 		if id, ok := r.Values[i].(int64); ok {
 			out = append(out, id)
