@@ -134,19 +134,11 @@ func (c cachedQuerier) ExecContext(ctx context.Context, q string, args ...any) (
 }
 
 func (c cachedQuerier) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	st, err := c.db.stmts.get(ctx, c.db.read, q)
-	if err != nil {
-		return nil, err
-	}
-	return st.QueryContext(ctx, args...)
+	return c.db.stmts.query(ctx, c.db.read, q, args...)
 }
 
 func (c cachedQuerier) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	st, err := c.db.stmts.get(ctx, c.db.read, q)
-	if err != nil {
-		return c.db.read.QueryRowContext(ctx, q, args...)
-	}
-	return st.QueryRowContext(ctx, args...)
+	return c.db.stmts.queryRow(ctx, c.db.read, q, args...)
 }
 
 // Get reads one row inside the transaction, locking it on PostgreSQL.
@@ -165,11 +157,7 @@ func (db *DB) Page(ctx context.Context, e *catalog.Entity, where query.Compiled,
 		return nil, err
 	}
 	stmt, list := pageSQL(db.Dialect, e, where, tenant, afterID, limit)
-	st, err := db.stmts.get(ctx, db.read, stmt)
-	if err != nil {
-		return nil, fmt.Errorf("query %s: %w", e.Table, err)
-	}
-	rows, err := st.QueryContext(ctx, list...)
+	rows, err := db.stmts.query(ctx, db.read, stmt, list...)
 	if err != nil {
 		return nil, fmt.Errorf("query %s: %w", e.Table, err)
 	}
