@@ -24,12 +24,12 @@ func TestPageSQLKeysetFirst(t *testing.T) {
 		t.Errorf("SQLite arguments: %v", args)
 	}
 
-	pg := query.Compiled{Where: `"id" >= $1 AND "status" = $2`, Args: []any{int64(0), int64(1)}}
-	stmt, args = pageSQL(query.Postgres, e, pg, 7, 4500, 501)
-	if _, cond, _ := strings.Cut(stmt, " WHERE "); cond != `("id" >= $1 AND "status" = $2) AND tenant_id = $3 AND id > $4 ORDER BY id LIMIT $5` {
+	// PostgreSQL: the same statement, numbered once it is complete.
+	stmt, args = pageSQL(query.Postgres, e, where, 7, 4500, 501)
+	if _, cond, _ := strings.Cut(stmt, " WHERE "); cond != `tenant_id = $1 AND id > $2 AND ("id" >= $3 AND "status" = $4) ORDER BY id LIMIT $5` {
 		t.Errorf("PostgreSQL WHERE: %s", cond)
 	}
-	if !slices.Equal(args, []any{int64(0), int64(1), int64(7), int64(4500), int64(501)}) {
+	if !slices.Equal(args, []any{int64(7), int64(4500), int64(0), int64(1), int64(501)}) {
 		t.Errorf("PostgreSQL arguments: %v", args)
 	}
 	if stmt, _ := pageSQL(query.SQLite, e, query.Compiled{}, 7, 0, 10); !strings.HasSuffix(stmt, " WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?") {
