@@ -33,74 +33,6 @@ func (r *Row) ID(e *catalog.Entity) int64 {
 	return id
 }
 
-var selectLists sync.Map // selectKey → string
-
-type selectKey struct {
-	d query.Dialect
-	e *catalog.Entity
-}
-
-// selectList is the column list of e's table, in field order, then udf.
-func selectList(d query.Dialect, e *catalog.Entity) string {
-	if s, ok := selectLists.Load(selectKey{d, e}); ok {
-		return s.(string)
-	}
-	s := buildSelectList(d, e)
-	selectLists.Store(selectKey{d, e}, s)
-	return s
-}
-
-func buildSelectList(d query.Dialect, e *catalog.Entity) string {
-	var b strings.Builder
-	for i, f := range e.Fields {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(quote(f.Column))
-	}
-	if d == query.Postgres {
-		b.WriteString(", udf::text")
-	} else {
-		b.WriteString(", udf")
-	}
-	return b.String()
-}
-
-func scanRows(e *catalog.Entity, rows *sql.Rows) ([]*Row, error) {
-	defer rows.Close()
-	var out []*Row
-	raw := make([]any, len(e.Fields)+1)
-	ptrs := make([]any, len(raw))
-	for i := range raw {
-		ptrs[i] = &raw[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("scan %s: %w", e.Table, err)
-		}
-		r := &Row{Values: make([]any, len(e.Fields))}
-		for i, f := range e.Fields {
-			r.Values[i] = decodeValue(f.Type, raw[i])
-		}
-		if u := raw[len(e.Fields)]; u != nil {
-			var text []byte
-			switch x := u.(type) {
-			case string:
-				text = []byte(x)
-			case []byte:
-				text = x
-			}
-			if len(text) > 0 {
-				if err := json.Unmarshal(text, &r.UDF); err != nil {
-					return nil, fmt.Errorf("udf of %s: %w", e.Table, err)
-				}
-			}
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
 func get(ctx context.Context, q querier, d query.Dialect, e *catalog.Entity, id int64, forUpdate bool) (*Row, error) {
 	tenant, err := TenantFrom(ctx)
 	if err != nil {
@@ -110,7 +42,7 @@ func get(ctx context.Context, q querier, d query.Dialect, e *catalog.Entity, id 
 	if err != nil {
 		return nil, fmt.Errorf("get %s: %w", e.Table, err)
 	}
-	list, err := scanRows(e, rows)
+	list, err := scanRows(d, e, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +114,7 @@ func (db *DB) Page(ctx context.Context, e *catalog.Entity, where query.Compiled,
 	if err != nil {
 		return nil, fmt.Errorf("query %s: %w", e.Table, err)
 	}
-	return scanRows(e, rows)
+	return scanRows(db.Dialect, e, rows)
 }
 
 // pageSQL writes the statement of Page and its arguments. SQLite seeks the index with the
