@@ -29,7 +29,8 @@ import (
 // maxPacked is the most values one json_array takes: SQLite limits a function's arguments.
 const maxPacked = 100
 
-// rowLayout is the select list of an entity's table and how its result maps to fields.
+// rowLayout is the select list of an entity's table and how its result maps to fields: the
+// packs, then udf, then the separate columns.
 type rowLayout struct {
 	sel      string
 	packed   [][]int // SQLite: the field indexes in each json_array, in order
@@ -55,12 +56,13 @@ func layoutOf(d query.Dialect, e *catalog.Entity) *rowLayout {
 func buildLayout(d query.Dialect, e *catalog.Entity) *rowLayout {
 	l := &rowLayout{}
 	var parts []string
-	if d == query.Postgres {
+	if d == query.Postgres { // udf first, as after SQLite's packs
+		parts = append(parts, "udf::text")
 		for i, f := range e.Fields {
 			parts = append(parts, quote(f.Column))
 			l.separate = append(l.separate, i)
 		}
-		l.sel = strings.Join(parts, ", ") + ", udf::text"
+		l.sel = strings.Join(parts, ", ")
 		return l
 	}
 	var pack []int
