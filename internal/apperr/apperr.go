@@ -9,8 +9,28 @@ import (
 	"net/http"
 )
 
+// Kind tells whose fault an error is.
+type Kind uint8
+
+const (
+	// ClientFault is the caller's: bad input, a broken business rule, no permission, nothing
+	// found. Autotask answers many of these with HTTP 500, so the status does not tell.
+	ClientFault Kind = iota
+	// Internal is Switchboard's (a database or a bug): the client sees "An internal error
+	// occurred." and the cause is logged as an error.
+	Internal
+)
+
+func (k Kind) String() string {
+	if k == Internal {
+		return "internal"
+	}
+	return "client"
+}
+
 // Error is an error a client may see.
 type Error struct {
+	Kind     Kind
 	Status   int
 	Messages []string
 	Err      error
@@ -52,11 +72,24 @@ func BadRequest(format string, args ...any) *Error {
 	return New(http.StatusBadRequest, format, args...)
 }
 
-// As finds the *Error in err's chain, or makes a 500 that hides err's text from the client.
+// InternalMessage is what a client reads of an internal error.
+const InternalMessage = "An internal error occurred."
+
+// Internalf wraps cause as an internal error: a 500 whose text the client never sees.
+func Internalf(cause error) *Error {
+	return &Error{Kind: Internal, Status: http.StatusInternalServerError, Messages: []string{InternalMessage}, Err: cause}
+}
+
+// As finds the *Error in err's chain, or makes an internal error of err, which hides its text
+// from the client.
 func As(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
 	}
-	return &Error{Status: http.StatusInternalServerError, Messages: []string{"An internal error occurred."}, Err: err}
+	return Internalf(err)
 }
+
+// IsInternal reports whether err is Switchboard's fault rather than the caller's: an *Error
+// of kind Internal, or any error that is no *Error.
+func IsInternal(err error) bool { return As(err).Kind == Internal }

@@ -213,8 +213,10 @@ func writeNotFound(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.As(err)
-	if e.Err != nil || e.Status >= 500 && len(e.Messages) == 1 && e.Messages[0] == "An internal error occurred." {
+	if e.Kind == apperr.Internal {
 		s.Logger.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+	} else {
+		s.Logger.Warn("request refused", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", e.Status), slog.Any("error", err))
 	}
 	writeJSON(w, e.Status, map[string]any{"errors": e.Messages})
 }

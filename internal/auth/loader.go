@@ -78,7 +78,7 @@ func LoadSubject(ctx context.Context, db *store.DB, tenant *store.Tenant, resour
 // or nil when it has none.
 func ResourceLOBs(ctx context.Context, db *store.DB, resourceID int64) ([]int64, error) {
 	e := db.Catalog.MustEntity("OrganizationalResources")
-	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "resourceID", Value: resourceID}}}, e, nil, db.Dialect, 0)
+	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "resourceID", Value: resourceID}}}, e, nil, db.Dialect)
 	if err != nil {
 		return nil, err
 	}

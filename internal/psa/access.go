@@ -33,37 +33,22 @@ func (s *Service) scopeConditions(ctx context.Context, e *catalog.Entity, a acce
 	return rightsFrom(ctx).Filter(s.Catalog, e, a)
 }
 
-// withScope compiles the caller's conditions for an action ahead of an already checked client
-// filter: both become one WHERE fragment, scope first.
+// withScope compiles the caller's conditions for an action and the client's filter as one
+// WHERE fragment, scope first; the client's errors come first.
 func (s *Service) withScope(ctx context.Context, e *catalog.Entity, a access.Action, req *query.Request, udfs map[string]bool) (query.Compiled, error) {
 	conds, never := s.scopeConditions(ctx, e, a)
 	if len(conds) == 0 && !never {
-		return query.Compile(req, e, udfs, s.DB.Dialect, 0)
+		return query.Compile(req, e, udfs, s.DB.Dialect)
 	}
-	user, err := query.Compile(req, e, udfs, s.DB.Dialect, 0) // the client's errors come first
-	if err != nil || user.Empty {
-		return user, err
-	}
-	if never {
+	if never { // no row is in scope: only the client's errors can change the answer
+		if where, err := query.Compile(req, e, udfs, s.DB.Dialect); err != nil || where.Empty {
+			return where, err
+		}
 		return query.Compiled{Where: "1=0", Empty: true}, nil
 	}
-	scope, err := query.Compile(&query.Request{FilterPresent: true, Filter: conds}, e, nil, s.DB.Dialect, 0)
-	if err != nil || scope.Empty {
-		return scope, err
-	}
-	if user, err = query.Compile(req, e, udfs, s.DB.Dialect, len(scope.Args)); err != nil {
-		return user, err
-	}
-	out := query.Compiled{Args: append(scope.Args, user.Args...)}
-	switch {
-	case scope.Where == "":
-		out.Where = user.Where
-	case user.Where == "":
-		out.Where = scope.Where
-	default:
-		out.Where = "(" + scope.Where + ") AND (" + user.Where + ")"
-	}
-	return out, nil
+	scoped := *req
+	scoped.Scope = conds
+	return query.Compile(&scoped, e, udfs, s.DB.Dialect)
 }
 
 // rowInScope reports whether the row with id meets the caller's conditions for an action.
@@ -90,7 +75,7 @@ func (s *Service) rowIfInScope(ctx context.Context, e *catalog.Entity, id int64,
 }
 
 func (s *Service) rowWhere(ctx context.Context, e *catalog.Entity, id int64, conds []*query.Node) (*store.Row, error) {
-	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: append([]*query.Node{{Op: "eq", Field: "id", Value: id}}, conds...)}, e, nil, s.DB.Dialect, 0)
+	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: append([]*query.Node{{Op: "eq", Field: "id", Value: id}}, conds...)}, e, nil, s.DB.Dialect)
 	if err != nil {
 		return nil, err
 	}

@@ -71,7 +71,7 @@ func (s *Service) webhooksOf(ctx context.Context, resourceID int64) (int64, erro
 		if !isWebhook(e) || !e.Stored {
 			continue
 		}
-		where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "ownerResourceID", Value: resourceID}}}, e, nil, s.DB.Dialect, 0)
+		where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "ownerResourceID", Value: resourceID}}}, e, nil, s.DB.Dialect)
 		if err != nil {
 			return 0, err
 		}

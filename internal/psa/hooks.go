@@ -12,9 +12,15 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
-// coreHooks registers the rules of the core entities.
+// coreHooks registers the rules of the core entities. Every field they use is resolved here,
+// when the service is made, so a wrong name fails at start-up.
 func coreHooks(s *Service) map[string]*Hooks {
-	t := &ticketRules{s: s}
+	c := s.Catalog
+	t := &ticketRules{s: s, f: resolveTicketFields(c)}
+	taskAssigned := fieldIndex(c, "Tasks", "assignedResourceID")
+	opportunityOwner := fieldIndex(c, "Opportunities", "ownerResourceID")
+	resourceActive := fieldIndex(c, "Resources", "isActive")
+	companyOwner := fieldIndex(c, "Companies", "ownerResourceID")
 	return map[string]*Hooks{
 		"Tickets": {
 			BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
@@ -22,7 +28,7 @@ func coreHooks(s *Service) map[string]*Hooks {
 					return err
 				}
 				if a := actorFrom(ctx); a.ResourceID != 0 {
-					row.Values[e.Index("creatorType")] = int64(1) // a resource, not a contact
+					row.Values[t.f.creatorType] = int64(1) // a resource, not a contact
 				}
 				return t.check(ctx, tx, e, nil, row)
 			},
@@ -32,63 +38,58 @@ func coreHooks(s *Service) map[string]*Hooks {
 		},
 		"Tasks": {
 			BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
-				return notAPIUser(ctx, s, row.Values[e.Index("assignedResourceID")], "An API-only user cannot be the assigned resource of a task.")
+				return notAPIUser(ctx, s, row.Values[taskAssigned], "An API-only user cannot be the assigned resource of a task.")
 			},
 			BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
-				return changedNotAPIUser(ctx, s, e, old, row, "assignedResourceID", "An API-only user cannot be the assigned resource of a task.")
+				return changedNotAPIUser(ctx, s, taskAssigned, old, row, "An API-only user cannot be the assigned resource of a task.")
 			},
 		},
-		"TicketSecondaryResources": secondaryResource(s, "An API-only user cannot be a secondary resource of a ticket."),
-		"TaskSecondaryResources":   secondaryResource(s, "An API-only user cannot be a secondary resource of a task."),
+		"TicketSecondaryResources": secondaryResource(s, "TicketSecondaryResources", "An API-only user cannot be a secondary resource of a ticket."),
+		"TaskSecondaryResources":   secondaryResource(s, "TaskSecondaryResources", "An API-only user cannot be a secondary resource of a task."),
 		"Opportunities": {
 			BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
-				return notAPIUser(ctx, s, row.Values[e.Index("ownerResourceID")], "An API-only user cannot own an opportunity (ownerResourceID).")
+				return notAPIUser(ctx, s, row.Values[opportunityOwner], "An API-only user cannot own an opportunity (ownerResourceID).")
 			},
 			BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
-				return changedNotAPIUser(ctx, s, e, old, row, "ownerResourceID", "An API-only user cannot own an opportunity (ownerResourceID).")
+				return changedNotAPIUser(ctx, s, opportunityOwner, old, row, "An API-only user cannot own an opportunity (ownerResourceID).")
 			},
 		},
 		"Resources": {
 			BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
-				i := e.Index("isActive")
-				if old.Values[i] == row.Values[i] {
+				if old.Values[resourceActive] == row.Values[resourceActive] {
 					return nil
 				}
-				active, _ := row.Values[i].(bool)
+				active, _ := row.Values[resourceActive].(bool)
 				return s.syncAPIUserActive(ctx, tx, row.ID(e), active)
 			},
 		},
 		"Companies": {
 			BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
-				return notAPIUser(ctx, s, row.Values[e.Index("ownerResourceID")], "An API-only user cannot own a company (ownerResourceID).")
+				return notAPIUser(ctx, s, row.Values[companyOwner], "An API-only user cannot own a company (ownerResourceID).")
 			},
 			AfterCreate: s.createPrimaryLocation,
 			BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
-				i := e.Index("ownerResourceID")
-				if old.Values[i] == row.Values[i] {
-					return nil
-				}
-				return notAPIUser(ctx, s, row.Values[i], "An API-only user cannot own a company (ownerResourceID).")
+				return changedNotAPIUser(ctx, s, companyOwner, old, row, "An API-only user cannot own a company (ownerResourceID).")
 			},
 		},
 	}
 }
 
 // secondaryResource refuses API-only users as the resourceID of a secondary-resource row.
-func secondaryResource(s *Service, msg string) *Hooks {
+func secondaryResource(s *Service, entity, msg string) *Hooks {
+	resource := fieldIndex(s.Catalog, entity, "resourceID")
 	return &Hooks{
 		BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
-			return notAPIUser(ctx, s, row.Values[e.Index("resourceID")], msg)
+			return notAPIUser(ctx, s, row.Values[resource], msg)
 		},
 		BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
-			return changedNotAPIUser(ctx, s, e, old, row, "resourceID", msg)
+			return changedNotAPIUser(ctx, s, resource, old, row, msg)
 		},
 	}
 }
 
-// changedNotAPIUser refuses an API-only user in a field the write changes.
-func changedNotAPIUser(ctx context.Context, s *Service, e *catalog.Entity, old, row *store.Row, field, msg string) error {
-	i := e.Index(field)
+// changedNotAPIUser refuses an API-only user in the field with index i when the write changes it.
+func changedNotAPIUser(ctx context.Context, s *Service, i int, old, row *store.Row, msg string) error {
 	if old.Values[i] == row.Values[i] {
 		return nil
 	}
@@ -113,6 +114,7 @@ func notAPIUser(ctx context.Context, s *Service, v any, msg string) error {
 
 type ticketRules struct {
 	s         *Service
+	f         ticketFields
 	locations sync.Map // tenant id → *time.Location; a tenant's time zone never changes
 }
 
@@ -150,32 +152,32 @@ func (t *ticketRules) number(ctx context.Context, tx *store.Tx, e *catalog.Entit
 	if err != nil {
 		return err
 	}
-	row.Values[e.Index("ticketNumber")] = fmt.Sprintf("T%s.%04d", day, n)
+	row.Values[t.f.ticketNumber] = fmt.Sprintf("T%s.%04d", day, n)
 	return nil
 }
 
 // check holds the ticket rules for every write.
 func (t *ticketRules) check(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
-	res, role := row.Values[e.Index("assignedResourceID")], row.Values[e.Index("assignedResourceRoleID")]
+	res, role := row.Values[t.f.assignedResourceID], row.Values[t.f.assignedResourceRoleID]
 	if (res == nil) != (role == nil) {
 		return apperr.Invalid("When assigning a Resource, you must assign both a assignedResourceID and assignedResourceRoleID.")
 	}
-	if res != nil && (old == nil || old.Values[e.Index("assignedResourceID")] != res) {
+	if res != nil && (old == nil || old.Values[t.f.assignedResourceID] != res) {
 		if err := notAPIUser(ctx, t.s, res, "An API-only user cannot be the assigned resource of a ticket."); err != nil {
 			return err
 		}
 	}
 	// Completing a ticket records when; reopening clears it.
-	status, _ := row.Values[e.Index("status")].(int64)
-	ci := e.Index("completedDate")
+	status, _ := row.Values[t.f.status].(int64)
+	ci := t.f.completedDate
 	if status == 5 && row.Values[ci] == nil {
 		row.Values[ci] = time.Now().UTC().Truncate(time.Millisecond)
 		if a := actorFrom(ctx); a.ResourceID != 0 {
-			row.Values[e.Index("completedByResourceID")] = a.ResourceID
+			row.Values[t.f.completedByResourceID] = a.ResourceID
 		}
 	} else if status != 5 {
 		row.Values[ci] = nil
-		row.Values[e.Index("completedByResourceID")] = nil
+		row.Values[t.f.completedByResourceID] = nil
 	}
 	return nil
 }

@@ -260,7 +260,7 @@ func (s *Service) setLOBs(ctx context.Context, tx *store.Tx, resourceID int64, i
 
 // mustCompileAll is the filter that matches every row of a collection.
 func mustCompileAll(s *Service, entity string) query.Compiled {
-	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, s.Catalog.MustEntity(entity), nil, s.DB.Dialect, 0)
+	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, s.Catalog.MustEntity(entity), nil, s.DB.Dialect)
 	if err != nil {
 		panic("psa: " + err.Error())
 	}

@@ -373,7 +373,7 @@ func (s *Service) Resource(ctx context.Context, ref string) (*Resource, error) {
 // Resources lists the tenant's resources in id order.
 func (s *Service) Resources(ctx context.Context) ([]*Resource, error) {
 	e := s.Catalog.MustEntity("Resources")
-	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, e, nil, s.DB.Dialect, 0)
+	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, e, nil, s.DB.Dialect)
 	if err != nil {
 		return nil, err
 	}
@@ -509,7 +509,7 @@ func (s *Service) location(ctx context.Context, id int64) (int64, error) {
 
 // rowsWhere reads the tenant's rows of e whose field equals v (at most 10,000).
 func (s *Service) rowsWhere(ctx context.Context, e *catalog.Entity, field string, v any) ([]*store.Row, error) {
-	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: field, Value: v}}}, e, nil, s.DB.Dialect, 0)
+	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: field, Value: v}}}, e, nil, s.DB.Dialect)
 	if err != nil {
 		return nil, err
 	}

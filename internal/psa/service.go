@@ -86,8 +86,11 @@ func (s *Service) Get(ctx context.Context, e *catalog.Entity, id int64, parent *
 
 func belongsTo(e *catalog.Entity, row *store.Row, p *Parent) bool {
 	i := e.Index(p.Child.ParentField)
+	if i < 0 {
+		return false
+	}
 	v, _ := row.Values[i].(int64)
-	return i >= 0 && v == p.ID
+	return v == p.ID
 }
 
 // UDFNames returns the tenant's UDF names for e, keyed by lower-case name, for the query compiler.

@@ -43,7 +43,7 @@ func (s *Service) udfDefinitions(ctx context.Context) (*udfDefs, error) {
 	e := s.Catalog.MustEntity("UserDefinedFieldDefinitions")
 	d = &udfDefs{byEntity: map[string][]UDFDefinition{}}
 	all := &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}
-	where, err := query.Compile(all, e, nil, s.DB.Dialect, 0)
+	where, err := query.Compile(all, e, nil, s.DB.Dialect)
 	if err != nil {
 		return nil, err
 	}

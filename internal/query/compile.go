@@ -8,9 +8,9 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 )
 
-// ph marks a placeholder while a fragment is being built. Fragments are assembled and folded
-// first and numbered last, because PostgreSQL numbers its placeholders and a condition folded
-// away must take its arguments with it. Column names never hold a NUL.
+// ph marks a placeholder while a fragment is being built; render writes it as the neutral
+// "?". The store numbers the placeholders of the whole statement once, for PostgreSQL, when
+// the statement is complete. Column names never hold a NUL or a question mark.
 const ph = "\x00"
 
 // sqlWriter is what differs between the dialects; sqlite.go and postgres.go hold one each.
@@ -21,7 +21,6 @@ type sqlWriter interface {
 	like(x string) string                   // x LIKE pattern, ignoring case, escape \
 	asText(x string) string                 // a non-text column as text, for LIKE
 	udf(numeric bool) string                // the value of the UDF named by the one placeholder
-	placeholder(n int) string               // the nth argument of the statement (1-based)
 	encode(v any) any                       // an argument as the driver should bind it
 }
 
@@ -95,9 +94,10 @@ type frag struct {
 var emptyResult = Compiled{Where: "1=0", Empty: true}
 
 // Compile checks req against the entity and the tenant's UDFs (udfs maps a UDF name, lower-cased
-// or as defined, to whether it exists) and writes the WHERE fragment. argBase is the number of
-// arguments the statement holds before this fragment; PostgreSQL placeholders continue from it.
-func Compile(req *Request, e *catalog.Entity, udfs map[string]bool, d Dialect, argBase int) (Compiled, error) {
+// or as defined, to whether it exists) and writes the WHERE fragment: req.Scope's conditions
+// and then the filter's, ANDed. Its placeholders are "?" in both dialects; the store numbers
+// them for PostgreSQL once the statement around them is written.
+func Compile(req *Request, e *catalog.Entity, udfs map[string]bool, d Dialect) (Compiled, error) {
 	if req == nil || !req.FilterPresent {
 		return Compiled{}, apperr.Invalid("Value cannot be null.\r\nParameter name: filters")
 	}
@@ -109,13 +109,22 @@ func Compile(req *Request, e *catalog.Entity, udfs map[string]bool, d Dialect, a
 		return Compiled{}, err
 	}
 	c := &compiler{e: e, udfs: udfs, w: d.writer()}
-	f, err := c.group("and", req.Filter, 1)
+	f, err := c.group("and", req.Filter, 1) // the client's errors come first
 	if err != nil {
 		return Compiled{}, err
 	}
+	if len(req.Scope) > 0 && f.truth != never {
+		// The server's conditions: no UDFs, and their values do not count against the client's.
+		sc := &compiler{e: e, w: c.w}
+		scope, err := sc.group("and", req.Scope, 1)
+		if err != nil {
+			return Compiled{}, err
+		}
+		f = fold("and", []frag{scope, f})
+	}
 	switch f.truth {
 	case maybe:
-		return render(f, c.w, argBase), nil
+		return render(f, c.w), nil
 	case never:
 		return emptyResult, nil
 	}
@@ -188,8 +197,7 @@ type compiler struct {
 // an unknown operator leaves its group, a group left empty matches everything, and a condition
 // that matches nothing (an empty in-list) decides an AND.
 func (c *compiler) group(op string, items []*Node, depth int) (frag, error) {
-	parts := make([]frag, 0, len(items))
-	anyAlways, anyNever := false, false
+	frags := make([]frag, 0, len(items))
 	for _, n := range items {
 		if n == nil {
 			continue
@@ -198,6 +206,16 @@ func (c *compiler) group(op string, items []*Node, depth int) (frag, error) {
 		if err != nil {
 			return frag{}, err
 		}
+		frags = append(frags, f)
+	}
+	return fold(op, frags), nil
+}
+
+// fold joins compiled items under op, leaving out what is known without the database.
+func fold(op string, frags []frag) frag {
+	parts := make([]frag, 0, len(frags))
+	anyAlways, anyNever := false, false
+	for _, f := range frags {
 		switch f.truth {
 		case maybe:
 			parts = append(parts, f)
@@ -210,16 +228,16 @@ func (c *compiler) group(op string, items []*Node, depth int) (frag, error) {
 	if op == "or" {
 		switch {
 		case anyAlways:
-			return frag{truth: always}, nil
+			return frag{truth: always}
 		case len(parts) == 0 && anyNever:
-			return frag{truth: never}, nil
+			return frag{truth: never}
 		}
-		return join(parts, " OR "), nil
+		return join(parts, " OR ")
 	}
 	if anyNever {
-		return frag{truth: never}, nil
+		return frag{truth: never}
 	}
-	return join(parts, " AND "), nil
+	return join(parts, " AND ")
 }
 
 // join lists parts under one operator; no parts is an empty group, which matches everything.
@@ -507,15 +525,14 @@ func quoteIdent(name string) string {
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
 
-// render numbers the placeholders from argBase+1 and encodes the arguments for binding.
-func render(f frag, w sqlWriter, argBase int) Compiled {
+// render writes the placeholders as "?" and encodes the arguments for binding.
+func render(f frag, w sqlWriter) Compiled {
 	var b strings.Builder
 	b.Grow(len(f.sql) + 3*len(f.args))
 	args := make([]any, len(f.args))
 	for i, a := range f.args {
 		args[i] = w.encode(a)
 	}
-	n := argBase
 	s := f.sql
 	for {
 		i := strings.IndexByte(s, ph[0])
@@ -523,9 +540,8 @@ func render(f frag, w sqlWriter, argBase int) Compiled {
 			b.WriteString(s)
 			break
 		}
-		n++
 		b.WriteString(s[:i])
-		b.WriteString(w.placeholder(n))
+		b.WriteByte('?')
 		s = s[i+1:]
 	}
 	return Compiled{Where: b.String(), Args: args}

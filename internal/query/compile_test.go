@@ -267,14 +267,14 @@ func TestCompile(t *testing.T) {
 				dialect Dialect
 				want    want
 			}{{SQLite, tt.sqlite}, {Postgres, tt.pg}} {
-				got, err := Compile(req, testTickets(), testUDFs, d.dialect, 0)
+				got, err := Compile(req, testTickets(), testUDFs, d.dialect)
 				if err != nil {
 					t.Fatalf("%v: Compile: %v", d.dialect, err)
 				}
 				if got.Empty {
 					t.Fatalf("%v: Empty; want %q", d.dialect, d.want.where)
 				}
-				if got.Where != d.want.where {
+				if got.Where = numbered(d.dialect, got.Where, 0); got.Where != d.want.where {
 					t.Errorf("%v: Where\n got %s\nwant %s", d.dialect, got.Where, d.want.where)
 				}
 				if !reflect.DeepEqual(got.Args, d.want.args) && (len(got.Args) != 0 || len(d.want.args) != 0) {
@@ -299,30 +299,11 @@ func TestCompileEmpty(t *testing.T) {
 			t.Fatalf("Parse(%s): %v", filter, err)
 		}
 		for _, d := range []Dialect{SQLite, Postgres} {
-			got, err := Compile(req, testTickets(), nil, d, 0)
+			got, err := Compile(req, testTickets(), nil, d)
 			if err != nil || !got.Empty || got.Where != "1=0" || len(got.Args) != 0 {
 				t.Errorf("%v: Compile(%s) = %#v, %v; want Empty", d, filter, got, err)
 			}
 		}
-	}
-}
-
-func TestCompileArgBase(t *testing.T) {
-	t.Parallel()
-	req, _ := Parse([]byte(`{"filter":[{"op":"in","field":"status","value":[1,2]},{"op":"eq","field":"title","value":"x"}]}`))
-	got, err := Compile(req, testTickets(), nil, Postgres, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := `"status" IN ($4, $5) AND lower("title") = lower($6::text)`; got.Where != want {
-		t.Errorf("Where = %s; want %s", got.Where, want)
-	}
-	got, err = Compile(req, testTickets(), nil, SQLite, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := `"status" IN (?, ?) AND "title" = ? COLLATE NOCASE`; got.Where != want {
-		t.Errorf("Where = %s; want %s", got.Where, want)
 	}
 }
 
@@ -335,7 +316,7 @@ func TestCompileGoValues(t *testing.T) {
 		{Op: "gt", Field: "createDate", Value: time.Date(2024, 1, 2, 1, 0, 0, 0, time.FixedZone("x", 3600))},
 		{Op: "eq", Field: "isActive", Value: true},
 	}}
-	got, err := Compile(req, testTickets(), nil, SQLite, 0)
+	got, err := Compile(req, testTickets(), nil, SQLite)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +392,7 @@ func TestCompileErrors(t *testing.T) {
 				t.Fatalf("Parse: %v", err)
 			}
 			for _, d := range []Dialect{SQLite, Postgres} {
-				got, err := Compile(req, testTickets(), testUDFs, d, 0)
+				got, err := Compile(req, testTickets(), testUDFs, d)
 				if err == nil {
 					t.Fatalf("%v: Compile = %#v; want error %q", d, got, tt.want)
 				}
@@ -427,11 +408,11 @@ func TestCompileLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Compile(req, testTickets(), nil, Postgres, 0)
+	got, err := Compile(req, testTickets(), nil, Postgres)
 	if err != nil {
 		t.Fatalf("500 conditions: %v", err)
 	}
-	if len(got.Args) != MaxConditions || !strings.HasSuffix(got.Where, `"id" = $500`) {
+	if len(got.Args) != MaxConditions || !strings.HasSuffix(numbered(Postgres, got.Where, 0), `"id" = $500`) {
 		t.Errorf("500 conditions: %d args, Where ends %q", len(got.Args), got.Where[len(got.Where)-20:])
 	}
 
@@ -439,7 +420,7 @@ func TestCompileLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := Compile(req, testTickets(), nil, SQLite, 0); err != nil || got.Where != `"id" IS NOT NULL` {
+	if got, err := Compile(req, testTickets(), nil, SQLite); err != nil || got.Where != `"id" IS NOT NULL` {
 		t.Errorf("64 levels: %#v, %v", got, err)
 	}
 
@@ -448,11 +429,11 @@ func TestCompileLimits(t *testing.T) {
 	for range MaxDepth {
 		deep = &Node{Op: "and", Items: []*Node{deep}}
 	}
-	_, err = Compile(&Request{FilterPresent: true, Filter: []*Node{deep}}, testTickets(), nil, SQLite, 0)
+	_, err = Compile(&Request{FilterPresent: true, Filter: []*Node{deep}}, testTickets(), nil, SQLite)
 	wantAppErr(t, err, "The query is nested more than 64 levels deep.")
 	cycle := &Node{Op: "or"}
 	cycle.Items = []*Node{cycle}
-	_, err = Compile(&Request{FilterPresent: true, Filter: []*Node{cycle}}, testTickets(), nil, SQLite, 0)
+	_, err = Compile(&Request{FilterPresent: true, Filter: []*Node{cycle}}, testTickets(), nil, SQLite)
 	wantAppErr(t, err, "The query is nested more than 64 levels deep.")
 
 	// Shared nodes cannot make the walk exponential.
@@ -460,19 +441,19 @@ func TestCompileLimits(t *testing.T) {
 	for range MaxDepth - 1 {
 		shared = &Node{Op: "or", Items: []*Node{shared, shared}}
 	}
-	_, err = Compile(&Request{FilterPresent: true, Filter: []*Node{shared}}, testTickets(), nil, SQLite, 0)
+	_, err = Compile(&Request{FilterPresent: true, Filter: []*Node{shared}}, testTickets(), nil, SQLite)
 	wantAppErr(t, err, "The query contains more than 500 conditions.")
 	req, _ = Parse([]byte(`{"filter":[` + strings.TrimSuffix(strings.Repeat(`{"op":"ne"},`, 5001), ",") + `]}`))
-	_, err = Compile(req, testTickets(), nil, SQLite, 0)
+	_, err = Compile(req, testTickets(), nil, SQLite)
 	wantAppErr(t, err, "The query contains more than 500 conditions.")
 	req, _ = Parse([]byte(`{"filter":[` + strings.TrimSuffix(strings.Repeat(`{"op":"ne"},`, 4999), ",") + `]}`))
-	if c, err := Compile(req, testTickets(), nil, SQLite, 0); err != nil || c.Where != "" || c.Empty {
+	if c, err := Compile(req, testTickets(), nil, SQLite); err != nil || c.Where != "" || c.Empty {
 		t.Errorf("4,999 unknown operators: %#v, %v; want everything", c, err)
 	}
 
 	start := time.Now()
 	req, _ = Parse([]byte(manyConditions(10000)))
-	_, _ = Compile(req, testTickets(), nil, SQLite, 0)
+	_, _ = Compile(req, testTickets(), nil, SQLite)
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("10,000 conditions took %v", d)
 	}
@@ -540,7 +521,7 @@ func BenchmarkCompile(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := Compile(bc.req, e, nil, bc.d, 0); err != nil {
+				if _, err := Compile(bc.req, e, nil, bc.d); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -550,10 +531,12 @@ func BenchmarkCompile(b *testing.B) {
 
 func ExampleCompile() {
 	req, _ := Parse([]byte(`{'filter':[{'op':'beginsWith','field':'Title','value':'Printer'},{'op':'in','field':'status','value':[1,5]}]}`))
-	c, _ := Compile(req, testTickets(), nil, Postgres, 1)
+	c, _ := Compile(req, testTickets(), nil, Postgres)
 	fmt.Println(c.Where)
+	fmt.Println(numbered(Postgres, c.Where, 1)) // as the store binds it after one argument of its own
 	fmt.Println(c.Args...)
 	// Output:
+	// "title" ILIKE ?::text ESCAPE '\' AND "status" IN (?, ?)
 	// "title" ILIKE $2::text ESCAPE '\' AND "status" IN ($3, $4)
 	// Printer% 1 5
 }

@@ -131,14 +131,15 @@ func TestCompiledSQLOnDatabases(t *testing.T) {
 
 // selectIDs runs the compiled filter the way the store does: after arguments of its own.
 func selectIDs(conn *sql.Conn, d Dialect, req *Request) ([]int64, error) {
-	c, err := Compile(req, testTickets(), testUDFs, d, 1)
+	c, err := Compile(req, testTickets(), testUDFs, d)
 	if err != nil || c.Empty {
 		return nil, err
 	}
-	stmt := "SELECT id FROM tickets WHERE id > " + d.writer().placeholder(1)
+	stmt := "SELECT id FROM tickets WHERE id > ?"
 	if c.Where != "" {
 		stmt += " AND (" + c.Where + ")"
 	}
+	stmt = numbered(d, stmt, 0)
 	rows, err := conn.QueryContext(context.Background(), stmt+" ORDER BY id", append([]any{EncodeArg(d, int64(0))}, c.Args...)...)
 	if err != nil {
 		return nil, err
@@ -190,15 +191,15 @@ func openTestTable(t *testing.T, backend string) (Dialect, *sql.Conn) {
 	if _, err := conn.ExecContext(ctx, create); err != nil {
 		t.Fatal(err)
 	}
-	w := d.writer()
 	phs := make([]string, 9)
 	for i := range phs {
-		phs[i] = w.placeholder(i + 1)
+		phs[i] = "?"
 	}
 	if d == Postgres {
 		phs[8] += "::jsonb"
 	}
 	insert := "INSERT INTO tickets (id, company_id, title, status, create_date, due_date_time, is_active, estimated_hours, udf) VALUES (" + strings.Join(phs, ", ") + ")"
+	insert = numbered(d, insert, 0)
 	for _, r := range ticketRows {
 		args := []any{r.id, r.company, r.title, r.status, r.created, r.due, r.active, r.hours, r.udfObject}
 		for i := range args {

@@ -1,7 +1,5 @@
 package query
 
-import "strconv"
-
 // postgres writes PostgreSQL. Text columns keep the default collation, so case is ignored by
 // lower() on both sides and by ILIKE.
 type postgres struct{}
@@ -33,8 +31,6 @@ func (postgres) udf(numeric bool) string {
 	}
 	return `(SELECT ` + value + ` FROM jsonb_each_text("udf") AS j(key, value) WHERE lower(j.key) = lower(` + ph + `::text) LIMIT 1)`
 }
-
-func (postgres) placeholder(n int) string { return "$" + strconv.Itoa(n) }
 
 // encode leaves values as they are: pgx binds bool and time.Time natively.
 func (postgres) encode(v any) any { return v }

@@ -1,5 +1,6 @@
 // Package query turns an Autotask QueryModel ({"filter":[...],"IncludeFields":[...],"MaxRecords":N})
-// into a checked tree and then into a parameterised SQL WHERE fragment for SQLite or PostgreSQL.
+// into a checked tree and then into a parameterised SQL WHERE fragment for SQLite or PostgreSQL,
+// its placeholders "?" in both (the store numbers them for PostgreSQL).
 //
 // Field names reach SQL only through the catalog: a name the entity does not know is Autotask's
 // "Unable to find" error, and a known name is replaced by its catalog column. Values never reach
@@ -43,6 +44,10 @@ type Request struct {
 	FilterPresent bool    // false when the body had no "filter" key (or null)
 	IncludeFields []string
 	MaxRecords    int // 0 when absent or null; -1 when present but not a whole number from 1 to int's range
+	// Scope holds conditions the server adds (the caller's access scope), ANDed ahead of the
+	// filter by Compile. Parse never sets it; it is compiled without UDFs and outside the
+	// client's limits.
+	Scope []*Node
 }
 
 // Node is one filter item: a condition (Field, Value) or a group (Items) joined by Op "and"/"or".

@@ -34,8 +34,6 @@ func (sqlite) udf(numeric bool) string {
 	return `(SELECT ` + value + ` FROM json_each("udf") AS j WHERE j.key = ` + ph + ` COLLATE NOCASE LIMIT 1)`
 }
 
-func (sqlite) placeholder(int) string { return "?" }
-
 // encode stores booleans as 0/1 and times as fixed-width UTC text.
 func (sqlite) encode(v any) any {
 	switch x := v.(type) {

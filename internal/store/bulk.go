@@ -50,7 +50,7 @@ func (tx *Tx) BulkInsert(ctx context.Context, e *catalog.Entity, rows []*Row) er
 			}
 			b.WriteString(", " + ph + ")")
 		}
-		if _, err := tx.tx.ExecContext(ctx, b.String(), a.list...); err != nil {
+		if _, err := tx.tx.ExecContext(ctx, rebind(d, b.String()), a.list...); err != nil {
 			return fmt.Errorf("bulk insert %s: %w", e.Table, err)
 		}
 	}

@@ -9,7 +9,8 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/query"
 )
 
-// args collects statement arguments and writes their placeholders in the dialect's form.
+// args collects statement arguments, encoded for the dialect, and writes their placeholders
+// as "?": every statement is numbered once, by rebind, when it is complete.
 type args struct {
 	d    query.Dialect
 	list []any
@@ -17,29 +18,28 @@ type args struct {
 
 func (a *args) add(v any) string {
 	a.list = append(a.list, query.EncodeArg(a.d, v))
-	if a.d == query.Postgres {
-		return "$" + strconv.Itoa(len(a.list))
-	}
 	return "?"
 }
 
-// rebind turns ? placeholders into $n for PostgreSQL; statements written here never hold a
-// literal question mark.
+// rebind turns the ? placeholders of a complete statement into $1, $2… for PostgreSQL. Neither
+// the statements written here nor the query compiler's fragments hold a literal question mark
+// (values are always arguments; names come from the catalog).
 func rebind(d query.Dialect, stmt string) string {
-	if d != query.Postgres || !strings.Contains(stmt, "?") {
+	if d != query.Postgres || strings.IndexByte(stmt, '?') < 0 {
 		return stmt
 	}
-	var b strings.Builder
-	n := 0
-	for _, r := range stmt {
-		if r == '?' {
+	b := make([]byte, 0, len(stmt)+len(stmt)/8)
+	n := int64(0)
+	for i := 0; i < len(stmt); i++ {
+		if stmt[i] == '?' {
 			n++
-			b.WriteString("$" + strconv.Itoa(n))
+			b = append(b, '$')
+			b = strconv.AppendInt(b, n, 10)
 			continue
 		}
-		b.WriteRune(r)
+		b = append(b, stmt[i])
 	}
-	return b.String()
+	return string(b)
 }
 
 // columnType is the SQL type of a catalog field in each dialect.

@@ -1,6 +1,10 @@
 package store
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -24,15 +28,61 @@ func TestPageSQLKeysetFirst(t *testing.T) {
 		t.Errorf("SQLite arguments: %v", args)
 	}
 
-	pg := query.Compiled{Where: `"id" >= $1 AND "status" = $2`, Args: []any{int64(0), int64(1)}}
-	stmt, args = pageSQL(query.Postgres, e, pg, 7, 4500, 501)
-	if _, cond, _ := strings.Cut(stmt, " WHERE "); cond != `("id" >= $1 AND "status" = $2) AND tenant_id = $3 AND id > $4 ORDER BY id LIMIT $5` {
+	// PostgreSQL: the same statement, numbered once it is complete.
+	stmt, args = pageSQL(query.Postgres, e, where, 7, 4500, 501)
+	if _, cond, _ := strings.Cut(stmt, " WHERE "); cond != `tenant_id = $1 AND id > $2 AND ("id" >= $3 AND "status" = $4) ORDER BY id LIMIT $5` {
 		t.Errorf("PostgreSQL WHERE: %s", cond)
 	}
-	if !slices.Equal(args, []any{int64(0), int64(1), int64(7), int64(4500), int64(501)}) {
+	if !slices.Equal(args, []any{int64(7), int64(4500), int64(0), int64(1), int64(501)}) {
 		t.Errorf("PostgreSQL arguments: %v", args)
 	}
 	if stmt, _ := pageSQL(query.SQLite, e, query.Compiled{}, 7, 0, 10); !strings.HasSuffix(stmt, " WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?") {
 		t.Errorf("no filter: %s", stmt)
+	}
+}
+
+// TestRebind: placeholders are numbered once, in order, for PostgreSQL only.
+func TestRebind(t *testing.T) {
+	t.Parallel()
+	stmt := `SELECT a FROM t WHERE x = ? AND y IN (?, ?) AND z ILIKE ?::text ESCAPE '\'`
+	if got := rebind(query.SQLite, stmt); got != stmt {
+		t.Errorf("SQLite: %s", got)
+	}
+	if got, want := rebind(query.Postgres, stmt), `SELECT a FROM t WHERE x = $1 AND y IN ($2, $3) AND z ILIKE $4::text ESCAPE '\'`; got != want {
+		t.Errorf("PostgreSQL: %s, want %s", got, want)
+	}
+	if got := rebind(query.Postgres, "SELECT 1"); got != "SELECT 1" {
+		t.Errorf("no placeholder: %s", got)
+	}
+}
+
+// TestStmtCacheEvictsOne: a full cache lets go of its least recently used statement only.
+func TestStmtCacheEvictsOne(t *testing.T) {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "e.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := stmtCache{max: 3}
+	defer c.close()
+	ctx := context.Background()
+	run := func(n int) {
+		var v int
+		if err := c.queryRow(ctx, db, fmt.Sprintf("SELECT %d", n)).Scan(&v); err != nil || v != n {
+			t.Fatalf("SELECT %d: %d, %v", n, v, err)
+		}
+	}
+	run(1)
+	run(2)
+	run(3)
+	run(1) // 2 is now the least recently used
+	run(4)
+	if c.len() != 3 {
+		t.Errorf("%d statements cached, want 3", c.len())
+	}
+	for n, cached := range map[int]bool{1: true, 2: false, 3: true, 4: true} {
+		if _, ok := c.stmts[fmt.Sprintf("SELECT %d", n)]; ok != cached {
+			t.Errorf("SELECT %d cached: %v, want %v", n, ok, cached)
+		}
 	}
 }

@@ -9,6 +9,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/query"
 )
@@ -29,89 +33,16 @@ func (r *Row) ID(e *catalog.Entity) int64 {
 	return id
 }
 
-var selectLists sync.Map // selectKey → string
-
-type selectKey struct {
-	d query.Dialect
-	e *catalog.Entity
-}
-
-// selectList is the column list of e's table, in field order, then udf.
-func selectList(d query.Dialect, e *catalog.Entity) string {
-	if s, ok := selectLists.Load(selectKey{d, e}); ok {
-		return s.(string)
-	}
-	s := buildSelectList(d, e)
-	selectLists.Store(selectKey{d, e}, s)
-	return s
-}
-
-func buildSelectList(d query.Dialect, e *catalog.Entity) string {
-	var b strings.Builder
-	for i, f := range e.Fields {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(quote(f.Column))
-	}
-	if d == query.Postgres {
-		b.WriteString(", udf::text")
-	} else {
-		b.WriteString(", udf")
-	}
-	return b.String()
-}
-
-func scanRows(e *catalog.Entity, rows *sql.Rows) ([]*Row, error) {
-	defer rows.Close()
-	var out []*Row
-	raw := make([]any, len(e.Fields)+1)
-	ptrs := make([]any, len(raw))
-	for i := range raw {
-		ptrs[i] = &raw[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("scan %s: %w", e.Table, err)
-		}
-		r := &Row{Values: make([]any, len(e.Fields))}
-		for i, f := range e.Fields {
-			r.Values[i] = decodeValue(f.Type, raw[i])
-		}
-		if u := raw[len(e.Fields)]; u != nil {
-			var text []byte
-			switch x := u.(type) {
-			case string:
-				text = []byte(x)
-			case []byte:
-				text = x
-			}
-			if len(text) > 0 {
-				if err := json.Unmarshal(text, &r.UDF); err != nil {
-					return nil, fmt.Errorf("udf of %s: %w", e.Table, err)
-				}
-			}
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
 func get(ctx context.Context, q querier, d query.Dialect, e *catalog.Entity, id int64, forUpdate bool) (*Row, error) {
 	tenant, err := TenantFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	a := &args{d: d}
-	stmt := "SELECT " + selectList(d, e) + " FROM " + quote(e.Table) + " WHERE tenant_id = " + a.add(tenant) + " AND id = " + a.add(id)
-	if forUpdate && d == query.Postgres {
-		stmt += " FOR UPDATE"
-	}
-	rows, err := q.QueryContext(ctx, stmt, a.list...)
+	rows, err := q.QueryContext(ctx, getSQL(d, e, forUpdate), query.EncodeArg(d, tenant), query.EncodeArg(d, id))
 	if err != nil {
 		return nil, fmt.Errorf("get %s: %w", e.Table, err)
 	}
-	list, err := scanRows(e, rows)
+	list, err := scanRows(d, e, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +50,29 @@ func get(ctx context.Context, q querier, d query.Dialect, e *catalog.Entity, id 
 		return nil, ErrNotFound
 	}
 	return list[0], nil
+}
+
+var getSQLs sync.Map // getKey → string
+
+type getKey struct {
+	d         query.Dialect
+	e         *catalog.Entity
+	forUpdate bool
+}
+
+// getSQL is the statement reading one row of e by tenant and id.
+func getSQL(d query.Dialect, e *catalog.Entity, forUpdate bool) string {
+	k := getKey{d, e, forUpdate}
+	if s, ok := getSQLs.Load(k); ok {
+		return s.(string)
+	}
+	stmt := "SELECT " + selectList(d, e) + " FROM " + quote(e.Table) + " WHERE tenant_id = ? AND id = ?"
+	if forUpdate && d == query.Postgres {
+		stmt += " FOR UPDATE"
+	}
+	stmt = rebind(d, stmt)
+	getSQLs.Store(k, stmt)
+	return stmt
 }
 
 // Get reads one row by id; ErrNotFound when the tenant has none.
@@ -134,19 +88,11 @@ func (c cachedQuerier) ExecContext(ctx context.Context, q string, args ...any) (
 }
 
 func (c cachedQuerier) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	st, err := c.db.stmts.get(ctx, c.db.read, q)
-	if err != nil {
-		return nil, err
-	}
-	return st.QueryContext(ctx, args...)
+	return c.db.stmts.query(ctx, c.db.read, q, args...)
 }
 
 func (c cachedQuerier) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	st, err := c.db.stmts.get(ctx, c.db.read, q)
-	if err != nil {
-		return c.db.read.QueryRowContext(ctx, q, args...)
-	}
-	return st.QueryRowContext(ctx, args...)
+	return c.db.stmts.queryRow(ctx, c.db.read, q, args...)
 }
 
 // Get reads one row inside the transaction, locking it on PostgreSQL.
@@ -154,8 +100,7 @@ func (tx *Tx) Get(ctx context.Context, e *catalog.Entity, id int64) (*Row, error
 	return get(ctx, tx.tx, tx.db.Dialect, e, id, true)
 }
 
-// Page reads up to limit rows matching where (compiled with argBase 0) with ids above afterID,
-// in id order.
+// Page reads up to limit rows matching where with ids above afterID, in id order.
 func (db *DB) Page(ctx context.Context, e *catalog.Entity, where query.Compiled, afterID int64, limit int) ([]*Row, error) {
 	if where.Empty {
 		return nil, nil
@@ -165,47 +110,32 @@ func (db *DB) Page(ctx context.Context, e *catalog.Entity, where query.Compiled,
 		return nil, err
 	}
 	stmt, list := pageSQL(db.Dialect, e, where, tenant, afterID, limit)
-	st, err := db.stmts.get(ctx, db.read, stmt)
+	rows, err := db.stmts.query(ctx, db.read, stmt, list...)
 	if err != nil {
 		return nil, fmt.Errorf("query %s: %w", e.Table, err)
 	}
-	rows, err := st.QueryContext(ctx, list...)
-	if err != nil {
-		return nil, fmt.Errorf("query %s: %w", e.Table, err)
-	}
-	return scanRows(e, rows)
+	return scanRows(db.Dialect, e, rows)
 }
 
-// pageSQL writes the statement of Page and its arguments.
+// pageSQL writes the statement of Page and its arguments. SQLite seeks the index with the
+// first bound on id the WHERE clause names, so the keyset bound comes first: were a filter's
+// "id >= 0" (how clients ask for every row) first, every page would scan the index from the
+// start, and paging through a million rows would take quadratic time. The placeholders are
+// numbered once the statement is complete.
 func pageSQL(d query.Dialect, e *catalog.Entity, where query.Compiled, tenant, afterID int64, limit int) (string, []any) {
 	var b strings.Builder
+	a := &args{d: d}
 	b.WriteString("SELECT " + selectList(d, e) + " FROM " + quote(e.Table) + " WHERE ")
-	if d == query.SQLite {
-		// SQLite seeks the index with the first bound on id the WHERE clause names. The keyset
-		// bound must be that one: were a filter's "id >= 0" (how clients ask for every row)
-		// first, every page would scan the index from the start, and paging through a million
-		// rows would take quadratic time. Its ? placeholders are positional, so the keyset's
-		// arguments come first as well.
-		a := &args{d: d}
-		b.WriteString("tenant_id = " + a.add(tenant) + " AND id > " + a.add(afterID))
-		if where.Where != "" {
-			b.WriteString(" AND (" + where.Where + ")")
-			a.list = append(a.list, where.Args...)
-		}
-		b.WriteString(" ORDER BY id LIMIT " + a.add(int64(limit)))
-		return b.String(), a.list
-	}
-	// PostgreSQL numbers its placeholders: the filter's ($1…) come first, then the keyset's.
-	a := &args{d: d, list: append([]any(nil), where.Args...)}
-	if where.Where != "" {
-		b.WriteString("(" + where.Where + ") AND ")
-	}
 	b.WriteString("tenant_id = " + a.add(tenant) + " AND id > " + a.add(afterID))
+	if where.Where != "" {
+		b.WriteString(" AND (" + where.Where + ")")
+		a.list = append(a.list, where.Args...)
+	}
 	b.WriteString(" ORDER BY id LIMIT " + a.add(int64(limit)))
-	return b.String(), a.list
+	return rebind(d, b.String()), a.list
 }
 
-// Count counts the rows matching where (compiled with argBase 0).
+// Count counts the rows matching where.
 func (db *DB) Count(ctx context.Context, e *catalog.Entity, where query.Compiled) (int64, error) {
 	if where.Empty {
 		return 0, nil
@@ -214,14 +144,14 @@ func (db *DB) Count(ctx context.Context, e *catalog.Entity, where query.Compiled
 	if err != nil {
 		return 0, err
 	}
-	a := &args{d: db.Dialect, list: append([]any(nil), where.Args...)}
-	stmt := "SELECT COUNT(*) FROM " + quote(e.Table) + " WHERE "
+	a := &args{d: db.Dialect}
+	stmt := "SELECT COUNT(*) FROM " + quote(e.Table) + " WHERE tenant_id = " + a.add(tenant)
 	if where.Where != "" {
-		stmt += "(" + where.Where + ") AND "
+		stmt += " AND (" + where.Where + ")"
+		a.list = append(a.list, where.Args...)
 	}
-	stmt += "tenant_id = " + a.add(tenant)
 	var n int64
-	if err := db.read.QueryRowContext(ctx, stmt, a.list...).Scan(&n); err != nil {
+	if err := db.read.QueryRowContext(ctx, rebind(db.Dialect, stmt), a.list...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count %s: %w", e.Table, err)
 	}
 	return n, nil
@@ -235,7 +165,7 @@ func (tx *Tx) Exists(ctx context.Context, e *catalog.Entity, id int64) (bool, er
 	}
 	a := &args{d: tx.db.Dialect}
 	var one int
-	err = tx.tx.QueryRowContext(ctx, "SELECT 1 FROM "+quote(e.Table)+" WHERE tenant_id = "+a.add(tenant)+" AND id = "+a.add(id), a.list...).Scan(&one)
+	err = tx.tx.QueryRowContext(ctx, rebind(a.d, "SELECT 1 FROM "+quote(e.Table)+" WHERE tenant_id = "+a.add(tenant)+" AND id = "+a.add(id)), a.list...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -271,7 +201,7 @@ func (tx *Tx) Insert(ctx context.Context, e *catalog.Entity, r *Row) error {
 	}
 	vals = append(vals, ph)
 	stmt := "INSERT INTO " + quote(e.Table) + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(vals, ", ") + ")"
-	if _, err := tx.tx.ExecContext(ctx, stmt, a.list...); err != nil {
+	if _, err := tx.tx.ExecContext(ctx, rebind(d, stmt), a.list...); err != nil {
 		if isUniqueViolation(err) {
 			return fmt.Errorf("%w: %v", ErrConflict, err)
 		}
@@ -303,7 +233,7 @@ func (tx *Tx) Update(ctx context.Context, e *catalog.Entity, r *Row) error {
 	}
 	sets = append(sets, "udf = "+ph)
 	stmt := "UPDATE " + quote(e.Table) + " SET " + strings.Join(sets, ", ") + " WHERE tenant_id = " + a.add(tenant) + " AND id = " + a.add(id)
-	res, err := tx.tx.ExecContext(ctx, stmt, a.list...)
+	res, err := tx.tx.ExecContext(ctx, rebind(d, stmt), a.list...)
 	if err != nil {
 		return fmt.Errorf("update %s: %w", e.Table, err)
 	}
@@ -320,7 +250,7 @@ func (tx *Tx) Delete(ctx context.Context, e *catalog.Entity, id int64) error {
 		return err
 	}
 	a := &args{d: tx.db.Dialect}
-	res, err := tx.tx.ExecContext(ctx, "DELETE FROM "+quote(e.Table)+" WHERE tenant_id = "+a.add(tenant)+" AND id = "+a.add(id), a.list...)
+	res, err := tx.tx.ExecContext(ctx, rebind(a.d, "DELETE FROM "+quote(e.Table)+" WHERE tenant_id = "+a.add(tenant)+" AND id = "+a.add(id)), a.list...)
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", e.Table, err)
 	}
@@ -366,7 +296,20 @@ func (tx *Tx) BumpSequence(ctx context.Context, name string, id int64) error {
 	return err
 }
 
+// isUniqueViolation reports whether err is the database refusing a duplicate key, by the
+// driver's error code: SQLite's extended constraint codes for a UNIQUE index or a primary key,
+// PostgreSQL's SQLSTATE 23505.
 func isUniqueViolation(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "UNIQUE constraint") || strings.Contains(s, "SQLSTATE 23505") || strings.Contains(s, "duplicate key")
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == pgUniqueViolation
+	}
+	return false
 }
+
+// pgUniqueViolation is PostgreSQL's SQLSTATE for a duplicate key.
+const pgUniqueViolation = "23505"

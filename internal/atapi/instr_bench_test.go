@@ -1,0 +1,49 @@
+package atapi_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+
+	"github.com/switchboard-psa/switchboard/internal/testsupport"
+)
+
+// BenchmarkGetTicketSerial is P1 in process, one request after another, made for counting
+// instructions: every request goes through serveOneGet, which callgrind collects alone.
+//
+//	go test -c -o /tmp/atapi.test ./internal/atapi
+//	GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool=callgrind --toggle-collect='*serveOneGet' \
+//	  /tmp/atapi.test -test.run XXX -test.bench GetTicketSerial -test.benchtime 2000x -test.cpu 1
+//
+// Ir collected / calls of serveOneGet (callgrind_annotate shows both) is the count a request.
+func BenchmarkGetTicketSerial(b *testing.B) {
+	env := testsupport.Start(b, testsupport.SQLite, true)
+	h := env.Server.Config.Handler
+	reqs := make([]*http.Request, 6)
+	for i := range reqs {
+		r := httptest.NewRequest("GET", "/ATServicesRest/V1.0/Tickets/"+strconv.Itoa(i+1), nil)
+		r.Header.Set("UserName", env.Creds.Username)
+		r.Header.Set("Secret", env.Creds.Secret)
+		r.Header.Set("ApiIntegrationCode", env.Creds.IntegrationCode)
+		reqs[i] = r
+		// warm: credentials verified and cached, statements prepared, outside the count
+		if w := httptest.NewRecorder(); func() int { h.ServeHTTP(w, r); return w.Code }() != 200 {
+			b.Fatalf("warm-up: status %d", w.Code)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if code := serveOneGet(h, reqs[i%len(reqs)]); code != 200 {
+			b.Fatalf("status %d", code)
+		}
+	}
+}
+
+//go:noinline
+func serveOneGet(h http.Handler, r *http.Request) int {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w.Code
+}
