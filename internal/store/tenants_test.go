@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -10,8 +9,6 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/store"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
-
-func TestMain(m *testing.M) { os.Exit(testsupport.Main(m)) }
 
 // TestTenantCI: every tenant has its own zone "ci", kept as it is: tenants that existed before
 // the column get one each from the migration, new tenants the next free number.
