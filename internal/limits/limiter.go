@@ -120,6 +120,7 @@ type tenantState struct {
 	pending  window // Shared: this node's requests since the last sync began
 	inflight window // Shared: this node's requests being synced
 	tier     int    // the tier of the last count seen (0, 50, 75, 100)
+	synced   bool   // Shared: the other nodes' counts have been read once
 	seen     int64  // unix minute of the last request
 
 	threshold   int64
@@ -243,6 +244,14 @@ func tierOf(count, threshold int64) int {
 func (l *Limiter) Admit(ctx context.Context, c Call) (*Ticket, error) {
 	now := l.cfg.Now()
 	threshold := l.threshold(ctx, c.Tenant, now)
+	if l.cfg.Shared != nil {
+		l.mu.Lock()
+		first := !l.state(c.Tenant).synced
+		l.mu.Unlock()
+		if first { // a tenant this node has not served lately: learn what the others counted first
+			_ = l.Sync(ctx)
+		}
+	}
 	release, err := l.acquire(ctx, c)
 	if err != nil {
 		return nil, err
@@ -376,7 +385,7 @@ func (l *Limiter) Sync(ctx context.Context) error {
 	var deltas []Delta
 	var tenants []int64
 	for id, st := range l.tenants {
-		if minute-st.seen >= 60 && st.pending.empty(minute) && st.global.empty(minute) {
+		if st.synced && minute-st.seen >= 60 && st.pending.empty(minute) && st.global.empty(minute) {
 			delete(l.tenants, id) // nothing of the tenant in the window any more
 			continue
 		}
@@ -409,6 +418,7 @@ func (l *Limiter) Sync(ctx context.Context) error {
 		if st == nil {
 			continue
 		}
+		st.synced = true
 		if err != nil { // keep the counts for the next sync
 			st.pending.merge(&st.inflight, minute)
 		} else {
