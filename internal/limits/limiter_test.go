@@ -3,6 +3,7 @@ package limits
 import (
 	"context"
 	"errors"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -71,6 +72,7 @@ func TestRollingHour(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	sort.Ints(notices) // each is told in its own goroutine
 	if len(notices) != 2 || notices[0] != 50 || notices[1] != 100 {
 		t.Fatalf("notices %v, want 50 100", notices)
 	}
