@@ -78,14 +78,29 @@ type Ticket struct {
 	Count     int64         // requests in the tenant's rolling hour, this one included
 	Threshold int64         // the tenant's hourly threshold
 	Delay     time.Duration // latency to add before serving (it holds the thread slot)
-	release   func()
+
+	l       *Limiter
+	slot    threadKey // the slot held in this process, when held is true
+	held    bool
+	release func() // the slot held in the shared store
 }
 
-// Release ends the request: its thread slot is free again.
+// Release ends the request: its thread slot is free again. Twice is once.
 func (t *Ticket) Release() {
-	if t != nil && t.release != nil {
+	if t == nil {
+		return
+	}
+	if t.release != nil {
 		t.release()
 		t.release = nil
+	}
+	if t.held {
+		t.held = false
+		t.l.mu.Lock()
+		if t.l.threads[t.slot]--; t.l.threads[t.slot] <= 0 {
+			delete(t.l.threads, t.slot)
+		}
+		t.l.mu.Unlock()
 	}
 }
 
@@ -193,26 +208,26 @@ func (l *Limiter) perMinute(st *tenantState, now int64) *window {
 	return &w
 }
 
-// threshold returns the tenant's threshold, read at most once a second.
-func (l *Limiter) threshold(ctx context.Context, tenant int64, now time.Time) int64 {
-	l.mu.Lock()
-	st := l.state(tenant)
-	th, at := st.threshold, st.thresholdAt
-	l.mu.Unlock()
-	if th > 0 && now.Sub(at) < time.Second {
-		return th
+// threshold returns the tenant's threshold, read at most once a second. Caller holds mu; it
+// is released while the threshold is read.
+func (l *Limiter) threshold(ctx context.Context, st *tenantState, tenant int64, now time.Time) int64 {
+	if st.threshold > 0 && now.Sub(st.thresholdAt) < time.Second {
+		return st.threshold
 	}
-	th = DefaultThreshold
+	l.mu.Unlock()
+	th := int64(DefaultThreshold)
+	var err error
 	if l.cfg.Threshold != nil {
-		if v, err := l.cfg.Threshold(ctx, tenant); err == nil && v > 0 {
+		var v int64
+		if v, err = l.cfg.Threshold(ctx, tenant); err == nil && v > 0 {
 			th = v
-		} else if err != nil && st.threshold > 0 {
-			th = st.threshold
 		}
 	}
 	l.mu.Lock()
+	if err != nil && st.threshold > 0 {
+		th = st.threshold // keep the last one known while the database does not answer
+	}
 	st.threshold, st.thresholdAt = th, now
-	l.mu.Unlock()
 	return th
 }
 
@@ -243,7 +258,8 @@ func tierOf(count, threshold int64) int {
 // A refused request is not counted.
 func (l *Limiter) Admit(ctx context.Context, c Call) (*Ticket, error) {
 	now := l.cfg.Now()
-	threshold := l.threshold(ctx, c.Tenant, now)
+	minute := now.Unix() / 60
+	t := &Ticket{l: l}
 	if l.cfg.Shared != nil {
 		l.mu.Lock()
 		first := !l.state(c.Tenant).synced
@@ -251,20 +267,36 @@ func (l *Limiter) Admit(ctx context.Context, c Call) (*Ticket, error) {
 		if first { // a tenant this node has not served lately: learn what the others counted first
 			_ = l.Sync(ctx)
 		}
+		if l.cfg.ThreadLimit > 0 {
+			release, ok, err := l.cfg.Shared.Acquire(ctx, fmt.Sprintf("%d\x00%s\x00%s", c.Tenant, c.Code, c.Collection), l.cfg.ThreadLimit)
+			switch {
+			case err != nil: // the shared store is unreachable: serve rather than refuse everyone
+				l.cfg.Logger.Error("thread limit: shared store", slog.Any("error", err))
+			case !ok:
+				return nil, &Refusal{Message: ThreadMessage(l.cfg.ThreadLimit), Thread: true}
+			default:
+				t.release = release
+			}
+		}
 	}
-	release, err := l.acquire(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	minute := now.Unix() / 60
 	l.mu.Lock()
 	st := l.state(c.Tenant)
+	threshold := l.threshold(ctx, st, c.Tenant, now)
+	if l.cfg.Shared == nil && l.cfg.ThreadLimit > 0 {
+		k := threadKey{c.Tenant, c.Code, c.Collection}
+		if l.threads[k] >= l.cfg.ThreadLimit {
+			l.mu.Unlock()
+			return nil, &Refusal{Message: ThreadMessage(l.cfg.ThreadLimit), Thread: true}
+		}
+		l.threads[k]++
+		t.slot, t.held = k, true
+	}
 	n := l.count(st, minute)
 	if n >= threshold {
 		retry := retryAfter(l.perMinute(st, minute), n, threshold, now)
 		notice := l.crossed(st, c.Tenant, 100, n, threshold, now)
 		l.mu.Unlock()
-		release()
+		t.Release()
 		l.notify(notice)
 		return nil, &Refusal{Message: ThresholdMessage(threshold, retry), RetryAfter: retry}
 	}
@@ -279,7 +311,7 @@ func (l *Limiter) Admit(ctx context.Context, c Call) (*Ticket, error) {
 	notice := l.crossed(st, c.Tenant, tier, n, threshold, now)
 	l.mu.Unlock()
 	l.notify(notice)
-	t := &Ticket{Count: n, Threshold: threshold, release: release}
+	t.Count, t.Threshold = n, threshold
 	switch {
 	case tier >= 75:
 		t.Delay = l.cfg.Latency75
@@ -319,45 +351,6 @@ func retryAfter(w *window, n, threshold int64, now time.Time) time.Duration {
 		}
 	}
 	return time.Unix((minute+60)*60, 0).Sub(now)
-}
-
-// acquire takes a thread slot of the call.
-func (l *Limiter) acquire(ctx context.Context, c Call) (func(), error) {
-	limit := l.cfg.ThreadLimit
-	if limit <= 0 {
-		return func() {}, nil
-	}
-	if l.cfg.Shared != nil {
-		key := fmt.Sprintf("%d\x00%s\x00%s", c.Tenant, c.Code, c.Collection)
-		release, ok, err := l.cfg.Shared.Acquire(ctx, key, limit)
-		if err != nil {
-			// The shared store is unreachable: serve rather than refuse everyone.
-			l.cfg.Logger.Error("thread limit: shared store", slog.Any("error", err))
-			return func() {}, nil
-		}
-		if !ok {
-			return nil, &Refusal{Message: ThreadMessage(limit), Thread: true}
-		}
-		return release, nil
-	}
-	k := threadKey{c.Tenant, c.Code, c.Collection}
-	l.mu.Lock()
-	if l.threads[k] >= limit {
-		l.mu.Unlock()
-		return nil, &Refusal{Message: ThreadMessage(limit), Thread: true}
-	}
-	l.threads[k]++
-	l.mu.Unlock()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			l.mu.Lock()
-			if l.threads[k]--; l.threads[k] <= 0 {
-				delete(l.threads, k)
-			}
-			l.mu.Unlock()
-		})
-	}, nil
 }
 
 // InWindow returns the tenant's requests in the rolling hour as this node knows them.

@@ -123,3 +123,21 @@ func TestThreadSlots(t *testing.T) {
 		t.Fatalf("slots left: %v", l.threads)
 	}
 }
+
+// BenchmarkAdmit is the limits' cost of one API call on one node: a thread slot, the threshold
+// (cached), the count, the usage, the release.
+func BenchmarkAdmit(b *testing.B) {
+	l := New(Config{ThreadLimit: 1 << 20, Threshold: func(context.Context, int64) (int64, error) { return 1 << 40, nil }})
+	ctx := context.Background()
+	c := Call{Tenant: 1, Code: "CODE", Resource: 5, Collection: "tickets"}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			t, err := l.Admit(ctx, c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			t.Release()
+		}
+	})
+}
