@@ -82,3 +82,12 @@ func TestUsageCommands(t *testing.T) {
 		})
 	}
 }
+
+// TestServeLimitFlags: serve refuses limits it cannot keep, with a clear message.
+func TestServeLimitFlags(t *testing.T) {
+	dir := t.TempDir()
+	mustFail(t, "must be auto, local, postgres or redis", "serve", "--data-dir", dir, "--addr", "127.0.0.1:0", "--api-limits", "memcached")
+	mustFail(t, "needs a PostgreSQL --database", "serve", "--data-dir", dir, "--addr", "127.0.0.1:0", "--api-limits", "postgres")
+	mustFail(t, "needs --redis-url", "serve", "--data-dir", dir, "--addr", "127.0.0.1:0", "--api-limits", "redis")
+	mustFail(t, "cannot be negative", "serve", "--data-dir", dir, "--addr", "127.0.0.1:0", "--api-thread-limit", "-1")
+}
