@@ -12,7 +12,7 @@ import (
 // (/VersionInformation); the difference is what checking credentials and building the caller's
 // rights costs a request once they are cached.
 func BenchmarkVersionAuthenticated(b *testing.B) {
-	env := testsupport.Start(b, testsupport.SQLite, false)
+	env := benchEnv(b, false)
 	benchPath(b, env, "/ATServicesRest/V1.0/Version", true)
 }
 

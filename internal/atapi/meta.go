@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
@@ -151,18 +150,6 @@ func (s *Server) modules(w http.ResponseWriter, r *http.Request) {
 		list[i] = module{Key: i + 1, Value: true}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"modules": list})
-}
-
-func (s *Server) thresholdInformation(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	threshold := int64(10000)
-	if t, err := s.PSA.DB.TenantByID(r.Context(), p.TenantID); err == nil {
-		threshold = t.RequestThreshold
-	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"externalRequestThreshold":     threshold,
-		"requestThresholdTimeframe":    60,
-		"currentTimeframeRequestCount": s.Limits.InWindow(p.TenantID),
-	})
 }
 
 // zoneInformation answers zone discovery without authentication: the base URL of the zone that

@@ -23,7 +23,7 @@ import (
 type Server struct {
 	PSA       *psa.Service
 	Auth      *auth.Authenticator
-	Limits    *limits.Counter
+	Limits    *limits.Limiter
 	PublicURL string // e.g. http://127.0.0.1:8080, no trailing slash
 	Logger    *slog.Logger
 	Version   string
@@ -96,12 +96,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx = psa.WithActor(ctx, actor)
 	ctx = context.WithValue(ctx, principalKey{}, principal)
 	r = r.WithContext(ctx)
-	s.Limits.Count(principal.TenantID, principal.IntegrationCode, time.Now())
+	ticket, ok := s.limit(w, r, principal, segs[0])
+	if !ok {
+		return
+	}
+	defer ticket.Release()
 
 	switch strings.ToLower(segs[0]) {
 	case "thresholdinformation":
 		if allow(w, r, http.MethodGet) {
-			s.thresholdInformation(w, r, principal)
+			s.thresholdInformation(w, r, principal, ticket)
 		}
 		return
 	case "version":

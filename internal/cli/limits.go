@@ -1,30 +1,151 @@
 package cli
 
 import (
-	"net/http"
+	"fmt"
+	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/switchboard-psa/switchboard/internal/server"
+	"github.com/switchboard-psa/switchboard/internal/limits"
+	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
-// limitFlags adds the listener limits to serve's flags (each also a SWITCHBOARD_* variable).
+// limitSettings are serve's flags for the API limits (docs/api-limits.md).
+type limitSettings struct {
+	latency50, latency75 time.Duration
+	threads              int
+	mode                 string
+	redisURL             string
+	sync                 time.Duration
+}
+
 func (a *app) limitFlags(f *pflag.FlagSet) {
-	f.DurationVar(&a.cfg.ReadHeaderTimeout, "read-header-timeout", a.cfg.ReadHeaderTimeout, "time allowed to read a request's headers (SWITCHBOARD_READ_HEADER_TIMEOUT)")
-	f.DurationVar(&a.cfg.ReadTimeout, "read-timeout", a.cfg.ReadTimeout, "time allowed to read a whole request, body included (SWITCHBOARD_READ_TIMEOUT)")
-	f.DurationVar(&a.cfg.WriteTimeout, "write-timeout", a.cfg.WriteTimeout, "time allowed to answer a request (SWITCHBOARD_WRITE_TIMEOUT)")
-	f.DurationVar(&a.cfg.IdleTimeout, "idle-timeout", a.cfg.IdleTimeout, "how long a kept-alive connection may wait for its next request (SWITCHBOARD_IDLE_TIMEOUT)")
-	f.IntVar(&a.cfg.MaxHeaderBytes, "max-header-bytes", a.cfg.MaxHeaderBytes, "largest request line and headers accepted, in bytes (SWITCHBOARD_MAX_HEADER_BYTES)")
-	f.IntVar(&a.cfg.MaxConnections, "max-connections", a.cfg.MaxConnections, "connections open at once per listener; more wait; 0 for no limit (SWITCHBOARD_MAX_CONNECTIONS)")
+	l := &a.limits
+	f.DurationVar(&l.latency50, "api-latency-50", limits.DefaultLatency50, "latency added to each API request above 50% of the tenant's hourly threshold (SWITCHBOARD_API_LATENCY_50)")
+	f.DurationVar(&l.latency75, "api-latency-75", limits.DefaultLatency75, "latency added to each API request above 75% of the threshold (SWITCHBOARD_API_LATENCY_75)")
+	f.IntVar(&l.threads, "api-thread-limit", limits.DefaultThreadLimit, "API requests in flight per tracking identifier and collection; 0: no limit (SWITCHBOARD_API_THREAD_LIMIT)")
+	f.StringVar(&l.mode, "api-limits", "auto", "where the API limits are counted: auto (redis when --redis-url is set, else postgres on PostgreSQL, else local), local (this process), postgres, redis (SWITCHBOARD_API_LIMITS)")
+	f.StringVar(&l.redisURL, "redis-url", "", "redis://host:port/db for the API limits shared by every node (SWITCHBOARD_REDIS_URL)")
+	f.DurationVar(&l.sync, "api-limits-sync", 200*time.Millisecond, "with postgres or redis: how often a node exchanges its request counts with the others (SWITCHBOARD_API_LIMITS_SYNC)")
 }
 
-// limits are the configured limits of every listener.
-func (a *app) limits() server.Limits {
-	c := a.cfg
-	return server.Limits{ReadHeaderTimeout: c.ReadHeaderTimeout, ReadTimeout: c.ReadTimeout, WriteTimeout: c.WriteTimeout,
-		IdleTimeout: c.IdleTimeout, MaxHeaderBytes: c.MaxHeaderBytes, MaxConnections: c.MaxConnections}
+// limitsConfig builds the API limits' configuration of serve; close releases the shared store.
+func (a *app) limitsConfig() (*limits.Config, func(), error) {
+	l := a.limits
+	if l.latency50 < 0 || l.latency75 < 0 || l.threads < 0 || l.sync < 0 {
+		return nil, nil, fmt.Errorf("--api-latency-50, --api-latency-75, --api-thread-limit and --api-limits-sync cannot be negative")
+	}
+	cfg := &limits.Config{Latency50: l.latency50, Latency75: l.latency75, ThreadLimit: l.threads, SyncInterval: l.sync}
+	mode := l.mode
+	if mode == "auto" {
+		switch {
+		case l.redisURL != "":
+			mode = "redis"
+		case store.IsPostgres(a.cfg.DatabaseURL()):
+			mode = "postgres"
+		default:
+			mode = "local"
+		}
+	}
+	switch mode {
+	case "local":
+		return cfg, func() {}, nil
+	case "postgres":
+		if !store.IsPostgres(a.cfg.DatabaseURL()) {
+			return nil, nil, fmt.Errorf("--api-limits postgres needs a PostgreSQL --database")
+		}
+		pg, err := limits.OpenPostgres(a.cfg.DatabaseURL())
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg.Shared = pg
+		return cfg, func() { pg.Close() }, nil
+	case "redis":
+		if l.redisURL == "" {
+			return nil, nil, fmt.Errorf("--api-limits redis needs --redis-url")
+		}
+		rd, err := limits.OpenRedis(l.redisURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg.Shared = rd
+		return cfg, func() { rd.Close() }, nil
+	}
+	return nil, nil, fmt.Errorf("--api-limits %q must be auto, local, postgres or redis", l.mode)
 }
 
-// debugServer serves the profiler with the same limits as the API listener (a CPU profile must
-// be shorter than --write-timeout).
-func (a *app) debugServer() *http.Server { return server.NewHTTPServer(pprofMux(), a.limits()) }
+// usageCommand is "usage": API activity by hour per tracking identifier and API user, and the
+// threshold notices of the tenant.
+func (a *app) usageCommand() *cobra.Command {
+	var tenant string
+	var hours int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "usage",
+		Short: "API activity by hour per tracking identifier and API user (kept 30 days; running servers store it every 30 seconds)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, err := a.openTenant(cmd, tenant)
+			if err != nil {
+				return err
+			}
+			defer ts.close()
+			list, err := ts.svc.UsageByHour(ts.ctx, hours)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.printJSON(list)
+			}
+			rows := make([][]string, 0, len(list))
+			for _, u := range list {
+				user := u.Username
+				if u.ResourceID == 0 {
+					user = "(not recorded)"
+				}
+				rows = append(rows, []string{u.Hour.Format(time.RFC3339), u.Identifier, u.Code, user, fmt.Sprint(u.Requests)})
+			}
+			return a.table("HOUR (UTC)\tIDENTIFIER\tCODE\tAPI USER\tREQUESTS", rows)
+		},
+	}
+	tenantFlag(cmd, &tenant)
+	cmd.Flags().IntVar(&hours, "hours", 24, "how many hours back (at most 720 are kept)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.AddCommand(a.usageNotices())
+	return cmd
+}
+
+func (a *app) usageNotices() *cobra.Command {
+	var tenant string
+	var hours int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "notices",
+		Short: "Notices for the tenant's administrators: the API threshold's 50%, 75% and 100% crossed",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, err := a.openTenant(cmd, tenant)
+			if err != nil {
+				return err
+			}
+			defer ts.close()
+			list, err := ts.svc.ThresholdNotices(ts.ctx, hours)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.printJSON(list)
+			}
+			rows := make([][]string, 0, len(list))
+			for _, n := range list {
+				rows = append(rows, []string{n.At.Format(time.RFC3339), fmt.Sprintf("%d%%", n.Tier), fmt.Sprintf("%d/%d", n.Requests, n.Threshold), n.Message})
+			}
+			return a.table("AT (UTC)\tTIER\tREQUESTS\tNOTICE", rows)
+		},
+	}
+	tenantFlag(cmd, &tenant)
+	cmd.Flags().IntVar(&hours, "hours", 24*7, "how many hours back")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}

@@ -64,6 +64,7 @@ func zoneHint(err error) string {
 type app struct {
 	cfg       config.Config
 	debugAddr string
+	limits    limitSettings // serve's API limits flags (limits.go)
 	out       io.Writer
 	errOut    io.Writer
 }
@@ -93,7 +94,7 @@ func NewRoot(out, errOut io.Writer) *cobra.Command {
 	pf.StringVar(&a.cfg.LogLevel, "log-level", a.cfg.LogLevel, "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
 	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.tenantCommand(), a.apiUserCommand(), a.configCommand(), a.devCommand(), a.connectionCommand(), a.atCommand(),
 		a.resourceCommand(), a.securityLevelCommand(), a.vendorCommand(), a.lobCommand())
-	root.AddCommand(a.versionCommand())
+	root.AddCommand(a.versionCommand(), a.usageCommand())
 	return root
 }
 

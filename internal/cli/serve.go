@@ -36,6 +36,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringVar(&a.cfg.PublicURL, "public-url", a.cfg.PublicURL, "public base URL for zone answers and nextPageUrl; default from --addr (SWITCHBOARD_PUBLIC_URL)")
 	f.BoolVar(&a.cfg.Demo, "demo", a.cfg.Demo, "create a demo tenant with data and an API user on first start (SWITCHBOARD_DEMO)")
 	f.StringVar(&a.debugAddr, "debug-addr", "", "if set, serve Go's profiler (/debug/pprof) on this address; keep it private (SWITCHBOARD_DEBUG_ADDR)")
+	a.listenerFlags(f)
 	a.limitFlags(f)
 	return cmd
 }
@@ -52,22 +53,27 @@ func (a *app) serve(ctx context.Context) error {
 			return err
 		}
 	}
-	ln, err := server.Listen(a.cfg.Addr, a.limits())
+	ln, err := server.Listen(a.cfg.Addr, a.listenerLimits())
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
-	handler, parts := server.New(svc, server.Options{PublicURL: a.cfg.Public(), Version: Version, Logger: log})
+	limitsCfg, closeLimits, err := a.limitsConfig()
+	if err != nil {
+		return err
+	}
+	defer closeLimits()
+	handler, parts := server.New(svc, server.Options{PublicURL: a.cfg.Public(), Version: Version, Logger: log, Limits: limitsCfg})
 	flushCtx, stopFlush := context.WithCancel(context.Background())
 	flushed := make(chan struct{})
 	go func() { defer close(flushed); parts.RunUsageFlusher(flushCtx, 30*time.Second, log) }()
 	defer func() { stopFlush(); <-flushed }()
-	srv := server.NewHTTPServer(handler, a.limits())
+	srv := server.NewHTTPServer(handler, a.listenerLimits())
 	fmt.Fprintf(a.out, "Switchboard %s is listening on %s (database: %s)\n", Version, a.cfg.Public(), a.cfg.Masked()["database"])
 	if a.cfg.Demo {
 		a.printDemo()
 	}
 	if a.debugAddr != "" {
-		dln, err := server.Listen(a.debugAddr, a.limits())
+		dln, err := server.Listen(a.debugAddr, a.listenerLimits())
 		if err != nil {
 			return fmt.Errorf("listen on %s (--debug-addr): %w", a.debugAddr, err)
 		}

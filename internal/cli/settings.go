@@ -13,7 +13,7 @@ import (
 // and the labels of the organizational levels.
 func (a *app) settingsCommand() *cobra.Command {
 	var tenant, strong, domain, label1, label2 string
-	var threshold int64
+	var threshold, apiThreshold int64
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "settings --tenant TENANT",
@@ -54,6 +54,9 @@ The tenant is given with --tenant, like every other command; "tenant settings TE
 			if f.Changed("level2-label") {
 				ch.OrgLevel2Label = &label2
 			}
+			if f.Changed("api-threshold") {
+				ch.APIThreshold = &apiThreshold
+			}
 			t := ts.tenant
 			if ch != (psa.SettingsChange{}) {
 				if t, err = ts.svc.ChangeSettings(ts.ctx, ch); err != nil {
@@ -70,17 +73,20 @@ The tenant is given with --tenant, like every other command; "tenant settings TE
 	f.StringVar(&domain, "username-domain", "", "when set, generated API usernames are email-shaped in this domain")
 	f.StringVar(&label1, "level1-label", "", `label of organizational level 1 (default "Division")`)
 	f.StringVar(&label2, "level2-label", "", `label of organizational level 2 (default "Line of Business")`)
+	f.Int64Var(&apiThreshold, "api-threshold", 10000, "API requests per rolling hour before 429 (latency above 50% and 75%)")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
 func (a *app) printSettings(t *store.Tenant, asJSON bool) error {
 	out := map[string]any{"tenant": t.Name, "strongPasswords": t.StrongPasswords, "lockoutThreshold": t.LockoutThreshold,
-		"usernameDomain": t.UsernameDomain, "organizationalStructure": t.OrgStructure, "level1Label": t.OrgLevel1Label, "level2Label": t.OrgLevel2Label}
+		"usernameDomain": t.UsernameDomain, "organizationalStructure": t.OrgStructure, "level1Label": t.OrgLevel1Label, "level2Label": t.OrgLevel2Label,
+		"apiThreshold": t.RequestThreshold}
 	if asJSON {
 		return a.printJSON(out)
 	}
 	fmt.Fprintf(a.out, "%s: strong passwords %s, lockout after %d failed authentications, username domain %q, organizational structure %s (%s / %s)\n",
 		t.Name, yesNoText(t.StrongPasswords), t.LockoutThreshold, t.UsernameDomain, map[bool]string{true: "on", false: "off"}[t.OrgStructure], t.OrgLevel1Label, t.OrgLevel2Label)
+	fmt.Fprintf(a.out, "API threshold: %d requests per rolling hour\n", t.RequestThreshold)
 	return nil
 }

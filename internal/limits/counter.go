@@ -1,132 +1,90 @@
-// Package limits counts API requests per tenant over a rolling hour (ThresholdInformation) and
-// per integration per hour (API activity). Counting is in memory, per node.
+// Package limits holds Autotask's API limits: the tenant's hourly request threshold over a
+// rolling hour (with added latency above 50% and 75% of it and 429 at 100%), the thread limit per
+// (tracking identifier, collection), and the request counts per identifier, API user and hour
+// ("API activity by hour"). Counting is in the process on one node; with a Shared backend
+// (PostgreSQL or Redis) every node takes from one budget and one thread limit.
 package limits
 
-import (
-	"sync"
-	"time"
-)
-
-// Counter counts requests in one-minute buckets over the last 60 minutes.
-type Counter struct {
-	mu      sync.Mutex
-	tenants map[int64]*window
-	byCode  map[codeKey]map[int64]int64 // (tenant, integration code) → hour (unix/3600) → requests
-	pending map[usageKey]int64          // counted since the last Drain
-}
-
-type codeKey struct {
-	tenant int64
-	code   string
-}
-
-type usageKey struct {
-	codeKey
-	hour int64
-}
-
-// Usage is the requests of one tracking identifier of a tenant in one hour.
-type Usage struct {
-	Tenant   int64
-	Code     string
-	Hour     int64 // unix seconds / 3600
-	Requests int64
-}
-
+// window counts requests in one-minute buckets over the last 60 minutes: a request made in
+// minute m counts until minute m+60 begins.
 type window struct {
 	buckets [60]int64
 	minutes [60]int64 // the unix minute each bucket holds
 }
 
-// NewCounter returns an empty counter.
-func NewCounter() *Counter {
-	return &Counter{tenants: map[int64]*window{}, byCode: map[codeKey]map[int64]int64{}, pending: map[usageKey]int64{}}
-}
-
-// Count records one request of a tenant made with an integration code.
-func (c *Counter) Count(tenant int64, code string, now time.Time) {
-	minute := now.Unix() / 60
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	w := c.tenants[tenant]
-	if w == nil {
-		w = &window{}
-		c.tenants[tenant] = w
-	}
+func (w *window) add(minute, n int64) {
 	i := minute % 60
 	if w.minutes[i] != minute {
 		w.minutes[i], w.buckets[i] = minute, 0
 	}
-	w.buckets[i]++
-	k := codeKey{tenant, code}
-	hours := c.byCode[k]
-	if hours == nil {
-		hours = map[int64]int64{}
-		c.byCode[k] = hours
-	}
-	hour := now.Unix() / 3600
-	if _, ok := hours[hour]; !ok {
-		for h := range hours { // keep a day of hours in memory; older ones are in the database
-			if h < hour-24 {
-				delete(hours, h)
-			}
-		}
-	}
-	hours[hour]++
-	c.pending[usageKey{k, hour}]++
+	w.buckets[i] += n
 }
 
-// InWindow returns the tenant's requests in the last 60 minutes.
-func (c *Counter) InWindow(tenant int64) int64 {
-	return c.inWindowAt(tenant, time.Now())
-}
-
-func (c *Counter) inWindowAt(tenant int64, now time.Time) int64 {
-	minute := now.Unix() / 60
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	w := c.tenants[tenant]
-	if w == nil {
+// at returns the count of one minute, if it is still in the window of now.
+func (w *window) at(minute int64) int64 {
+	i := minute % 60
+	if w.minutes[i] != minute {
 		return 0
 	}
+	return w.buckets[i]
+}
+
+// sum returns the requests in the 60 minutes ending with minute now.
+func (w *window) sum(now int64) int64 {
 	var n int64
 	for i := range w.buckets {
-		if minute-w.minutes[i] < 60 {
+		if d := now - w.minutes[i]; d >= 0 && d < 60 {
 			n += w.buckets[i]
 		}
 	}
 	return n
 }
 
-// ByHour returns the requests a tenant made with an integration code, by unix hour.
-func (c *Counter) ByHour(tenant int64, code string) map[int64]int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := map[int64]int64{}
-	for h, n := range c.byCode[codeKey{tenant, code}] {
-		out[h] = n
+// merge adds every minute of o still in the window of now.
+func (w *window) merge(o *window, now int64) {
+	for i := range o.buckets {
+		if d := now - o.minutes[i]; d >= 0 && d < 60 && o.buckets[i] != 0 {
+			w.add(o.minutes[i], o.buckets[i])
+		}
 	}
-	return out
 }
 
-// Drain returns the requests counted since the last Drain, per tenant, code and hour, and
-// forgets them; the server adds them to the stored totals.
-func (c *Counter) Drain() []Usage {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make([]Usage, 0, len(c.pending))
-	for k, n := range c.pending {
-		out = append(out, Usage{Tenant: k.tenant, Code: k.code, Hour: k.hour, Requests: n})
+func (w *window) empty(now int64) bool { return w.sum(now) == 0 }
+
+// Usage is the requests of one tracking identifier and API user of a tenant in one hour.
+type Usage struct {
+	Tenant   int64
+	Code     string
+	Resource int64 // the API user's resource id
+	Hour     int64 // unix seconds / 3600
+	Requests int64
+}
+
+type usageKey struct {
+	tenant   int64
+	code     string
+	resource int64
+	hour     int64
+}
+
+// Drain returns the requests counted since the last Drain, per tenant, identifier, API user and
+// hour, and forgets them; the server adds them to the stored totals.
+func (l *Limiter) Drain() []Usage {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]Usage, 0, len(l.usage))
+	for k, n := range l.usage {
+		out = append(out, Usage{Tenant: k.tenant, Code: k.code, Resource: k.resource, Hour: k.hour, Requests: n})
 	}
-	clear(c.pending)
+	clear(l.usage)
 	return out
 }
 
 // Restore puts back usage a failed flush could not store.
-func (c *Counter) Restore(list []Usage) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (l *Limiter) Restore(list []Usage) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	for _, u := range list {
-		c.pending[usageKey{codeKey{u.Tenant, u.Code}, u.Hour}] += u.Requests
+		l.usage[usageKey{u.Tenant, u.Code, u.Resource, u.Hour}] += u.Requests
 	}
 }

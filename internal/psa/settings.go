@@ -15,6 +15,7 @@ type SettingsChange struct {
 	UsernameDomain   *string
 	OrgLevel1Label   *string
 	OrgLevel2Label   *string
+	APIThreshold     *int64 // hourly API request threshold (limits.go)
 }
 
 // ChangeSettings edits the tenant's password policy, lockout threshold, username domain and
@@ -51,6 +52,12 @@ func (s *Service) ChangeSettings(ctx context.Context, ch SettingsChange) (*store
 			}
 			*l.out = v
 		}
+	}
+	if ch.APIThreshold != nil {
+		if err := s.setAPIThreshold(ctx, *ch.APIThreshold); err != nil {
+			return nil, err
+		}
+		t.RequestThreshold = *ch.APIThreshold
 	}
 	return t, s.saveSettings(ctx, t.TenantSettings)
 }

@@ -26,14 +26,17 @@ type Options struct {
 	Version   string
 	Logger    *slog.Logger
 	Registry  *prometheus.Registry // nil: a new one
+	Limits    *limits.Config       // API limits; nil: Autotask's defaults, counted in this process
 }
 
 // Parts are the services the handler serves, for callers that want them too.
 type Parts struct {
 	API    *atapi.Server
 	Auth   *auth.Authenticator
-	Limits *limits.Counter
+	Limits *limits.Limiter
 	svc    *psa.Service
+
+	prunedAt time.Time
 }
 
 // FlushUsage adds the requests counted per tracking identifier since the last flush to the
@@ -45,17 +48,27 @@ func (p *Parts) FlushUsage(ctx context.Context) error {
 	}
 	deltas := make([]store.Usage, len(list))
 	for i, u := range list {
-		deltas[i] = store.Usage{TenantID: u.Tenant, Code: u.Code, Hour: u.Hour, Requests: u.Requests}
+		deltas[i] = store.Usage{TenantID: u.Tenant, Code: u.Code, ResourceID: u.Resource, Hour: u.Hour, Requests: u.Requests}
 	}
 	if err := p.svc.RecordUsage(ctx, deltas); err != nil {
 		p.Limits.Restore(list)
 		return err
 	}
+	if time.Since(p.prunedAt) > time.Hour { // usage is kept 30 days
+		p.prunedAt = time.Now()
+		return p.svc.PruneUsage(ctx, time.Now())
+	}
 	return nil
 }
 
-// RunUsageFlusher flushes usage every interval until ctx ends, and once more then.
+// RunUsageFlusher flushes usage every interval until ctx ends, and once more then. With a
+// shared store for the API limits it also exchanges this node's counts with the other nodes.
 func (p *Parts) RunUsageFlusher(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	if p.Limits.Shared() {
+		synced := make(chan struct{})
+		go func() { defer close(synced); p.Limits.Run(ctx) }()
+		defer func() { <-synced }()
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -83,9 +96,10 @@ func New(svc *psa.Service, opt Options) (http.Handler, *Parts) {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	}
-	parts := &Parts{Auth: auth.NewAuthenticator(svc.DB), Limits: limits.NewCounter(), svc: svc}
+	parts := &Parts{Auth: auth.NewAuthenticator(svc.DB), Limits: newLimiter(svc, opt), svc: svc}
 	parts.Auth.Logger = opt.Logger
 	svc.OnAccessChange(parts.Auth.ForgetTenant) // changes made in this process reach the cache at once
+	svc.OnAccessChange(parts.Limits.ForgetThreshold)
 	parts.API = &atapi.Server{PSA: svc, Auth: parts.Auth, Limits: parts.Limits, PublicURL: opt.PublicURL, Logger: opt.Logger, Version: opt.Version}
 
 	mux := http.NewServeMux()
@@ -119,6 +133,20 @@ func isAPIPath(p string) bool {
 	p = strings.TrimLeft(p, "/")
 	const prefix = "atservicesrest"
 	return len(p) >= len(prefix) && strings.EqualFold(p[:len(prefix)], prefix)
+}
+
+// newLimiter builds the API limits over the tenants' thresholds, recording notices in the database.
+func newLimiter(svc *psa.Service, opt Options) *limits.Limiter {
+	cfg := limits.DefaultConfig()
+	if opt.Limits != nil {
+		cfg = *opt.Limits
+	}
+	cfg.Logger = opt.Logger
+	cfg.Threshold = svc.APIThreshold
+	cfg.Notify = func(ctx context.Context, n limits.Notice) {
+		svc.RecordThresholdNotice(ctx, n.Tenant, n.Tier, n.Count, n.Threshold, n.At, opt.Logger)
+	}
+	return limits.New(cfg)
 }
 
 type statusWriter struct {

@@ -286,12 +286,14 @@ func (tx *Tx) SetTrackingIdentifierActive(ctx context.Context, code string, acti
 	return nil
 }
 
-// Usage is the requests made with one identifier in one hour (unix seconds / 3600).
+// Usage is the requests made with one identifier by one API user (resource) in one hour (unix
+// seconds / 3600). Resource 0: counted before usage was kept per API user.
 type Usage struct {
-	TenantID int64
-	Code     string
-	Hour     int64
-	Requests int64
+	TenantID   int64
+	Code       string
+	ResourceID int64
+	Hour       int64
+	Requests   int64
 }
 
 // AddUsage adds request counts to the stored totals.
@@ -301,8 +303,8 @@ func (db *DB) AddUsage(ctx context.Context, deltas []Usage) error {
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		for _, u := range deltas {
-			if _, err := tx.tx.ExecContext(ctx, rebind(db.Dialect, `INSERT INTO integration_usage (tenant_id, code, hour, requests) VALUES (?, ?, ?, ?)
-				ON CONFLICT (tenant_id, code, hour) DO UPDATE SET requests = integration_usage.requests + excluded.requests`), u.TenantID, u.Code, u.Hour, u.Requests); err != nil {
+			if _, err := tx.tx.ExecContext(ctx, rebind(db.Dialect, `INSERT INTO api_usage (tenant_id, hour, code, resource_id, requests) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (tenant_id, hour, code, resource_id) DO UPDATE SET requests = api_usage.requests + excluded.requests`), u.TenantID, u.Hour, u.Code, u.ResourceID, u.Requests); err != nil {
 				return err
 			}
 		}
@@ -310,13 +312,47 @@ func (db *DB) AddUsage(ctx context.Context, deltas []Usage) error {
 	})
 }
 
-// UsageSince lists the tenant's stored request counts from an hour on, by code then hour.
+// PruneUsage deletes usage of every tenant older than an hour (unix seconds / 3600).
+func (db *DB) PruneUsage(ctx context.Context, beforeHour int64) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, rebind(db.Dialect, `DELETE FROM api_usage WHERE hour < ?`), beforeHour); err != nil {
+			return err
+		}
+		_, err := tx.tx.ExecContext(ctx, rebind(db.Dialect, `DELETE FROM api_threshold_notices WHERE hour < ?`), beforeHour)
+		return err
+	})
+}
+
+// UsageSince lists the tenant's stored request counts from an hour on, per identifier (all API
+// users together), by code then hour.
 func (db *DB) UsageSince(ctx context.Context, hour int64) ([]Usage, error) {
+	list, err := db.UsageByUserSince(ctx, hour)
+	if err != nil {
+		return nil, err
+	}
+	var out []Usage
+	idx := map[[2]any]int{}
+	for _, u := range list {
+		k := [2]any{u.Code, u.Hour}
+		if i, ok := idx[k]; ok {
+			out[i].Requests += u.Requests
+			continue
+		}
+		idx[k] = len(out)
+		u.ResourceID = 0
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// UsageByUserSince lists the tenant's stored request counts from an hour on, per identifier
+// and API user, by code, hour and resource.
+func (db *DB) UsageByUserSince(ctx context.Context, hour int64) ([]Usage, error) {
 	tenant, err := TenantFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT code, hour, requests FROM integration_usage WHERE tenant_id = ? AND hour >= ? ORDER BY code, hour`), tenant, hour)
+	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT code, hour, resource_id, requests FROM api_usage WHERE tenant_id = ? AND hour >= ? ORDER BY code, hour, resource_id`), tenant, hour)
 	if err != nil {
 		return nil, err
 	}
@@ -324,12 +360,74 @@ func (db *DB) UsageSince(ctx context.Context, hour int64) ([]Usage, error) {
 	var out []Usage
 	for rows.Next() {
 		u := Usage{TenantID: tenant}
-		if err := rows.Scan(&u.Code, &u.Hour, &u.Requests); err != nil {
+		if err := rows.Scan(&u.Code, &u.Hour, &u.ResourceID, &u.Requests); err != nil {
 			return nil, err
 		}
 		out = append(out, u)
 	}
 	return out, rows.Err()
+}
+
+// ThresholdNotice is a tenant crossing 50, 75 or 100% of its hourly request threshold.
+type ThresholdNotice struct {
+	TenantID  int64
+	Hour      int64 // unix seconds / 3600
+	Tier      int64 // percent
+	Requests  int64 // requests in the rolling hour when it was crossed
+	Threshold int64
+	CreatedAt time.Time
+}
+
+// AddThresholdNotice records a notice once per tenant, tier and hour; it reports whether it is new.
+func (db *DB) AddThresholdNotice(ctx context.Context, n ThresholdNotice) (bool, error) {
+	var added bool
+	err := db.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, rebind(db.Dialect, `INSERT INTO api_threshold_notices (tenant_id, hour, tier, requests, threshold, created_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, hour, tier) DO NOTHING`), n.TenantID, n.Hour, n.Tier, n.Requests, n.Threshold, n.CreatedAt.UTC().Format(time.RFC3339Nano))
+		if err != nil {
+			return err
+		}
+		k, _ := res.RowsAffected()
+		added = k > 0
+		return nil
+	})
+	return added, err
+}
+
+// ThresholdNotices lists the tenant's notices from an hour on, newest first.
+func (db *DB) ThresholdNotices(ctx context.Context, sinceHour int64) ([]ThresholdNotice, error) {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT hour, tier, requests, threshold, created_at FROM api_threshold_notices WHERE tenant_id = ? AND hour >= ? ORDER BY created_at DESC, tier DESC`), tenant, sinceHour)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ThresholdNotice
+	for rows.Next() {
+		n := ThresholdNotice{TenantID: tenant}
+		var at string
+		if err := rows.Scan(&n.Hour, &n.Tier, &n.Requests, &n.Threshold, &at); err != nil {
+			return nil, err
+		}
+		n.CreatedAt, _ = time.Parse(time.RFC3339Nano, at)
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// SetRequestThreshold sets the tenant's hourly API request threshold.
+func (db *DB) SetRequestThreshold(ctx context.Context, n int64) error {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx, rebind(db.Dialect, `UPDATE tenants SET request_threshold = ? WHERE id = ?`), n, tenant)
+		return err
+	})
 }
 
 // SetAPIUserActiveByResource makes the API user of a resource active or not; a resource that is

@@ -164,6 +164,35 @@ var migrations = []string{
 	4: `ALTER TABLE tenants ADD COLUMN ci BIGINT NOT NULL DEFAULT 0;
 	UPDATE tenants SET ci = 100000 + id;
 	CREATE UNIQUE INDEX tenants_ci ON tenants (ci);`,
+	// API limits: every node's requests per tenant and minute (the shared hourly budget on
+	// PostgreSQL), the notices of a tenant crossing 50/75/100% of its threshold (one per tier and
+	// hour), and usage per tracking identifier and API user by hour (kept 30 days; the usage
+	// counted per identifier before is carried over with resource 0).
+	5: `CREATE TABLE api_request_minutes (
+		tenant_id BIGINT NOT NULL,
+		minute BIGINT NOT NULL,
+		requests BIGINT NOT NULL,
+		PRIMARY KEY (tenant_id, minute)
+	);
+	CREATE TABLE api_threshold_notices (
+		tenant_id BIGINT NOT NULL,
+		hour BIGINT NOT NULL,
+		tier BIGINT NOT NULL,
+		requests BIGINT NOT NULL,
+		threshold BIGINT NOT NULL,
+		created_at TEXT NOT NULL,
+		PRIMARY KEY (tenant_id, hour, tier)
+	);
+	CREATE TABLE api_usage (
+		tenant_id BIGINT NOT NULL,
+		hour BIGINT NOT NULL,
+		code TEXT NOT NULL,
+		resource_id BIGINT NOT NULL,
+		requests BIGINT NOT NULL,
+		PRIMARY KEY (tenant_id, hour, code, resource_id)
+	);
+	CREATE INDEX api_usage_hour ON api_usage (hour);
+	INSERT INTO api_usage (tenant_id, hour, code, resource_id, requests) SELECT tenant_id, hour, code, 0, requests FROM integration_usage;`,
 }
 
 // Migrate brings the database to the current schema: the numbered migrations, then the catalog

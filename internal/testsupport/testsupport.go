@@ -199,6 +199,12 @@ func Start(t testing.TB, b Backend, demo bool) *Env {
 // StartWithLog is Start with the server's logs (JSON lines) written to log.
 func StartWithLog(t testing.TB, b Backend, demo bool, log io.Writer) *Env {
 	t.Helper()
+	return StartWith(t, b, demo, server.Options{Version: "test", Logger: slog.New(slog.NewJSONHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+}
+
+// StartWith is Start with the server's options (its API limits, for example).
+func StartWith(t testing.TB, b Backend, demo bool, opt server.Options) *Env {
+	t.Helper()
 	svc := Service(t, b)
 	ctx := context.Background()
 	tenant, err := svc.CreateTenant(ctx, "Test "+strings.ReplaceAll(t.Name(), "/", " ")+" "+RandomHex(4), "UTC")
@@ -215,7 +221,10 @@ func StartWithLog(t testing.TB, b Backend, demo bool, log io.Writer) *Env {
 	if err != nil {
 		t.Fatalf("create API user: %v", err)
 	}
-	handler, parts := server.New(svc, server.Options{Version: "test", Logger: slog.New(slog.NewJSONHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	handler, parts := server.New(svc, opt)
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	return &Env{Backend: b, PSA: svc, Server: srv, Tenant: tenant, Creds: creds, Parts: parts}
