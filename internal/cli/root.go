@@ -50,6 +50,7 @@ func errorText(err error) string {
 type app struct {
 	cfg       config.Config
 	debugAddr string
+	webhooks  webhookConfig
 	out       io.Writer
 	errOut    io.Writer
 }
