@@ -23,7 +23,8 @@ type Service struct {
 	Catalog *catalog.Catalog
 	hooks   map[string]*Hooks
 	// WebhookPolicy decides which webhook URLs may be saved (internal/webhook); set it before use.
-	WebhookPolicy webhook.Policy
+	WebhookPolicy  webhook.Policy
+	webhookConfigs webhook.Cache
 
 	mu        sync.Mutex
 	picklists map[int64]*picklists // by tenant

@@ -157,6 +157,9 @@ func (s *Service) afterWrite(ctx context.Context, tx *store.Tx, e *catalog.Entit
 			return err
 		}
 	}
+	if e.Object == "Webhooks" {
+		return webhook.ConfigChanged(ctx, tx, s.Catalog, e.Name)
+	}
 	if !e.Webhooks {
 		return nil
 	}
@@ -179,7 +182,7 @@ func (s *Service) afterWrite(ctx context.Context, tx *store.Tx, e *catalog.Entit
 			ch.UDFNames[d.ID] = d.Name
 		}
 	}
-	if _, err := webhook.Record(ctx, tx, s.Catalog, ch); err != nil {
+	if _, err := webhook.Record(ctx, tx, s.Catalog, &s.webhookConfigs, ch); err != nil {
 		return fmt.Errorf("webhook events: %w", err)
 	}
 	return nil

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -53,6 +54,21 @@ func (tx *Tx) DeleteWhere(ctx context.Context, e *catalog.Entity, field string, 
 	a := &args{d: tx.db.Dialect}
 	_, err = tx.tx.ExecContext(ctx, "DELETE FROM "+quote(e.Table)+" WHERE tenant_id = "+a.add(tenant)+" AND "+quote(f.Column)+" = "+a.add(value), a.list...)
 	return err
+}
+
+// SequenceValue reads the tenant's sequence name inside the transaction (0 when it was never
+// used); a counter that only grows serves as a version.
+func (tx *Tx) SequenceValue(ctx context.Context, name string) (int64, error) {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = tx.tx.QueryRowContext(ctx, rebind(tx.db.Dialect, `SELECT next_id FROM sequences WHERE tenant_id = ? AND name = ?`), tenant, name).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, err
 }
 
 // WebhookQueue names one webhook's queue of events.

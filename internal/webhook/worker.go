@@ -197,10 +197,14 @@ func (w *Worker) loadHook(ctx context.Context, q store.WebhookQueue) (*hook, err
 }
 
 // deliverQueue sends a leased queue's events in order until it is empty, an attempt fails, or
-// the lease is about to run out; then it gives the lease back.
+// the lease is about to run out; then it gives the lease back. Deliveries are recorded (their
+// events deleted) in small batches: every Batch events or 50 ms, and before anything else is
+// written or read for the queue.
 func (w *Worker) deliverQueue(ctx context.Context, q store.WebhookQueue) {
 	ctx = store.WithTenant(ctx, q.TenantID)
+	b := &batch{w: w, q: &q}
 	defer func() {
+		b.flush(context.WithoutCancel(ctx))
 		if err := w.db.ReleaseWebhookQueue(context.WithoutCancel(ctx), q, w.owner); err != nil {
 			w.log.Error("webhook release failed", "error", err)
 		}
@@ -211,6 +215,9 @@ func (w *Worker) deliverQueue(ctx context.Context, q store.WebhookQueue) {
 		return
 	}
 	for ctx.Err() == nil {
+		if !b.flush(ctx) {
+			return
+		}
 		events, err := w.db.WebhookEvents(ctx, q, 64)
 		if err != nil {
 			w.log.Error("webhook events read failed", "error", err)
@@ -230,35 +237,69 @@ func (w *Worker) deliverQueue(ctx context.Context, q store.WebhookQueue) {
 			if time.Now().Add(w.opt.Timeout + time.Second).After(q.LeaseUntil) {
 				return // the next node (or this one) takes it up with a fresh lease
 			}
-			if !w.deliverOne(ctx, &q, h, ev) {
+			if !w.deliverOne(ctx, b, h, ev) {
 				return
 			}
 		}
 	}
 }
 
+// batch holds deliveries made but not yet recorded.
+type batch struct {
+	w     *Worker
+	q     *store.WebhookQueue
+	upTo  int64 // highest sequence delivered
+	n     int
+	since time.Time
+}
+
+func (b *batch) add(ctx context.Context, seq int64) bool {
+	if b.n == 0 {
+		b.since = time.Now()
+	}
+	b.upTo, b.n = seq, b.n+1
+	if b.n >= 16 || time.Since(b.since) > 50*time.Millisecond {
+		return b.flush(ctx)
+	}
+	return true
+}
+
+// flush records the batch's deliveries; false when that failed.
+func (b *batch) flush(ctx context.Context) bool {
+	if b.n == 0 {
+		return true
+	}
+	q := *b.q
+	err := b.w.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteWebhookEvents(ctx, q, b.upTo); err != nil {
+			return err
+		}
+		if q.Failures != 0 {
+			return tx.SetWebhookQueue(ctx, q, 0, time.Time{})
+		}
+		return nil
+	})
+	if err != nil {
+		b.w.log.Error("webhook deliveries not recorded", "error", err)
+		return false
+	}
+	b.q.Failures, b.n = 0, 0
+	return true
+}
+
 // deliverOne sends one event and records the outcome; it reports whether the next event of the
 // queue may follow at once.
-func (w *Worker) deliverOne(ctx context.Context, q *store.WebhookQueue, h *hook, ev store.WebhookEvent) bool {
+func (w *Worker) deliverOne(ctx context.Context, b *batch, h *hook, ev store.WebhookEvent) bool {
+	q := b.q
 	err := w.post(ctx, h.url, h.secret, ev.Body)
 	if ctx.Err() != nil {
 		return false // shutting down: the attempt does not count
 	}
 	if err == nil {
-		if err := w.db.InTx(ctx, func(tx *store.Tx) error {
-			if err := tx.DeleteWebhookEvents(ctx, *q, ev.Seq); err != nil {
-				return err
-			}
-			if q.Failures != 0 {
-				return tx.SetWebhookQueue(ctx, *q, 0, time.Time{})
-			}
-			return nil
-		}); err != nil {
-			w.log.Error("webhook delivery not recorded", "error", err)
-			return false
-		}
-		q.Failures = 0
-		return true
+		return b.add(ctx, ev.Seq)
+	}
+	if !b.flush(ctx) {
+		return false
 	}
 	attempts, failures := ev.Attempts+1, q.Failures+1
 	w.log.Warn("webhook callout failed", "webhook", h.entity.Name, "id", q.WebhookID, "sequence", ev.Seq, "attempt", attempts, "error", err.Error())
@@ -308,7 +349,10 @@ func (w *Worker) setInactive(ctx context.Context, tx *store.Tx, h *hook, id int6
 		return err
 	}
 	r.Values[h.entity.Index("isActive")] = false
-	return tx.Update(ctx, h.entity, r)
+	if err := tx.Update(ctx, h.entity, r); err != nil {
+		return err
+	}
+	return ConfigChanged(ctx, tx, w.db.Catalog, h.entity.Name)
 }
 
 // callDeactivation tells the deactivation URL, signed like every callout.
