@@ -238,3 +238,8 @@ func subscribe(t *testing.T, env *testsupport.Env, collection string, webhookID,
 	mustID(t, env, "POST", fmt.Sprintf("/%s/%d/Fields", collection, webhookID),
 		fmt.Sprintf(`{"fieldID":%d,"isSubscribedField":%t,"isDisplayAlwaysField":%t}`, fid, subscribed, always))
 }
+
+func readFile(name string) (string, error) {
+	b, err := os.ReadFile(name)
+	return string(b), err
+}

@@ -126,6 +126,7 @@ func compatibility(list []*entity) []byte {
 		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s |\n", e.Name, strings.Join(e.Verbs, ", "), rules, len(e.Fields),
 			strings.Join(kids, "; "), strings.Join(e.Special, "; "))
 	}
+	b.WriteString(webhooksBehaviour)
 	return b.Bytes()
 }
 
