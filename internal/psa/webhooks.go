@@ -55,16 +55,6 @@ func webhookHooks(s *Service, hooks map[string]*Hooks) {
 				if !ok {
 					return apperr.Invalid("%s: %d is not a %s of %s. The values are listed in entityInformation/fields.", idField, id, what, target.Singular)
 				}
-				wid, _ := row.Values[e.Index("webhookID")].(int64)
-				same, err := tx.RowsWhere(ctx, e, "webhookID", wid)
-				if err != nil {
-					return err
-				}
-				for _, r := range same {
-					if v, _ := r.Values[e.Index(idField)].(int64); v == id && r.ID(e) != row.ID(e) {
-						return apperr.Invalid("%s %d is already on webhook %d.", idField, id, wid)
-					}
-				}
 				return nil
 			}
 			return &Hooks{

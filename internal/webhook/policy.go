@@ -54,7 +54,8 @@ func (p Policy) CheckAddr(ip netip.Addr) error {
 }
 
 // CheckURL checks a webhook or deactivation URL when it is saved: an absolute http(s) URL whose
-// host is, or resolves only to, addresses the policy allows. field names the URL in the error.
+// host is not, and does not resolve to, an address the policy refuses. field names the URL in
+// the error.
 func (p Policy) CheckURL(ctx context.Context, field, raw string) error {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -79,10 +80,9 @@ func (p Policy) CheckURL(ctx context.Context, field, raw string) error {
 	}
 	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	addrs, err := r.LookupNetIP(lctx, "ip", host)
-	if err != nil || len(addrs) == 0 {
-		return fmt.Errorf("%s is refused: the host %s cannot be resolved.", field, host)
-	}
+	// A name that does not resolve (yet, or from here) is accepted: its callouts fail until it
+	// does, and the dial-time check still applies to whatever it resolves to then.
+	addrs, _ := r.LookupNetIP(lctx, "ip", host)
 	for _, a := range addrs {
 		if err := p.CheckAddr(a); err != nil {
 			return fmt.Errorf("%s is refused: %s resolves to %v.", field, host, err)

@@ -190,12 +190,12 @@ func TestUDFFieldChange(t *testing.T) {
 func TestURLPolicy(t *testing.T) {
 	p := webhook.Policy{}
 	for _, u := range []string{"http://127.0.0.1:9/x", "http://localhost/x", "http://[::1]/x", "http://169.254.169.254/latest/meta-data", "http://[fe80::1]/x",
-		"http://0.0.0.0/x", "http://[fd00:ec2::254]/x", "ftp://example.com/x", "/relative", "http://nonexistent.invalid/x", "http://user:pw@10.0.0.1/x"} {
+		"http://0.0.0.0/x", "http://[fd00:ec2::254]/x", "ftp://example.com/x", "/relative", "http://user:pw@10.0.0.1/x"} {
 		if err := p.CheckURL(context.Background(), "webhookUrl", u); err == nil {
 			t.Errorf("%s was allowed", u)
 		}
 	}
-	for _, u := range []string{"https://10.1.2.3/hook", "http://192.168.1.10:8080/hook", "https://203.0.113.5/x"} {
+	for _, u := range []string{"https://10.1.2.3/hook", "http://192.168.1.10:8080/hook", "https://203.0.113.5/x", "https://not-yet-registered.invalid/x"} {
 		if err := p.CheckURL(context.Background(), "webhookUrl", u); err != nil {
 			t.Errorf("%s: %v", u, err)
 		}
