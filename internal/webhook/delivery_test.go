@@ -194,3 +194,73 @@ func TestSeveralNodes(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorLogKept30Days: the worker drops error log entries older than the retention (30 days
+// by default) and keeps the others.
+func TestErrorLogKept30Days(t *testing.T) {
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			env := newEnv(t, b)
+			e := env.PSA.Catalog.MustEntity("WebhookEventErrorLogs")
+			ctx := env.Ctx()
+			add := func(age time.Duration) int64 {
+				var id int64
+				err := env.PSA.DB.InTx(ctx, func(tx *store.Tx) error {
+					var err error
+					if id, err = tx.NextID(ctx, e.Table); err != nil {
+						return err
+					}
+					row := store.NewRow(e)
+					row.Values[e.Index("id")] = id
+					row.Values[e.Index("createDateTime")] = time.Now().UTC().Add(-age).Truncate(time.Millisecond)
+					row.Values[e.Index("errorMessage")] = "old"
+					return tx.Insert(ctx, e, row)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return id
+			}
+			old, recent := add(31*24*time.Hour), add(29*24*time.Hour)
+			startWorker(t, env, fastOptions()) // purges when it starts, then hourly
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				st, m := api(t, env, "GET", fmt.Sprintf("/WebhookEventErrorLogs/%d", old), "")
+				if st == 200 && m["item"] == nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("an error log entry 31 days old was kept")
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if item(t, env, fmt.Sprintf("/WebhookEventErrorLogs/%d", recent))["id"] != float64(recent) {
+				t.Fatal("an entry 29 days old was dropped")
+			}
+		})
+	}
+}
+
+// TestDeleteWebhook: deleting a webhook removes its fields and the events still waiting.
+func TestDeleteWebhook(t *testing.T) {
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			env := newEnv(t, b)
+			rcv := newReceiver(t, "gone")
+			id := readyTicketWebhook(t, env, rcv, "")
+			createTickets(t, env, 3, "waiting") // no worker yet: the events wait
+			if _, m := api(t, env, "DELETE", fmt.Sprintf("/TicketWebhooks/%d", id), ""); m["itemId"] == nil {
+				t.Fatalf("delete: %v", m)
+			}
+			st, m := api(t, env, "POST", "/TicketWebhookFields/query", fmt.Sprintf(`{"filter":[{"op":"eq","field":"webhookID","value":%d}]}`, id))
+			if items, _ := m["items"].([]any); st != 200 || len(items) != 0 {
+				t.Fatalf("fields of a deleted webhook: %d %v", st, m)
+			}
+			startWorker(t, env, fastOptions())
+			time.Sleep(300 * time.Millisecond)
+			if n := rcv.attemptCount(); n != 0 {
+				t.Fatalf("a deleted webhook was called %d times", n)
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -302,7 +303,7 @@ func (w *Worker) deliverOne(ctx context.Context, b *batch, h *hook, ev store.Web
 		return false
 	}
 	attempts, failures := ev.Attempts+1, q.Failures+1
-	w.log.Warn("webhook callout failed", "webhook", h.entity.Name, "id", q.WebhookID, "sequence", ev.Seq, "attempt", attempts, "error", err.Error())
+	w.log.Warn("webhook callout failed", "webhook", h.entity.Name, "id", q.WebhookID, "sequence", ev.Seq, "attempt", attempts, "error", logSafe(err))
 	deactivate := failures >= int64(w.opt.DeactivateAfter)
 	logged := attempts >= int64(w.opt.Attempts)
 	next := time.Now().Add(w.opt.RetryDelay)
@@ -363,7 +364,7 @@ func (w *Worker) callDeactivation(ctx context.Context, q *store.WebhookQueue, h 
 	}
 	p := Payload{Action: Deactivated, GUID: h.guid, EntityType: entityType, ID: q.WebhookID, EventTime: time.Now()}
 	if err := w.post(ctx, h.deactivationURL, h.secret, p.Encode()); err != nil {
-		w.log.Warn("webhook deactivation URL failed", "webhook", h.entity.Name, "id", q.WebhookID, "error", err.Error())
+		w.log.Warn("webhook deactivation URL failed", "webhook", h.entity.Name, "id", q.WebhookID, "error", logSafe(err))
 	}
 }
 
@@ -409,6 +410,15 @@ func (w *Worker) errorLog(ctx context.Context, tx *store.Tx, q store.WebhookQueu
 	}
 	set("id", id)
 	return tx.Insert(ctx, e, row)
+}
+
+// logSafe describes a callout error without its URL, whose path or query may carry a token.
+func logSafe(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Op + ": " + ue.Err.Error()
+	}
+	return err.Error()
 }
 
 func truncate(s string, n int) string {
