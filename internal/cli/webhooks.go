@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/webhook"
 )
 
@@ -38,6 +39,11 @@ func (a *app) startWebhooks(ctx context.Context, svc *psa.Service, log *slog.Log
 	svc.WebhookPolicy = policy
 	worker := webhook.NewWorker(svc.DB, webhook.Options{Timeout: w.timeout, RetryDelay: w.retryDelay, Lease: w.lease, Poll: w.poll,
 		Policy: policy, Logger: log, UserAgent: "Switchboard-Webhooks/" + Version})
+	if svc.DB.Dialect == query.SQLite { // one server: leases left by a crash are its own
+		if err := svc.DB.ReleaseAllWebhookLeases(ctx); err != nil {
+			log.Error("webhook leases not released", "error", err)
+		}
+	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() { defer close(done); worker.Run(wctx) }()

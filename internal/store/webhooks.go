@@ -197,6 +197,15 @@ func (db *DB) ReleaseWebhookQueue(ctx context.Context, q WebhookQueue, owner str
 	})
 }
 
+// ReleaseAllWebhookLeases ends every lease; for a single node (SQLite) starting up, whose
+// leases can only be its own from before a crash.
+func (db *DB) ReleaseAllWebhookLeases(ctx context.Context) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx, `UPDATE webhook_queues SET lease_until = 0, lease_owner = '' WHERE lease_until <> 0`)
+		return err
+	})
+}
+
 // DropWebhookQueue removes a webhook's queue and its events (the webhook was deleted).
 func (tx *Tx) DropWebhookQueue(ctx context.Context, collection string, webhookID int64) error {
 	tenant, err := TenantFrom(ctx)

@@ -271,6 +271,7 @@ func (b *batch) flush(ctx context.Context) bool {
 		return true
 	}
 	q := *b.q
+	ctx = context.WithoutCancel(ctx) // a delivery made is recorded, even while shutting down
 	err := b.w.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.DeleteWebhookEvents(ctx, q, b.upTo); err != nil {
 			return err
@@ -293,11 +294,11 @@ func (b *batch) flush(ctx context.Context) bool {
 func (w *Worker) deliverOne(ctx context.Context, b *batch, h *hook, ev store.WebhookEvent) bool {
 	q := b.q
 	err := w.post(ctx, h.url, h.secret, ev.Body)
+	if err == nil {
+		return b.add(ctx, ev.Seq) && ctx.Err() == nil
+	}
 	if ctx.Err() != nil {
 		return false // shutting down: the attempt does not count
-	}
-	if err == nil {
-		return b.add(ctx, ev.Seq)
 	}
 	if !b.flush(ctx) {
 		return false
