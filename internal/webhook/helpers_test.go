@@ -101,6 +101,7 @@ type receiver struct {
 	got      []callout
 	failing  bool
 	attempts int
+	times    []time.Time // of every request
 	badSigs  int
 }
 
@@ -123,6 +124,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.attempts++
+	r.times = append(r.times, time.Now())
 	if r.failing {
 		http.Error(w, "down", http.StatusServiceUnavailable)
 		return
