@@ -5,6 +5,8 @@
 //	sbload p1   GET /Tickets/{id} vs a bare net/http server returning the same bytes
 //	sbload p2   POST /Tickets/query (status + queue filter, 500 rows): latency percentiles
 //	sbload p3   follow nextPageUrl through every ticket
+//	sbload p4   POST /Tickets with a ticket webhook subscribed: creates/s and delivery lag, measured
+//	            by a receiver in this process (the server needs --webhook-allow-loopback)
 //	sbload p5   an authenticated route vs an unauthenticated one doing the same work
 //	sbload mock GET /Tickets/{id} vs the same call on a generic mock server (e.g. Prism)
 //
@@ -37,7 +39,7 @@ type creds struct {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: sbload p1|p2|p3|p5 --url URL --creds FILE [--conns N] [--duration D] [--rounds N]")
+		fmt.Fprintln(os.Stderr, "usage: sbload p1|p2|p3|p4|p5 --url URL --creds FILE [--conns N] [--duration D] [--rounds N]")
 		os.Exit(2)
 	}
 	mode := os.Args[1]
@@ -71,6 +73,8 @@ func main() {
 		h.p2(*conns, *dur)
 	case "p3":
 		h.p3()
+	case "p4":
+		h.p4(*conns, *dur, *rounds)
 	case "p5":
 		h.p5(*conns, *dur, *rounds)
 	case "mock":

@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
+	"github.com/switchboard-psa/switchboard/internal/webhook"
 )
 
 // R4: the permission matrix. Every core collection × get, query, count, create, update, delete
@@ -268,6 +269,7 @@ type fixture struct {
 	via     map[string]childPath // child collection → its parent collection and path segment
 	lobs    [2]int64             // the associations of the mine and the other ticket
 	cost    float64              // R's internal cost
+	udfs    map[string]int64     // entity → a UDF of it, for webhook UDF fields
 }
 
 type childPath struct {
@@ -362,6 +364,10 @@ func buildFixture(t *testing.T, env *testsupport.Env, levelOfR string, lobsOfR [
 	pair("OrganizationalLevel2s", 0, l1.Lines[0].ID)
 	pair("OrganizationalLevelAssociations", 0, a1.ID)
 	pair("WebhookEventErrorLogs", 0, create("WebhookEventErrorLogs", nil, map[string]any{"errorMessage": "receiver down"}))
+	fx.udfs = map[string]int64{}
+	for entity, udfType := range map[string]int64{"Companies": 1, "ConfigurationItems": 2, "Contacts": 4, "Tickets": 6} {
+		fx.udfs[entity] = create("UserDefinedFieldDefinitions", nil, map[string]any{"name": "Hook " + entity, "udfType": udfType, "dataType": int64(1), "isActive": true})
+	}
 	for _, e := range cat.Entities() {
 		if e.Object != "Webhooks" || e.Index("webhookUrl") < 0 {
 			continue
@@ -377,6 +383,9 @@ func buildFixture(t *testing.T, env *testsupport.Env, levelOfR string, lobsOfR [
 			values := map[string]any{}
 			if ce := cat.MustEntity(c.Entity); ce.Index("resourceID") >= 0 {
 				values["resourceID"] = int64(1)
+			}
+			for k, v := range webhookFieldValues(cat.MustEntity(c.Entity), fx) {
+				values[k] = v
 			}
 			pair(c.Entity, create(c.Entity, child(e.Name, mw, c.Name), values), create(c.Entity, child(e.Name, ow, c.Name), values))
 			fx.parents[c.Entity] = [2]int64{mw, ow}
@@ -418,7 +427,8 @@ func (c *matrixCaller) createBody(e *catalog.Entity) string {
 	case e.Index("resourceID") >= 0:
 		return `{"resourceID":1}`
 	case e.Index("webhookID") >= 0:
-		return `{}`
+		b, _ := json.Marshal(webhookFieldValues(e, fx))
+		return string(b)
 	case e.Name == "Resources":
 		return `{"firstName":"X","lastName":"Y","email":"x@y.example","locationID":1}`
 	}
@@ -655,4 +665,19 @@ func (c *matrixCaller) checkImpersonationStamp(t *testing.T, r reply) {
 	} else if imp != nil {
 		t.Errorf("a direct create names an impersonator: %v", imp)
 	}
+}
+
+// webhookFieldValues names a valid field (fieldID) or UDF (udfFieldID) of the entity a webhook
+// field collection is about.
+func webhookFieldValues(e *catalog.Entity, fx *fixture) map[string]any {
+	target, ok := webhook.Target(catalog.Default, e.Name)
+	switch {
+	case !ok:
+		return map[string]any{}
+	case e.Index("fieldID") >= 0:
+		return map[string]any{"fieldID": webhook.FieldID("id")}
+	case e.Index("udfFieldID") >= 0:
+		return map[string]any{"udfFieldID": fx.udfs[target.Name]}
+	}
+	return map[string]any{}
 }

@@ -80,7 +80,7 @@ func (s *Server) fields(w http.ResponseWriter, r *http.Request, e *catalog.Entit
 	out := make([]fieldInfo, 0, len(e.Fields))
 	for _, f := range e.Fields {
 		fi := fieldInfo{Name: f.Name, DataType: string(f.Type), Length: f.Length, IsRequired: f.Required, IsReadOnly: f.ReadOnly,
-			IsQueryable: f.Queryable, IsPickList: f.Picklist, PicklistParentValueField: f.PicklistParent, IsSupportedWebhookField: e.Webhooks}
+			IsQueryable: f.Queryable, IsPickList: f.Picklist || s.PSA.WebhookFieldPicklist(e, f.Name), PicklistParentValueField: f.PicklistParent, IsSupportedWebhookField: e.Webhooks}
 		if f.Type == catalog.Base64 {
 			fi.DataType = "string"
 		}
@@ -90,7 +90,7 @@ func (s *Server) fields(w http.ResponseWriter, r *http.Request, e *catalog.Entit
 				fi.ReferenceEntityType = t.Singular
 			}
 		}
-		if f.Picklist {
+		if fi.IsPickList {
 			values, err := s.PSA.Picklist(r.Context(), e, f.Name)
 			if err != nil {
 				s.writeError(w, r, err)

@@ -65,6 +65,7 @@ type app struct {
 	cfg       config.Config
 	debugAddr string
 	limits    limitSettings // serve's API limits flags (limits.go)
+	webhooks  webhookConfig
 	out       io.Writer
 	errOut    io.Writer
 }

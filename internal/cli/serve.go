@@ -38,6 +38,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringVar(&a.debugAddr, "debug-addr", "", "if set, serve Go's profiler (/debug/pprof) on this address; keep it private (SWITCHBOARD_DEBUG_ADDR)")
 	a.listenerFlags(f)
 	a.limitFlags(f)
+	a.webhookFlags(f)
 	return cmd
 }
 
@@ -67,6 +68,7 @@ func (a *app) serve(ctx context.Context) error {
 	flushed := make(chan struct{})
 	go func() { defer close(flushed); parts.RunUsageFlusher(flushCtx, 30*time.Second, log) }()
 	defer func() { stopFlush(); <-flushed }()
+	defer a.startWebhooks(ctx, svc, log)()
 	srv := server.NewHTTPServer(handler, a.listenerLimits())
 	fmt.Fprintf(a.out, "Switchboard %s is listening on %s (database: %s)\n", Version, a.cfg.Public(), a.cfg.Masked()["database"])
 	if a.cfg.Demo {

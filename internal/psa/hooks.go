@@ -67,7 +67,12 @@ func coreHooks(s *Service) map[string]*Hooks {
 			BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
 				return notAPIUser(ctx, s, row.Values[companyOwner], "An API-only user cannot own a company (ownerResourceID).")
 			},
-			AfterCreate: s.createPrimaryLocation,
+			AfterWrite: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
+				if old == nil && row != nil { // a new company gets its primary location
+					return s.createPrimaryLocation(ctx, tx, e, row)
+				}
+				return nil
+			},
 			BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
 				return changedNotAPIUser(ctx, s, companyOwner, old, row, "An API-only user cannot own a company (ownerResourceID).")
 			},

@@ -23,6 +23,9 @@ func (p *picklists) valid(entity, field string, v int64, parent *int64) bool {
 
 // Picklist returns the tenant's values for one picklist field.
 func (s *Service) Picklist(ctx context.Context, e *catalog.Entity, field string) ([]store.PicklistValue, error) {
+	if s.WebhookFieldPicklist(e, field) {
+		return s.webhookFieldValues(ctx, e, field)
+	}
 	p, err := s.tenantPicklists(ctx)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
+	"github.com/switchboard-psa/switchboard/internal/webhook"
 )
 
 // Service is the PSA: every read and write of catalog collections goes through it.
@@ -21,6 +22,9 @@ type Service struct {
 	DB      *store.DB
 	Catalog *catalog.Catalog
 	hooks   map[string]*Hooks
+	// WebhookPolicy decides which webhook URLs may be saved (internal/webhook); set it before use.
+	WebhookPolicy  webhook.Policy
+	webhookConfigs webhook.Cache
 
 	mu        sync.Mutex
 	picklists map[int64]*picklists // by tenant
@@ -32,6 +36,7 @@ type Service struct {
 func New(db *store.DB) *Service {
 	s := &Service{DB: db, Catalog: db.Catalog, picklists: map[int64]*picklists{}, udfs: map[int64]*udfDefs{}}
 	s.hooks = coreHooks(s)
+	webhookHooks(s, s.hooks)
 	return s
 }
 

@@ -18,8 +18,9 @@ type Hooks struct {
 	BeforeCreate func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error
 	BeforeUpdate func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error
 	BeforeDelete func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error
-	// AfterCreate runs after the row is stored (its id set), in the same transaction.
-	AfterCreate func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error
+	// AfterWrite runs once the row is written, still in the transaction; old is nil on create,
+	// row nil on delete.
+	AfterWrite func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error
 }
 
 // Create validates and stores a new row, returning its id.
@@ -67,14 +68,12 @@ func (s *Service) Create(ctx context.Context, e *catalog.Entity, in *Input, pare
 		if err := tx.Insert(ctx, e, row); err != nil {
 			return err
 		}
-		if h := s.hooks[e.Name]; h != nil && h.AfterCreate != nil {
-			return h.AfterCreate(ctx, tx, e, row)
-		}
-		return nil
+		return s.afterWrite(ctx, tx, e, nil, row)
 	})
 	if err != nil {
 		return 0, err
 	}
+	committed(e)
 	s.invalidate(ctx, e)
 	return id, nil
 }
@@ -140,11 +139,15 @@ func (s *Service) Update(ctx context.Context, e *catalog.Entity, in *Input, pare
 		if err := s.validate(ctx, tx, e, old, row); err != nil {
 			return err
 		}
-		return tx.Update(ctx, e, row)
+		if err := tx.Update(ctx, e, row); err != nil {
+			return err
+		}
+		return s.afterWrite(ctx, tx, e, old, row)
 	})
 	if err != nil {
 		return 0, err
 	}
+	committed(e)
 	s.invalidate(ctx, e)
 	return id, nil
 }
@@ -170,11 +173,15 @@ func (s *Service) Delete(ctx context.Context, e *catalog.Entity, id int64, paren
 				return err
 			}
 		}
-		return tx.Delete(ctx, e, id)
+		if err := tx.Delete(ctx, e, id); err != nil {
+			return err
+		}
+		return s.afterWrite(ctx, tx, e, row, nil)
 	})
 	if err != nil {
 		return 0, err
 	}
+	committed(e)
 	s.invalidate(ctx, e)
 	return id, nil
 }

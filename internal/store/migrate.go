@@ -193,6 +193,29 @@ var migrations = []string{
 	);
 	CREATE INDEX api_usage_hour ON api_usage (hour);
 	INSERT INTO api_usage (tenant_id, hour, code, resource_id, requests) SELECT tenant_id, hour, code, 0, requests FROM integration_usage;`,
+	// webhooks: the outbox of webhook events, written in the transaction of the change, and one
+	// delivery queue per webhook (next attempt, consecutive failures, the delivering node's lease).
+	6: `CREATE TABLE webhook_outbox (
+		tenant_id BIGINT NOT NULL,
+		webhook_collection TEXT NOT NULL,
+		webhook_id BIGINT NOT NULL,
+		seq BIGINT NOT NULL,
+		body TEXT NOT NULL,
+		attempts BIGINT NOT NULL DEFAULT 0,
+		created_at BIGINT NOT NULL,
+		PRIMARY KEY (tenant_id, webhook_collection, webhook_id, seq)
+	);
+	CREATE TABLE webhook_queues (
+		tenant_id BIGINT NOT NULL,
+		webhook_collection TEXT NOT NULL,
+		webhook_id BIGINT NOT NULL,
+		next_attempt_at BIGINT NOT NULL DEFAULT 0,
+		lease_until BIGINT NOT NULL DEFAULT 0,
+		lease_owner TEXT NOT NULL DEFAULT '',
+		failures BIGINT NOT NULL DEFAULT 0,
+		PRIMARY KEY (tenant_id, webhook_collection, webhook_id)
+	);
+	CREATE INDEX webhook_queues_due ON webhook_queues (next_attempt_at);`,
 }
 
 // Migrate brings the database to the current schema: the numbered migrations, then the catalog

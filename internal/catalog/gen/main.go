@@ -148,6 +148,7 @@ func compatibility(list []*entity) []byte {
 			strings.Join(kids, "; "), strings.Join(e.Special, "; "))
 	}
 	b.WriteString(limitsSection)
+	b.WriteString(webhooksBehaviour)
 	return b.Bytes()
 }
 
