@@ -34,6 +34,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringVar(&a.cfg.Addr, "addr", a.cfg.Addr, "address to listen on (SWITCHBOARD_ADDR)")
 	f.StringVar(&a.cfg.PublicURL, "public-url", a.cfg.PublicURL, "public base URL for zone answers and nextPageUrl; default from --addr (SWITCHBOARD_PUBLIC_URL)")
 	f.BoolVar(&a.cfg.Demo, "demo", a.cfg.Demo, "create a demo tenant with data and an API user on first start (SWITCHBOARD_DEMO)")
+	f.StringVar(&a.cfg.TileFrameAncestors, "tile-frame-ancestors", a.cfg.TileFrameAncestors, "origins allowed to embed /tile/my-tickets in an iframe, space-separated; default none (SWITCHBOARD_TILE_FRAME_ANCESTORS)")
 	f.StringVar(&a.debugAddr, "debug-addr", "", "if set, serve Go's profiler (/debug/pprof) on this address; keep it private (SWITCHBOARD_DEBUG_ADDR)")
 	return cmd
 }
@@ -49,12 +50,15 @@ func (a *app) serve(ctx context.Context) error {
 		if err := a.ensureDemo(ctx, svc); err != nil {
 			return err
 		}
+		if err := a.ensureDemoWeb(ctx, svc); err != nil {
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
-	handler, parts := server.New(svc, server.Options{PublicURL: a.cfg.Public(), Version: Version, Logger: log})
+	handler, parts := server.New(svc, server.Options{PublicURL: a.cfg.Public(), Version: Version, Logger: log, Web: a.webOptions(log, svc.DB)})
 	flushCtx, stopFlush := context.WithCancel(context.Background())
 	flushed := make(chan struct{})
 	go func() { defer close(flushed); parts.RunUsageFlusher(flushCtx, 30*time.Second, log) }()
@@ -63,6 +67,7 @@ func (a *app) serve(ctx context.Context) error {
 	fmt.Fprintf(a.out, "Switchboard %s is listening on %s (database: %s)\n", Version, a.cfg.Public(), a.cfg.Masked()["database"])
 	if a.cfg.Demo {
 		a.printDemo()
+		a.printDemoWeb()
 	}
 	if a.debugAddr != "" {
 		go func() {

@@ -19,6 +19,9 @@ type Config struct {
 	PublicURL string // base of zone answers and nextPageUrl; empty: from Addr
 	Demo      bool   // create the demo tenant on first start
 	LogLevel  string // debug, info, warn, error
+	// TileFrameAncestors are the origins (space-separated) allowed to embed /tile/my-tickets
+	// in an <iframe>; empty: none.
+	TileFrameAncestors string
 }
 
 // Defaults returns the configuration with nothing set.

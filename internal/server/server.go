@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/limits"
 	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/store"
+	"github.com/switchboard-psa/switchboard/internal/web"
 )
 
 // Options configure the handler.
@@ -26,6 +27,8 @@ type Options struct {
 	Version   string
 	Logger    *slog.Logger
 	Registry  *prometheus.Registry // nil: a new one
+	// Web configures the console, client portal and tile served at / (internal/web).
+	Web web.Options
 }
 
 // Parts are the services the handler serves, for callers that want them too.
@@ -99,12 +102,20 @@ func New(svc *psa.Service, opt Options) (http.Handler, *Parts) {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	api := parts.API
+	wopt := opt.Web
+	if wopt.Logger == nil {
+		wopt.Logger = opt.Logger
+	}
+	if wopt.Version == "" {
+		wopt.Version = opt.Version
+	}
+	console := web.New(svc, parts.Auth, wopt)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(strings.ToLower(strings.TrimLeft(r.URL.Path, "/")), "atservicesrest") {
 			api.ServeHTTP(w, r)
 			return
 		}
-		http.NotFound(w, r)
+		console.ServeHTTP(w, r)
 	})
 	return observe(mux, opt.Logger, reg), parts
 }
