@@ -106,4 +106,3 @@ Client portal: %s/ClientPortal/  (tile: %s/tile/my-tickets)
 
 `, base, c.Console.Username, c.Console.Password, base, base, c.Portal.Username, c.Portal.Password)
 }
-
