@@ -42,7 +42,7 @@ func newSite(t *testing.T) *site {
 	}
 	tab, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	tab, cancelT := context.WithTimeout(tab, 60*time.Second)
+	tab, cancelT := context.WithTimeout(tab, 150*time.Second)
 	t.Cleanup(cancelT)
 	s := &site{t: t, env: env, adminUser: admin.Username, adminPass: adminPassword, tab: tab}
 	s.run(chromedp.EmulateViewport(1280, 900))
@@ -75,7 +75,7 @@ func (s *site) open(path string) {
 // text returns the visible text of the page's main part (or body).
 func (s *site) text() string {
 	s.t.Helper()
-	return get(s, chromedp.Text(chromedp.CSS("body")))
+	return get(s, chromedp.Evaluate[string](`document.body.innerText`))
 }
 
 func (s *site) location() string {
@@ -131,6 +131,22 @@ func (s *site) set(sel, value string) {
 	vj, _ := json.Marshal(value)
 	get(s, chromedp.Evaluate[bool](fmt.Sprintf(`(() => { const e = document.querySelector(%s); e.value = %s;
 		e.dispatchEvent(new Event("input", {bubbles: true})); e.dispatchEvent(new Event("change", {bubbles: true})); return true })()`, sj, vj)))
+}
+
+// press clicks a button by script and waits for the next page to load, without walking the
+// DOM tree (fast on large pages).
+func (s *site) press(sel string) {
+	s.t.Helper()
+	sj, _ := json.Marshal(sel)
+	get(s, chromedp.Evaluate[bool](fmt.Sprintf(`(() => { window.__old = true; const b = document.querySelector(%s); setTimeout(() => b.click(), 0); return true })()`, sj)))
+	for i := 0; i < 100; i++ {
+		s.run(chromedp.Sleep(100 * time.Millisecond))
+		v, err := chromedp.Run(s.tab, chromedp.Evaluate[bool](`window.__old !== true && document.readyState === "complete"`))
+		if err == nil && v {
+			return
+		}
+	}
+	s.t.Fatalf("no new page after pressing %s", sel)
 }
 
 func (s *site) signIn(user, pass string) {
