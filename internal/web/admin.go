@@ -21,6 +21,7 @@ import (
 type dashboard struct {
 	OpenTickets  int
 	MyTickets    int
+	AllTickets   int
 	APIUsers     int
 	Resources    int
 	Recent       []ticketLine
@@ -30,16 +31,24 @@ type dashboard struct {
 
 func (h *Handler) dashboard(ctx context.Context, s *session) (*dashboard, error) {
 	d := &dashboard{Admin: s.user.Admin()}
-	lines, err := h.ticketLines(ctx, ticketFilter{}, 8)
+	lines, err := h.ticketLines(ctx, ticketFilter{}, 0)
 	if err != nil && apperr.As(err).Status != http.StatusForbidden {
 		return nil, err
 	}
-	d.Recent = lines
+	me := s.user.Resource.FirstName + " " + s.user.Resource.LastName
+	d.AllTickets = len(lines)
 	for _, t := range lines {
 		if t.StatusValue != 5 {
 			d.OpenTickets++
+			if t.Assigned == me {
+				d.MyTickets++
+			}
 		}
 	}
+	if len(lines) > 8 {
+		lines = lines[:8]
+	}
+	d.Recent = lines
 	if d.Admin {
 		res, err := h.svc.Resources(ctx)
 		if err != nil {

@@ -120,7 +120,7 @@ func (s *site) fill(pairs ...string) {
 // submit clicks a button and waits for the next page.
 func (s *site) submit(sel string) {
 	s.t.Helper()
-	s.run(chromedp.Click(chromedp.CSS(sel)), chromedp.Sleep(300*time.Millisecond), chromedp.WaitReady(chromedp.CSS("footer, .tile-box")))
+	s.press(sel)
 }
 
 // set sets a field's value by script (as a paste would, past any maxlength) and fires input
