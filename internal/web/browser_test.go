@@ -125,6 +125,11 @@ func TestBrowserCopySecurityLevel(t *testing.T) {
 			}
 		}
 	}
+	for _, pg := range []string{"org", "picklists", "udfs"} {
+		s.open("/admin/" + pg)
+		s.shot(pg)
+	}
+	s.mustSee("Customer Number")
 	creds, err := s.env.PSA.CreateAPIUser(s.env.Ctx(), psa.NewAPIUser{FirstName: "Work", LastName: "365", SecurityLevel: "Work 365 API User"})
 	if err != nil {
 		t.Fatal(err)
@@ -180,6 +185,42 @@ func TestBrowserNewResourceSignsIn(t *testing.T) {
 	s.press("table tbody a")
 	s.mustSee("Description", "Notes", "Status & assignment")
 	s.shot("ticket")
+	// A technician creates a ticket, assigns it (resource and role together), notes it and
+	// changes its status; the API sees all of it.
+	s.open("/desk/tickets/new")
+	s.press("form button[type=submit].primary")
+	s.mustSee("Choose the company.", "Enter a title.")
+	s.set("#company", "0")
+	s.fill("#title", "Laptop will not boot", "#description", "Black screen after the update.")
+	s.shot("ticket-new")
+	s.press("form button[type=submit].primary")
+	s.mustSee("The ticket was created.", "Laptop will not boot")
+	s.set("#resource", fmt.Sprint(res.ID))
+	s.set("#role", "1")
+	s.set("#status", "8")
+	s.press("form input[value=update] ~ div.actions button")
+	s.mustSee("Saved.", "Tess Tech")
+	s.fill("#note", "Reinstalled the graphics driver.")
+	s.press("form input[value=note] ~ div.actions button")
+	s.mustSee("Saved.", "Reinstalled the graphics driver.")
+	c := s.env.Creds
+	st, body := api(t, s.env.Server.URL, http.MethodPost, "/ATServicesRest/V1.0/Tickets/query", c.Username, c.Secret, c.IntegrationCode, `{"filter":[{"op":"eq","field":"title","value":"Laptop will not boot"}]}`)
+	if st != http.StatusOK || len(items(body)) != 1 {
+		t.Fatalf("console ticket through the API: %d %v", st, body)
+	}
+	tk := items(body)[0].(map[string]any)
+	if tk["assignedResourceID"] != float64(res.ID) || tk["assignedResourceRoleID"] != float64(1) || tk["status"] != float64(8) {
+		t.Fatalf("assignment and status not saved: %v", tk)
+	}
+	s.open("/crm/companies")
+	s.mustSee("Acme Dental Group")
+	s.shot("companies")
+	s.press("#ltable tbody a")
+	s.mustSee("Tickets", "Contacts", "Configuration items")
+	s.shot("company")
+	s.open("/crm/cis")
+	s.mustSee("Configuration Items")
+	s.shot("cis")
 }
 
 // Seed 000 (Workspace 365): a contact opens a ticket's deep link signed out, signs in, comes

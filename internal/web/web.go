@@ -189,8 +189,17 @@ func (h *Handler) routes() {
 
 	// Service desk and CRM
 	m.HandleFunc("GET /desk/tickets", h.console(h.ticketsPage))
+	m.HandleFunc("GET /desk/tickets/new", h.console(h.newTicketPage))
+	m.HandleFunc("POST /desk/tickets/new", h.console(h.createTicket))
 	m.HandleFunc("GET /desk/tickets/{id}", h.console(h.ticketPage))
 	m.HandleFunc("POST /desk/tickets/{id}", h.console(h.ticketAction))
+	m.HandleFunc("GET /crm/companies", h.console(h.companiesPage))
+	m.HandleFunc("GET /crm/companies/{id}", h.console(h.companyPage))
+	m.HandleFunc("GET /crm/cis", h.console(h.cisPage))
+	m.HandleFunc("GET /admin/org", h.admin(h.orgPage))
+	m.HandleFunc("POST /admin/org", h.admin(h.orgAction))
+	m.HandleFunc("GET /admin/picklists", h.admin(h.picklistsPage))
+	m.HandleFunc("GET /admin/udfs", h.admin(h.udfsPage))
 	m.HandleFunc("GET /crm/contacts", h.console(h.contactsPage))
 	m.HandleFunc("GET /crm/contacts/{id}", h.console(h.contactPage))
 	m.HandleFunc("POST /crm/contacts/{id}", h.admin(h.contactAction))
@@ -540,4 +549,10 @@ func atoi64(s string) int64 {
 		return 0
 	}
 	return n
+}
+
+var errUnknown = apperr.Invalid("Unknown action.")
+
+func errNotVisible(what string) error {
+	return apperr.New(http.StatusNotFound, "There is no such %s, or your security level does not let you see it.", what)
 }
