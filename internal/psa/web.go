@@ -50,6 +50,9 @@ func (s *Service) StartSession(ctx context.Context, tenantID int64, kind string,
 	}
 	token = randomToken()
 	now := time.Now().UTC()
+	if err := s.DB.DeleteExpiredWebSessions(ctx, now); err != nil { // keeps the table to live sessions
+		return "", nil, err
+	}
 	sess = &store.WebSession{TokenHash: tokenHash(token), TenantID: tenantID, Kind: kind, SubjectID: subjectID, CSRF: randomToken(), CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	if err := s.DB.CreateWebSession(ctx, sess); err != nil {
 		return "", nil, err

@@ -124,6 +124,21 @@ func TestSessionsAndCSRF(t *testing.T) {
 			if _, err := env.PSA.Resource(env.Ctx(), "eve.forged"); err == nil {
 				t.Fatal("bad input created a resource")
 			}
+			// Password change: the current password must be right; the new one works at once.
+			tok = c.csrf("/account/password")
+			if st, _, body := c.post("/account/password", url.Values{"csrf": {tok}, "current": {"nope"}, "new": {"Another-Pass-2"}, "confirm": {"Another-Pass-2"}}); st != http.StatusUnprocessableEntity || !strings.Contains(body, "current password is not right") {
+				t.Fatalf("password change with a wrong current password: %d", st)
+			}
+			if st, _, body := c.post("/account/password", url.Values{"csrf": {tok}, "current": {adminPassword}, "new": {"x"}, "confirm": {"x"}}); st != http.StatusUnprocessableEntity || !strings.Contains(body, "field-error") {
+				t.Fatalf("password change breaking the policy: %d", st)
+			}
+			if st, _, _ := c.post("/account/password", url.Values{"csrf": {tok}, "current": {adminPassword}, "new": {"Another-Pass-2"}, "confirm": {"Another-Pass-2"}}); st != http.StatusSeeOther {
+				t.Fatalf("password change: %d", st)
+			}
+			if _, _, err := env.PSA.ConsoleSignIn(env.Ctx(), admin.Username, "Another-Pass-2", "127.0.0.1"); err != nil {
+				t.Fatalf("new password: %v", err)
+			}
+			adminPass := "Another-Pass-2"
 			// Expiry: a session past its time is gone.
 			if _, err := env.PSA.DB.SQL().Exec(`UPDATE web_sessions SET expires_at = '2000-01-01T00:00:00Z'`); err != nil {
 				t.Fatal(err)
@@ -133,7 +148,9 @@ func TestSessionsAndCSRF(t *testing.T) {
 			}
 			// Sign-out ends the session on the server: the old cookie no longer works.
 			tok = c.csrf("/signin")
-			c.post("/signin", url.Values{"csrf": {tok}, "username": {admin.Username}, "password": {adminPassword}})
+			if st, _, _ := c.post("/signin", url.Values{"csrf": {tok}, "username": {admin.Username}, "password": {adminPass}}); st != http.StatusSeeOther {
+				t.Fatalf("sign-in with the new password: %d", st)
+			}
 			u, _ := url.Parse(env.Server.URL)
 			old := c.c.Jar.Cookies(u)
 			tok = c.csrf("/")
