@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/switchboard-psa/switchboard/internal/access"
+	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/server"
+	"github.com/switchboard-psa/switchboard/internal/testsupport"
+	"github.com/switchboard-psa/switchboard/internal/web"
 )
 
 // The seed flows, driven in Chromium as a person follows the articles.
@@ -332,4 +337,30 @@ func TestBrowserPortalAndTile(t *testing.T) {
 			t.Fatalf("tile for %s: %d %+v, want a clear message and no tickets", email, res.StatusCode, tile)
 		}
 	}
+}
+
+// Seed 002 (Datto Workplace): Integrations › Manage Autotask PSA Connection, username and secret,
+// Connect: "Connection was established" in place; a wrong secret: "Failed to establish
+// connection" with the reason.
+func TestBrowserIntegrationConnect(t *testing.T) {
+	s := newSite(t)
+	sealer, err := connection.LoadKey(t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler, _ := server.New(s.env.PSA, server.Options{Version: "test", Web: web.Options{Connections: &connection.Service{DB: s.env.PSA.DB, Sealer: sealer}}})
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	s.env = &testsupport.Env{Backend: s.env.Backend, PSA: s.env.PSA, Server: srv, Tenant: s.env.Tenant, Creds: s.env.Creds}
+	s.signIn(s.adminUser, s.adminPass)
+	s.open("/admin/integrations")
+	c := s.env.Creds
+	s.fill("#name", "Workplace "+testsupport.RandomHex(3), "#username", c.Username, "#secret", c.Secret, "#integrationCode", c.IntegrationCode, "#baseUrl", srv.URL+"/ATServicesRest/")
+	s.press("form button[type=submit].primary")
+	s.mustSee("Connection was established")
+	s.shot("integrations-connected")
+	s.fill("#name", "Broken "+testsupport.RandomHex(3), "#username", c.Username, "#secret", "not-the-secret", "#integrationCode", c.IntegrationCode, "#baseUrl", srv.URL+"/ATServicesRest/")
+	s.press("form button[type=submit].primary")
+	s.mustSee("Failed to establish connection")
+	s.mustNotSee("not-the-secret")
 }
