@@ -22,7 +22,6 @@ func contactByEmail(t *testing.T, svc *psa.Service, ctx context.Context, email s
 	return rows[0].ID(e)
 }
 
-
 // The client portal's rules and the tile's matching, on both stores.
 func TestPortalAndMyTickets(t *testing.T) {
 	t.Parallel()
