@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -132,7 +133,8 @@ type option struct {
 
 func (h *Handler) named(ctx context.Context, entity, field string) []option {
 	e := h.svc.Catalog.MustEntity(entity)
-	rows, err := h.svc.DB.Page(ctx, e, mustAll(h, entity), -1, 1000)
+	// Through psa with the caller's rights: a list offers only rows the user may see.
+	rows, err := h.svc.Query(ctx, e, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, nil, -1, 1000)
 	if err != nil {
 		return nil
 	}

@@ -20,14 +20,6 @@ import (
 // Service desk and CRM pages for technicians: every read and write goes through psa with the
 // signed-in resource's rights, as the REST API does.
 
-func mustAll(h *Handler, entity string) query.Compiled {
-	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, h.svc.Catalog.MustEntity(entity), nil, h.svc.DB.Dialect, 0)
-	if err != nil {
-		panic(err)
-	}
-	return where
-}
-
 type ticketLine struct {
 	ID          int64
 	Number      string
