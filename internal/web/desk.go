@@ -131,6 +131,7 @@ type ticketsView struct {
 	Companies                               []option
 	Page, Pages, Total                      int
 	PrevURL, NextURL                        string
+	SortURL                                 map[string]string
 }
 
 const pageSize = 25
@@ -171,6 +172,16 @@ func (h *Handler) ticketsPage(w http.ResponseWriter, r *http.Request, s *session
 		}
 		qq.Set("page", strconv.Itoa(page))
 		return "/desk/tickets?" + qq.Encode()
+	}
+	v.SortURL = map[string]string{}
+	for _, key := range []string{"number", "company", "priority", "updated"} {
+		qq := url.Values{}
+		for k, vals := range q {
+			qq[k] = vals
+		}
+		qq.Set("sort", key)
+		qq.Del("page")
+		v.SortURL[key] = "/desk/tickets?" + qq.Encode()
 	}
 	if v.Page > 1 {
 		v.PrevURL = link(v.Page - 1)
