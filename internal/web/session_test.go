@@ -72,6 +72,14 @@ func TestSessionsAndCSRF(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := newClient(t, env.Server.URL)
+			// The zone answer's webUrl is the console: its sign-in page when signed out.
+			_, _, zone := c.get("/ATServicesRest/V1.0/zoneInformation?user=" + url.QueryEscape(admin.Username))
+			if !strings.Contains(zone, `"webUrl":"`+env.Server.URL+`/"`) {
+				t.Fatalf("zone answer: %s", zone)
+			}
+			if st, loc, _ := c.get("/"); st != http.StatusSeeOther || !strings.HasPrefix(loc, "/signin") {
+				t.Fatalf("webUrl signed out: %d %s", st, loc)
+			}
 			if st, loc, _ := c.get("/admin/resources"); st != http.StatusSeeOther || !strings.HasPrefix(loc, "/signin") {
 				t.Fatalf("signed out: %d %s", st, loc)
 			}
