@@ -35,6 +35,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringVar(&a.cfg.Addr, "addr", a.cfg.Addr, "address to listen on (SWITCHBOARD_ADDR)")
 	f.StringVar(&a.cfg.PublicURL, "public-url", a.cfg.PublicURL, "public base URL for zone answers and nextPageUrl; default from --addr (SWITCHBOARD_PUBLIC_URL)")
 	f.BoolVar(&a.cfg.Demo, "demo", a.cfg.Demo, "create a demo tenant with data and an API user on first start (SWITCHBOARD_DEMO)")
+	f.StringVar(&a.cfg.TileFrameAncestors, "tile-frame-ancestors", a.cfg.TileFrameAncestors, "origins allowed to embed /tile/my-tickets in an iframe, space-separated; default none (SWITCHBOARD_TILE_FRAME_ANCESTORS)")
 	f.StringVar(&a.debugAddr, "debug-addr", "", "if set, serve Go's profiler (/debug/pprof) on this address; keep it private (SWITCHBOARD_DEBUG_ADDR)")
 	a.listenerFlags(f)
 	a.limitFlags(f)
@@ -53,6 +54,9 @@ func (a *app) serve(ctx context.Context) error {
 		if err := a.ensureDemo(ctx, svc); err != nil {
 			return err
 		}
+		if err := a.ensureDemoWeb(ctx, svc); err != nil {
+			return err
+		}
 	}
 	ln, err := server.Listen(a.cfg.Addr, a.listenerLimits())
 	if err != nil {
@@ -63,7 +67,7 @@ func (a *app) serve(ctx context.Context) error {
 		return err
 	}
 	defer closeLimits()
-	handler, parts := server.New(svc, server.Options{PublicURL: a.cfg.Public(), Version: Version, Logger: log, Limits: limitsCfg})
+	handler, parts := server.New(svc, server.Options{PublicURL: a.cfg.Public(), Version: Version, Logger: log, Limits: limitsCfg, Web: a.webOptions(log, svc.DB)})
 	flushCtx, stopFlush := context.WithCancel(context.Background())
 	flushed := make(chan struct{})
 	go func() { defer close(flushed); parts.RunUsageFlusher(flushCtx, 30*time.Second, log) }()
@@ -73,6 +77,7 @@ func (a *app) serve(ctx context.Context) error {
 	fmt.Fprintf(a.out, "Switchboard %s is listening on %s (database: %s)\n", Version, a.cfg.Public(), a.cfg.Masked()["database"])
 	if a.cfg.Demo {
 		a.printDemo()
+		a.printDemoWeb()
 	}
 	if a.debugAddr != "" {
 		dln, err := server.Listen(a.debugAddr, a.listenerLimits())

@@ -28,6 +28,10 @@ type Config struct {
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
 	MaxConnections    int
+
+	// TileFrameAncestors are the origins (space-separated) allowed to embed /tile/my-tickets
+	// in an <iframe>; empty: none.
+	TileFrameAncestors string
 }
 
 // Defaults returns the configuration with nothing set.

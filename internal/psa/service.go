@@ -44,6 +44,9 @@ func New(db *store.DB) *Service {
 type Actor struct {
 	ResourceID     int64
 	ImpersonatorID int64 // the API user's resource when ImpersonationResourceId was sent; else 0
+	// ContactID is the client-portal contact acting (ResourceID is then 0); stamped as
+	// createdByContactID on what the contact creates.
+	ContactID int64
 	// Rights bound what the call may read and write; nil is the system itself (CLI, seed data).
 	Rights *access.Rights
 }

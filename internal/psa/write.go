@@ -277,6 +277,8 @@ func stampCreate(ctx context.Context, e *catalog.Entity, row *store.Row) {
 			row.Values[i] = a.ResourceID
 		case n == "impersonatorcreatorresourceid" && a.ImpersonatorID != 0:
 			row.Values[i] = a.ImpersonatorID
+		case n == "createdbycontactid" && a.ContactID != 0:
+			row.Values[i] = a.ContactID
 		}
 	}
 }

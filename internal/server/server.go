@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/limits"
 	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/store"
+	"github.com/switchboard-psa/switchboard/internal/web"
 )
 
 // Options configure the handler.
@@ -27,6 +28,8 @@ type Options struct {
 	Logger    *slog.Logger
 	Registry  *prometheus.Registry // nil: a new one
 	Limits    *limits.Config       // API limits; nil: Autotask's defaults, counted in this process
+	// Web configures the console, client portal and tile served at / (internal/web).
+	Web web.Options
 }
 
 // Parts are the services the handler serves, for callers that want them too.
@@ -113,6 +116,14 @@ func New(svc *psa.Service, opt Options) (http.Handler, *Parts) {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	api := parts.API
+	wopt := opt.Web
+	if wopt.Logger == nil {
+		wopt.Logger = opt.Logger
+	}
+	if wopt.Version == "" {
+		wopt.Version = opt.Version
+	}
+	mux.Handle("/", web.New(svc, parts.Auth, wopt)) // the console, client portal and tile
 	// The API prefix is served before the mux: ServeMux answers an unclean path (zone URLs end
 	// in /ATServicesRest/ and clients append /v1.0/..., so ATServicesRest//v1.0) with a redirect,
 	// which costs a round trip and fails clients that do not follow redirects. Autotask answers

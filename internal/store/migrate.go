@@ -216,6 +216,29 @@ var migrations = []string{
 		PRIMARY KEY (tenant_id, webhook_collection, webhook_id)
 	);
 	CREATE INDEX webhook_queues_due ON webhook_queues (next_attempt_at);`,
+	// console: server-side sessions of the console, the portal (token kept as a SHA-256 hash,
+	// so a database read gives no usable cookie) and the client-portal passwords of contacts
+	// (email unique across tenants: the portal sign-in finds the tenant from it).
+	7: `CREATE TABLE web_sessions (
+		token_hash TEXT PRIMARY KEY,
+		tenant_id BIGINT NOT NULL,
+		kind TEXT NOT NULL,
+		subject_id BIGINT NOT NULL,
+		csrf TEXT NOT NULL,
+		created_at TEXT NOT NULL,
+		expires_at TEXT NOT NULL
+	);
+	CREATE INDEX web_sessions_subject ON web_sessions (tenant_id, kind, subject_id);
+	CREATE TABLE portal_logins (
+		tenant_id BIGINT NOT NULL,
+		contact_id BIGINT NOT NULL,
+		email TEXT NOT NULL UNIQUE,
+		password_hash TEXT NOT NULL,
+		failed_logins BIGINT NOT NULL DEFAULT 0,
+		locked INTEGER NOT NULL DEFAULT 0,
+		updated_at TEXT NOT NULL,
+		PRIMARY KEY (tenant_id, contact_id)
+	);`,
 }
 
 // Migrate brings the database to the current schema: the numbered migrations, then the catalog

@@ -1,0 +1,514 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboard-psa/switchboard/internal/access"
+	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/query"
+	"github.com/switchboard-psa/switchboard/internal/store"
+)
+
+// Service desk and CRM pages for technicians: every read and write goes through psa with the
+// signed-in resource's rights, as the REST API does.
+
+type ticketLine struct {
+	ID          int64
+	Number      string
+	Title       string
+	Company     string
+	Status      string
+	StatusValue int64
+	Priority    string
+	Queue       string
+	Assigned    string
+	Updated     time.Time
+}
+
+type ticketFilter struct {
+	Queue, Status, Priority, Resource, Company int64
+	Mine                                       bool
+	Sort                                       string
+	Page                                       int
+}
+
+func (h *Handler) labels(ctx context.Context, entity, field string) map[int64]string {
+	m := map[int64]string{}
+	vals, _ := h.svc.Picklist(ctx, h.svc.Catalog.MustEntity(entity), field)
+	for _, v := range vals {
+		m[v.Value] = v.Label
+	}
+	return m
+}
+
+func (h *Handler) picklist(ctx context.Context, entity, field string) []option {
+	vals, _ := h.svc.Picklist(ctx, h.svc.Catalog.MustEntity(entity), field)
+	var out []option
+	for _, v := range vals {
+		if v.IsActive {
+			out = append(out, option{ID: v.Value, Name: v.Label})
+		}
+	}
+	return out
+}
+
+// names reads names of rows by id, without the caller's scope (labels of what it can see).
+func (h *Handler) names(ctx context.Context, entity string, fields ...string) map[int64]string {
+	out := map[int64]string{}
+	for _, o := range h.named(ctx, entity, strings.Join(fields, " ")) {
+		out[o.ID] = o.Name
+	}
+	return out
+}
+
+func (h *Handler) ticketLines(ctx context.Context, f ticketFilter, limit int) ([]ticketLine, error) {
+	e := h.svc.Catalog.MustEntity("Tickets")
+	filter := []*query.Node{{Op: "exist", Field: "id"}}
+	add := func(field string, v int64) {
+		if v != 0 {
+			filter = append(filter, &query.Node{Op: "eq", Field: field, Value: v})
+		}
+	}
+	add("queueID", f.Queue)
+	add("status", f.Status)
+	add("priority", f.Priority)
+	add("assignedResourceID", f.Resource)
+	add("companyID", f.Company)
+	if f.Mine {
+		if s, ok := ctx.Value(ctxKey{}).(*session); ok {
+			add("assignedResourceID", s.user.Resource.ID)
+		}
+	}
+	rows, err := h.svc.Query(ctx, e, &query.Request{FilterPresent: true, Filter: filter}, nil, -1, 2000)
+	if err != nil {
+		return nil, err
+	}
+	status, prio, queue := h.labels(ctx, "Tickets", "status"), h.labels(ctx, "Tickets", "priority"), h.labels(ctx, "Tickets", "queueID")
+	companies := h.names(ctx, "Companies", "companyName")
+	resources := h.names(ctx, "Resources", "firstName", "lastName")
+	var out []ticketLine
+	for _, r := range rows {
+		v := func(f string) int64 { n, _ := r.Values[e.Index(f)].(int64); return n }
+		l := ticketLine{ID: r.ID(e), StatusValue: v("status"), Status: status[v("status")], Priority: prio[v("priority")], Queue: queue[v("queueID")],
+			Company: companies[v("companyID")], Assigned: resources[v("assignedResourceID")]}
+		l.Number, _ = r.Values[e.Index("ticketNumber")].(string)
+		l.Title, _ = r.Values[e.Index("title")].(string)
+		if t, ok := r.Values[e.Index("lastActivityDate")].(time.Time); ok {
+			l.Updated = t
+		} else if t, ok := r.Values[e.Index("createDate")].(time.Time); ok {
+			l.Updated = t
+		}
+		out = append(out, l)
+	}
+	switch f.Sort {
+	case "number":
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Number < out[j].Number })
+	case "priority":
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Priority < out[j].Priority })
+	case "company":
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Company < out[j].Company })
+	default:
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })
+	}
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+type ticketsView struct {
+	Filter                                  ticketFilter
+	Lines                                   []ticketLine
+	Queues, Statuses, Priorities, Resources []option
+	Companies                               []option
+	Page, Pages, Total                      int
+	PrevURL, NextURL                        string
+	SortURL                                 map[string]string
+}
+
+const pageSize = 25
+
+func (h *Handler) ticketsPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Title, p.Section = "Tickets", "tickets"
+	q := r.URL.Query()
+	f := ticketFilter{Queue: atoi64(q.Get("queue")), Status: atoi64(q.Get("status")), Priority: atoi64(q.Get("priority")),
+		Resource: atoi64(q.Get("resource")), Company: atoi64(q.Get("company")), Mine: q.Get("mine") != "", Sort: q.Get("sort")}
+	ctx := r.Context()
+	lines, err := h.ticketLines(ctx, f, 0)
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	v := &ticketsView{Filter: f, Total: len(lines), Queues: h.picklist(ctx, "Tickets", "queueID"), Statuses: h.picklist(ctx, "Tickets", "status"),
+		Priorities: h.picklist(ctx, "Tickets", "priority"), Companies: h.named(ctx, "Companies", "companyName")}
+	for _, res := range h.named(ctx, "Resources", "firstName lastName") {
+		v.Resources = append(v.Resources, res)
+	}
+	v.Pages = (len(lines) + pageSize - 1) / pageSize
+	v.Page, _ = strconv.Atoi(q.Get("page"))
+	if v.Page < 1 {
+		v.Page = 1
+	}
+	if v.Pages > 0 && v.Page > v.Pages {
+		v.Page = v.Pages
+	}
+	start := (v.Page - 1) * pageSize
+	end := min(start+pageSize, len(lines))
+	if start < len(lines) {
+		v.Lines = lines[start:end]
+	}
+	link := func(page int) string {
+		qq := url.Values{}
+		for k, vals := range q {
+			qq[k] = vals
+		}
+		qq.Set("page", strconv.Itoa(page))
+		return "/desk/tickets?" + qq.Encode()
+	}
+	v.SortURL = map[string]string{}
+	for _, key := range []string{"number", "company", "priority", "updated"} {
+		qq := url.Values{}
+		for k, vals := range q {
+			qq[k] = vals
+		}
+		qq.Set("sort", key)
+		qq.Del("page")
+		v.SortURL[key] = "/desk/tickets?" + qq.Encode()
+	}
+	if v.Page > 1 {
+		v.PrevURL = link(v.Page - 1)
+	}
+	if v.Page < v.Pages {
+		v.NextURL = link(v.Page + 1)
+	}
+	p.Data = v
+	h.render(w, r, http.StatusOK, "tickets", p)
+}
+
+type ticketView struct {
+	Line       ticketLine
+	Fields     map[string]string
+	Notes      []noteLine
+	Statuses   []option
+	Resources  []option
+	Roles      []option
+	CanEdit    bool
+	CanNote    bool
+	StatusNow  int64
+	AssignedID int64
+	RoleID     int64
+	PortalLink string
+}
+
+type noteLine struct {
+	Title, Text, By string
+	At              time.Time
+	Published       bool
+}
+
+func (h *Handler) loadTicket(ctx context.Context, id int64) (*ticketView, error) {
+	e := h.svc.Catalog.MustEntity("Tickets")
+	row, err := h.svc.Get(ctx, e, id, nil)
+	if err != nil {
+		return nil, err
+	}
+	if row == nil {
+		return nil, apperr.New(http.StatusNotFound, "There is no such ticket, or your security level does not let you see it.")
+	}
+	lines, err := h.ticketLinesOf(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	v := &ticketView{Line: lines, Fields: map[string]string{}}
+	v.Fields["description"], _ = row.Values[e.Index("description")].(string)
+	v.StatusNow, _ = row.Values[e.Index("status")].(int64)
+	v.AssignedID, _ = row.Values[e.Index("assignedResourceID")].(int64)
+	v.RoleID, _ = row.Values[e.Index("assignedResourceRoleID")].(int64)
+	v.Statuses = h.picklist(ctx, "Tickets", "status")
+	for _, res := range h.activePeople(ctx) {
+		v.Resources = append(v.Resources, res)
+	}
+	v.Roles = h.named(ctx, "Roles", "name")
+	rights := rightsOf(ctx)
+	v.CanEdit = rights == nil || rights.Allowed(e, access.Edit)
+	v.CanNote = v.CanEdit
+	ne := h.svc.Catalog.MustEntity("TicketNotes")
+	notes, err := h.svc.Query(ctx, ne, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "ticketID", Value: id}}}, nil, -1, 500)
+	if err != nil {
+		return nil, err
+	}
+	v.Notes = h.noteLines(ctx, notes)
+	v.PortalLink = "/ClientPortal/ServiceTickets/ServiceTicketDetail.aspx?ticketId=" + strconv.FormatInt(id, 10)
+	return v, nil
+}
+
+func (h *Handler) noteLines(ctx context.Context, notes []*store.Row) []noteLine {
+	ne := h.svc.Catalog.MustEntity("TicketNotes")
+	resources := h.names(ctx, "Resources", "firstName", "lastName")
+	contacts := h.names(ctx, "Contacts", "firstName", "lastName")
+	var out []noteLine
+	for _, n := range notes {
+		l := noteLine{}
+		l.Title, _ = n.Values[ne.Index("title")].(string)
+		l.Text, _ = n.Values[ne.Index("description")].(string)
+		l.At, _ = n.Values[ne.Index("createDateTime")].(time.Time)
+		pub, _ := n.Values[ne.Index("publish")].(int64)
+		l.Published = pub == 1
+		if c, _ := n.Values[ne.Index("createdByContactID")].(int64); c != 0 {
+			l.By = contacts[c] + " (contact)"
+		} else if r, _ := n.Values[ne.Index("creatorResourceID")].(int64); r != 0 {
+			l.By = resources[r]
+		}
+		out = append(out, l)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
+	return out
+}
+
+func (h *Handler) activePeople(ctx context.Context) []option {
+	res, err := h.svc.Resources(store.WithTenant(context.Background(), mustTenant(ctx)))
+	if err != nil {
+		return nil
+	}
+	var out []option
+	for _, r := range res {
+		if r.Active && !r.APIOnly {
+			out = append(out, option{ID: r.ID, Name: r.FirstName + " " + r.LastName})
+		}
+	}
+	return out
+}
+
+func rightsOf(ctx context.Context) *access.Rights {
+	if s, ok := ctx.Value(ctxKey{}).(*session); ok {
+		return s.user.Rights
+	}
+	return nil
+}
+
+func (h *Handler) ticketLinesOf(ctx context.Context, row *store.Row) (ticketLine, error) {
+	e := h.svc.Catalog.MustEntity("Tickets")
+	status, prio, queue := h.labels(ctx, "Tickets", "status"), h.labels(ctx, "Tickets", "priority"), h.labels(ctx, "Tickets", "queueID")
+	v := func(f string) int64 { n, _ := row.Values[e.Index(f)].(int64); return n }
+	l := ticketLine{ID: row.ID(e), StatusValue: v("status"), Status: status[v("status")], Priority: prio[v("priority")], Queue: queue[v("queueID")]}
+	l.Number, _ = row.Values[e.Index("ticketNumber")].(string)
+	l.Title, _ = row.Values[e.Index("title")].(string)
+	l.Company = h.names(ctx, "Companies", "companyName")[v("companyID")]
+	l.Assigned = h.names(ctx, "Resources", "firstName", "lastName")[v("assignedResourceID")]
+	if t, ok := row.Values[e.Index("lastActivityDate")].(time.Time); ok {
+		l.Updated = t
+	}
+	return l, nil
+}
+
+func (h *Handler) ticketPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Section = "tickets"
+	v, err := h.loadTicket(r.Context(), atoi64(r.PathValue("id")))
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	p.Title = v.Line.Number + " " + v.Line.Title
+	p.Data = v
+	h.render(w, r, http.StatusOK, "ticket", p)
+}
+
+func (h *Handler) ticketAction(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Section = "tickets"
+	ctx := r.Context()
+	id := atoi64(r.PathValue("id"))
+	e := h.svc.Catalog.MustEntity("Tickets")
+	var err error
+	switch r.PostFormValue("action") {
+	case "note":
+		text := strings.TrimSpace(r.PostFormValue("note"))
+		title := strings.TrimSpace(r.PostFormValue("title"))
+		switch {
+		case text == "":
+			p.Errors["note"] = "Write the note before adding it."
+		case len(text) > 32000:
+			p.Errors["note"] = "A note has at most 32000 characters."
+		case len([]rune(title)) > 250:
+			p.Errors["title"] = "A title has at most 250 characters."
+		}
+		if len(p.Errors) == 0 {
+			if title == "" {
+				title = "Note"
+			}
+			ne := h.svc.Catalog.MustEntity("TicketNotes")
+			child, _ := e.Child("Notes")
+			in := psa.NewInput()
+			in.Set[ne.Index("title")] = title
+			in.Set[ne.Index("description")] = text
+			in.Set[ne.Index("noteType")] = int64(3)
+			pub := int64(2)
+			if r.PostFormValue("publish") != "" {
+				pub = 1
+			}
+			in.Set[ne.Index("publish")] = pub
+			_, err = h.svc.Create(ctx, ne, in, &psa.Parent{Entity: e, ID: id, Child: child})
+		}
+	case "update":
+		in := psa.NewInput()
+		in.Set[e.Index("id")] = id
+		if st := atoi64(r.PostFormValue("status")); st != 0 {
+			in.Set[e.Index("status")] = st
+		}
+		res, role := atoi64(r.PostFormValue("resource")), atoi64(r.PostFormValue("role"))
+		if res != 0 || role != 0 {
+			in.Set[e.Index("assignedResourceID")] = nullable(res)
+			in.Set[e.Index("assignedResourceRoleID")] = nullable(role)
+		}
+		_, err = h.svc.Update(ctx, e, in, nil, false)
+	default:
+		err = apperr.Invalid("Unknown action.")
+	}
+	if err == nil && len(p.Errors) == 0 {
+		http.Redirect(w, r, "/desk/tickets/"+strconv.FormatInt(id, 10)+"?flash="+url.QueryEscape("Saved."), http.StatusSeeOther)
+		return
+	}
+	v, lerr := h.loadTicket(ctx, id)
+	if lerr != nil {
+		h.fail(w, r, p, lerr)
+		return
+	}
+	if err != nil {
+		p.Error = messageOf(err)
+	}
+	p.Form["note"], p.Form["title"] = r.PostFormValue("note"), r.PostFormValue("title")
+	p.Title = v.Line.Number + " " + v.Line.Title
+	p.Data = v
+	h.render(w, r, http.StatusUnprocessableEntity, "ticket", p)
+}
+
+func nullable(n int64) any {
+	if n == 0 {
+		return nil
+	}
+	return n
+}
+
+// Contacts
+
+type contactLine struct {
+	ID                          int64
+	Name, Email, Company, Phone string
+	Active                      bool
+	Portal, Locked              bool
+}
+
+func (h *Handler) contactLine(ctx context.Context, e *catalog.Entity, r *store.Row, companies map[int64]string) contactLine {
+	l := contactLine{ID: r.ID(e)}
+	f, _ := r.Values[e.Index("firstName")].(string)
+	la, _ := r.Values[e.Index("lastName")].(string)
+	l.Name = strings.TrimSpace(f + " " + la)
+	l.Email, _ = r.Values[e.Index("emailAddress")].(string)
+	l.Phone, _ = r.Values[e.Index("phone")].(string)
+	c, _ := r.Values[e.Index("companyID")].(int64)
+	l.Company = companies[c]
+	a, _ := r.Values[e.Index("isActive")].(int64)
+	l.Active = a == 1
+	l.Portal, l.Locked, _ = h.svc.HasPortalAccess(ctx, l.ID)
+	return l
+}
+
+func (h *Handler) contactsPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Title, p.Section = "Contacts", "crm"
+	ctx := r.Context()
+	e := h.svc.Catalog.MustEntity("Contacts")
+	rows, err := h.svc.Query(ctx, e, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, nil, -1, 1000)
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	companies := h.names(ctx, "Companies", "companyName")
+	needle := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
+	p.Form["q"] = r.URL.Query().Get("q")
+	var out []contactLine
+	for _, row := range rows {
+		l := h.contactLine(ctx, e, row, companies)
+		if needle != "" && !strings.Contains(strings.ToLower(l.Name+" "+l.Email+" "+l.Company), needle) {
+			continue
+		}
+		out = append(out, l)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Company+out[i].Name < out[j].Company+out[j].Name })
+	p.Data = out
+	h.render(w, r, http.StatusOK, "contacts", p)
+}
+
+func (h *Handler) contactPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Section = "crm"
+	l, err := h.loadContact(r)
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	p.Title = l.Name
+	p.Data = l
+	h.render(w, r, http.StatusOK, "contact", p)
+}
+
+func (h *Handler) loadContact(r *http.Request) (*contactLine, error) {
+	ctx := r.Context()
+	e := h.svc.Catalog.MustEntity("Contacts")
+	row, err := h.svc.Get(ctx, e, atoi64(r.PathValue("id")), nil)
+	if err != nil {
+		return nil, err
+	}
+	if row == nil {
+		return nil, apperr.New(http.StatusNotFound, "There is no such contact, or your security level does not let you see it.")
+	}
+	l := h.contactLine(ctx, e, row, h.names(ctx, "Companies", "companyName"))
+	return &l, nil
+}
+
+func (h *Handler) contactAction(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Section = "crm"
+	ctx := r.Context()
+	l, err := h.loadContact(r)
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	switch r.PostFormValue("action") {
+	case "portal":
+		pw := r.PostFormValue("password")
+		switch {
+		case pw == "":
+			p.Errors["password"] = "Enter a portal password."
+		case pw != r.PostFormValue("confirm"):
+			p.Errors["confirm"] = "The password and its confirmation differ."
+		case len(pw) > 128:
+			p.Errors["password"] = "At most 128 characters."
+		default:
+			if err = h.svc.SetPortalAccess(ctx, l.ID, pw); err != nil {
+				p.Errors["password"] = messageOf(err)
+			}
+		}
+	case "revoke":
+		err = h.svc.RemovePortalAccess(ctx, l.ID)
+	case "unlock":
+		err = h.svc.UnlockPortal(ctx, l.ID)
+	default:
+		err = apperr.Invalid("Unknown action.")
+	}
+	if err == nil && len(p.Errors) == 0 {
+		http.Redirect(w, r, "/crm/contacts/"+strconv.FormatInt(l.ID, 10)+"?flash="+url.QueryEscape("Client portal access saved."), http.StatusSeeOther)
+		return
+	}
+	if err != nil && len(p.Errors) == 0 {
+		p.Error = messageOf(err)
+	}
+	p.Title = l.Name
+	p.Data = l
+	h.render(w, r, http.StatusUnprocessableEntity, "contact", p)
+}

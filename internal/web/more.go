@@ -1,0 +1,329 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/query"
+)
+
+// More service desk, CRM and admin pages: New Ticket, companies, configuration items,
+// organizational structure, picklists and UDF definitions.
+
+type cell struct {
+	Text, Href string
+}
+
+type listView struct {
+	Crumb, Heading, Sub string
+	NewURL, NewLabel    string
+	Columns             []string
+	Rows                [][]cell
+	Filter              bool
+}
+
+func (h *Handler) rowsOf(r *http.Request, entity string) ([]map[string]any, error) {
+	e := h.svc.Catalog.MustEntity(entity)
+	rows, err := h.svc.Query(r.Context(), e, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, nil, -1, 2000)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, 0, len(rows))
+	for _, row := range rows {
+		m := map[string]any{}
+		for i, f := range e.Fields {
+			m[f.Name] = row.Values[i]
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func str(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case bool:
+		if x {
+			return "Yes"
+		}
+		return "No"
+	}
+	return ""
+}
+
+func id64(v any) int64 { n, _ := v.(int64); return n }
+
+func (h *Handler) companiesPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Title, p.Section = "Companies", "crm"
+	rows, err := h.rowsOf(r, "Companies")
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	types := h.labels(r.Context(), "Companies", "companyType")
+	v := &listView{Crumb: "CRM", Heading: "Companies", Sub: "Your customers, prospects and vendors.", Columns: []string{"Name", "Type", "Phone", "City"}, Filter: true}
+	for _, m := range rows {
+		v.Rows = append(v.Rows, []cell{{Text: str(m["companyName"]), Href: "/crm/companies/" + str(m["id"])}, {Text: types[id64(m["companyType"])]}, {Text: str(m["phone"])}, {Text: str(m["city"])}})
+	}
+	sort.SliceStable(v.Rows, func(i, j int) bool { return strings.ToLower(v.Rows[i][0].Text) < strings.ToLower(v.Rows[j][0].Text) })
+	p.Data = v
+	h.render(w, r, http.StatusOK, "list", p)
+}
+
+type companyView struct {
+	Name, Phone, Web, City string
+	ID                     int64
+	Contacts               []contactLine
+	Tickets                []ticketLine
+	CIs                    [][]cell
+}
+
+func (h *Handler) companyPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Section = "crm"
+	ctx := r.Context()
+	e := h.svc.Catalog.MustEntity("Companies")
+	id := atoi64(r.PathValue("id"))
+	row, err := h.svc.Get(ctx, e, id, nil)
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	if row == nil {
+		h.fail(w, r, p, errNotVisible("company"))
+		return
+	}
+	v := &companyView{ID: id}
+	v.Name, _ = row.Values[e.Index("companyName")].(string)
+	v.Phone, _ = row.Values[e.Index("phone")].(string)
+	v.Web, _ = row.Values[e.Index("webAddress")].(string)
+	v.City, _ = row.Values[e.Index("city")].(string)
+	ce := h.svc.Catalog.MustEntity("Contacts")
+	contacts, err := h.svc.Query(ctx, ce, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "companyID", Value: id}}}, nil, -1, 500)
+	if err == nil {
+		names := map[int64]string{id: v.Name}
+		for _, c := range contacts {
+			v.Contacts = append(v.Contacts, h.contactLine(ctx, ce, c, names))
+		}
+	}
+	v.Tickets, _ = h.ticketLines(ctx, ticketFilter{Company: id}, 50)
+	cie := h.svc.Catalog.MustEntity("ConfigurationItems")
+	cis, err := h.svc.Query(ctx, cie, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "companyID", Value: id}}}, nil, -1, 500)
+	if err == nil {
+		types := h.labels(ctx, "ConfigurationItems", "configurationItemType")
+		for _, c := range cis {
+			t, _ := c.Values[cie.Index("configurationItemType")].(int64)
+			v.CIs = append(v.CIs, []cell{{Text: str(c.Values[cie.Index("referenceTitle")])}, {Text: types[t]}, {Text: str(c.Values[cie.Index("serialNumber")])}})
+		}
+	}
+	p.Title = v.Name
+	p.Data = v
+	h.render(w, r, http.StatusOK, "company", p)
+}
+
+func (h *Handler) cisPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Title, p.Section = "Configuration Items", "crm"
+	rows, err := h.rowsOf(r, "ConfigurationItems")
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	companies := h.names(r.Context(), "Companies", "companyName")
+	types := h.labels(r.Context(), "ConfigurationItems", "configurationItemType")
+	v := &listView{Crumb: "CRM", Heading: "Configuration Items", Sub: "The devices and services you manage for your customers.", Columns: []string{"Reference", "Company", "Type", "Serial number", "Active"}, Filter: true}
+	for _, m := range rows {
+		v.Rows = append(v.Rows, []cell{{Text: str(m["referenceTitle"])}, {Text: companies[id64(m["companyID"])], Href: "/crm/companies/" + str(m["companyID"])},
+			{Text: types[id64(m["configurationItemType"])]}, {Text: str(m["serialNumber"])}, {Text: str(m["isActive"])}})
+	}
+	p.Data = v
+	h.render(w, r, http.StatusOK, "list", p)
+}
+
+type newTicketView struct {
+	Companies, Contacts, Statuses, Priorities, Queues []option
+}
+
+func (h *Handler) newTicketData(r *http.Request) *newTicketView {
+	ctx := r.Context()
+	v := &newTicketView{Companies: h.named(ctx, "Companies", "companyName"), Statuses: h.picklist(ctx, "Tickets", "status"),
+		Priorities: h.picklist(ctx, "Tickets", "priority"), Queues: h.picklist(ctx, "Tickets", "queueID")}
+	for _, c := range h.named(ctx, "Contacts", "firstName lastName") {
+		v.Contacts = append(v.Contacts, c)
+	}
+	return v
+}
+
+func (h *Handler) newTicketPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Title, p.Section = "New Ticket", "tickets"
+	p.Form["status"], p.Form["priority"], p.Form["queue"] = "1", "2", "8"
+	p.Form["company"] = r.URL.Query().Get("company")
+	p.Data = h.newTicketData(r)
+	h.render(w, r, http.StatusOK, "ticket_new", p)
+}
+
+func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Title, p.Section = "New Ticket", "tickets"
+	p.Data = h.newTicketData(r)
+	keep(p, r, "company", "contact", "title", "description", "status", "priority", "queue")
+	if atoi64(p.Form["company"]) == 0 && p.Form["company"] != "0" {
+		p.Errors["company"] = "Choose the company."
+	}
+	switch {
+	case p.Form["title"] == "":
+		p.Errors["title"] = "Enter a title."
+	case len([]rune(p.Form["title"])) > 255:
+		p.Errors["title"] = "A title has at most 255 characters."
+	}
+	if len(p.Form["description"]) > 8000 {
+		p.Errors["description"] = "A description has at most 8000 characters."
+	}
+	if len(p.Errors) == 0 {
+		e := h.svc.Catalog.MustEntity("Tickets")
+		in := psa.NewInput()
+		set := map[string]any{"companyID": atoi64(p.Form["company"]), "title": p.Form["title"], "status": atoi64(p.Form["status"]),
+			"priority": atoi64(p.Form["priority"]), "queueID": atoi64(p.Form["queue"]), "source": int64(3), "ticketType": int64(1)}
+		if p.Form["description"] != "" {
+			set["description"] = p.Form["description"]
+		}
+		if c := atoi64(p.Form["contact"]); c != 0 {
+			set["contactID"] = c
+		}
+		for k, v := range set {
+			in.Set[e.Index(k)] = v
+		}
+		id, err := h.svc.Create(r.Context(), e, in, nil)
+		if err == nil {
+			http.Redirect(w, r, "/desk/tickets/"+strconv.FormatInt(id, 10)+"?flash="+url.QueryEscape("The ticket was created."), http.StatusSeeOther)
+			return
+		}
+		formErr(p, err, map[string]string{"contact": "contact", "company": "company", "title": "title", "queue": "queue", "status": "status", "priority": "priority"})
+	}
+	if p.Error == "" {
+		p.Error = "The ticket was not saved: correct the fields marked below."
+	}
+	h.render(w, r, http.StatusUnprocessableEntity, "ticket_new", p)
+}
+
+// Admin: organizational structure, picklists, UDFs.
+
+func (h *Handler) orgPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Title, p.Section = "Organizational Structure", "admin"
+	org, err := h.svc.OrgStructure(r.Context())
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	p.Data = org
+	h.render(w, r, http.StatusOK, "org", p)
+}
+
+func (h *Handler) orgAction(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Title, p.Section = "Organizational Structure", "admin"
+	ctx := r.Context()
+	var err error
+	switch r.PostFormValue("action") {
+	case "division", "line":
+		name := strings.TrimSpace(r.PostFormValue("name"))
+		level := 1
+		if r.PostFormValue("action") == "line" {
+			level = 2
+		}
+		switch {
+		case name == "":
+			p.Errors[r.PostFormValue("action")] = "Enter a name."
+		case len([]rune(name)) > 100:
+			p.Errors[r.PostFormValue("action")] = "At most 100 characters."
+		default:
+			_, err = h.svc.AddOrgUnit(ctx, level, name)
+		}
+	case "associate":
+		_, err = h.svc.Associate(ctx, r.PostFormValue("division"), r.PostFormValue("line"))
+	default:
+		err = errUnknown
+	}
+	if err == nil && len(p.Errors) == 0 {
+		http.Redirect(w, r, "/admin/org?flash="+url.QueryEscape("Saved."), http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		p.Error = messageOf(err)
+	}
+	org, lerr := h.svc.OrgStructure(ctx)
+	if lerr != nil {
+		h.fail(w, r, p, lerr)
+		return
+	}
+	p.Data = org
+	h.render(w, r, http.StatusUnprocessableEntity, "org", p)
+}
+
+// picklistFields are the lists the service desk and CRM pages use.
+var picklistFields = [][3]string{
+	{"Queues", "Tickets", "queueID"}, {"Ticket statuses", "Tickets", "status"}, {"Ticket priorities", "Tickets", "priority"},
+	{"Issue types", "Tickets", "issueType"}, {"Sub-issue types", "Tickets", "subIssueType"}, {"Sources", "Tickets", "source"},
+	{"Company types", "Companies", "companyType"}, {"Classifications", "Companies", "classification"},
+	{"Configuration item types", "ConfigurationItems", "configurationItemType"}, {"Ticket note types", "TicketNotes", "noteType"},
+}
+
+type picklistView struct {
+	Name, Entity, Field string
+	Values              []option
+	Default             int64
+}
+
+func (h *Handler) picklistsPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Title, p.Section = "Picklists", "admin"
+	var out []picklistView
+	for _, f := range picklistFields {
+		e, ok := h.svc.Catalog.Entity(f[1])
+		if !ok || e.Index(f[2]) < 0 {
+			continue
+		}
+		v := picklistView{Name: f[0], Entity: f[1], Field: f[2]}
+		vals, _ := h.svc.Picklist(r.Context(), e, f[2])
+		for _, pv := range vals {
+			label := pv.Label
+			if !pv.IsActive {
+				label += " (inactive)"
+			}
+			v.Values = append(v.Values, option{ID: pv.Value, Name: label})
+			if pv.IsDefault {
+				v.Default = pv.Value
+			}
+		}
+		out = append(out, v)
+	}
+	p.Data = out
+	h.render(w, r, http.StatusOK, "picklists", p)
+}
+
+func (h *Handler) udfsPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Title, p.Section = "User-Defined Fields", "admin"
+	v := &listView{Crumb: "Admin", Heading: "User-Defined Fields", Sub: "Extra fields of companies, contacts, tickets and the other collections; the REST API reads and writes them as userDefinedFields.",
+		Columns: []string{"Collection", "Name", "Type", "Required", "Active"}}
+	types := map[int64]string{1: "Text", 2: "Number", 3: "Date", 4: "List", 5: "Decimal"}
+	for _, name := range []string{"Companies", "Contacts", "Tickets", "ConfigurationItems", "Opportunities", "Projects", "Tasks"} {
+		e, ok := h.svc.Catalog.Entity(name)
+		if !ok {
+			continue
+		}
+		defs, err := h.svc.UDFDefinitions(r.Context(), e)
+		if err != nil {
+			h.fail(w, r, p, err)
+			return
+		}
+		for _, d := range defs {
+			v.Rows = append(v.Rows, []cell{{Text: name}, {Text: d.Name}, {Text: types[d.DataType]}, {Text: str(d.IsRequired)}, {Text: str(d.IsActive)}})
+		}
+	}
+	p.Data = v
+	h.render(w, r, http.StatusOK, "list", p)
+}
