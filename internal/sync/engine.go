@@ -51,7 +51,9 @@ var specs = []spec{
 	{name: "Companies", stamp: "lastTrackedModifiedDateTime", twoWay: true, label: field("companyName")},
 	{name: "CompanyLocations", parent: "Companies", parentField: "companyID", child: "Locations", twoWay: true, label: field("name")},
 	{name: "Contacts", stamp: "lastModifiedDate", parent: "Companies", parentField: "companyID", child: "Contacts", twoWay: true,
-		label: func(m map[string]any) string { return strings.TrimSpace(str(m["firstName"]) + " " + str(m["lastName"])) }},
+		label: func(m map[string]any) string {
+			return strings.TrimSpace(str(m["firstName"]) + " " + str(m["lastName"]))
+		}},
 	{name: "ConfigurationItems", stamp: "lastModifiedTime", parent: "Companies", parentField: "companyID", twoWay: true,
 		label: func(m map[string]any) string {
 			if s := str(m["referenceTitle"]); s != "" {

@@ -125,9 +125,9 @@ type Status struct {
 	Duration float64 `json:"durationSeconds,omitempty"`
 	Full     bool    `json:"fullPass,omitempty"`
 	// Progress is per entity while syncing (and at the end).
-	Progress []Progress     `json:"progress,omitempty"`
+	Progress []Progress         `json:"progress,omitempty"`
 	Counts   map[string]*Counts `json:"counts,omitempty"`
-	Errors   []RecordError  `json:"errors,omitempty"`
+	Errors   []RecordError      `json:"errors,omitempty"`
 	// Failure is why the run as a whole failed.
 	Failure  string `json:"failure,omitempty"`
 	Requests int64  `json:"requests,omitempty"`

@@ -481,4 +481,3 @@ func TestThrottled(t *testing.T) {
 		mirrorMatches(t, p, all...)
 	})
 }
-
