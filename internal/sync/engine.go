@@ -196,6 +196,10 @@ func (s *Service) Run(ctx context.Context, name string, opt RunOptions) (Status,
 	if rec.Paused {
 		return Status{}, fmt.Errorf("%w: %q is paused (resume it first)", ErrPaused, rec.Name)
 	}
+	var prev Status
+	if json.Unmarshal([]byte(rec.Status), &prev) == nil && prev.State == StateSyncing && time.Since(prev.Heartbeat) < stale && !s.isRunning(rec.Name) {
+		return Status{}, fmt.Errorf("%w: %q is running in another process", ErrRunning, rec.Name)
+	}
 	key := strings.ToLower(rec.Name)
 	rs := &runState{notify: opt.Progress}
 	s.mu.Lock()
@@ -336,6 +340,7 @@ func (r *runner) beat(ctx context.Context, force bool) {
 	r.lastBeat = time.Now()
 	snap := r.rs.snapshot()
 	snap.Requests = atomic.LoadInt64(&r.reqs)
+	snap.Heartbeat = time.Now().UTC()
 	b, _ := json.Marshal(snap)
 	_ = r.s.PSA.DB.UpdateSyncJob(ctx, r.rec.Name, "status", string(b))
 }
@@ -583,8 +588,8 @@ func (r *runner) pull(ctx context.Context, sp spec) error {
 		}
 	}()
 	total := 0
-	if r.full {
-		total = len(r.links[sp.name].byRemote)
+	if r.full && !r.st.LastFull.IsZero() {
+		total = len(r.links[sp.name].byRemote) // what the previous runs found: an estimate
 	}
 	done := 0
 	var high time.Time

@@ -131,7 +131,13 @@ type Status struct {
 	// Failure is why the run as a whole failed.
 	Failure  string `json:"failure,omitempty"`
 	Requests int64  `json:"requests,omitempty"`
+	// Heartbeat is when a running job last wrote its status; a "Syncing..." status without
+	// a recent heartbeat is a run that was killed.
+	Heartbeat time.Time `json:"heartbeat,omitzero"`
 }
+
+// stale is how long without a heartbeat makes a "Syncing..." status a killed run.
+const stale = 30 * time.Second
 
 // Progress is how far a run has come with one entity. Total is an estimate (what the job
 // holds from earlier runs), 0 when unknown.
@@ -489,6 +495,9 @@ func (s *Service) view(ctx context.Context, rec *store.SyncJob) *Job {
 	_ = json.Unmarshal([]byte(rec.Status), &j.Status)
 	if j.Status.State == "" {
 		j.Status.State = StateNever
+	}
+	if j.Status.State == StateSyncing && time.Since(j.Status.Heartbeat) > stale && !s.isRunning(rec.Name) {
+		j.Status.State, j.Status.Failure = StateFailed, "the run was interrupted; the next run resumes it"
 	}
 	if t, err := s.PSA.DB.TenantByID(ctx, rec.TenantID); err == nil {
 		j.Tenant = t.Name
