@@ -22,6 +22,13 @@ type Hooks struct {
 
 // Create validates and stores a new row, returning its id.
 func (s *Service) Create(ctx context.Context, e *catalog.Entity, in *Input, parent *Parent) (int64, error) {
+	return s.CreateThen(ctx, e, in, parent, nil)
+}
+
+// CreateThen is Create with then run inside the same transaction once the row is stored, so
+// that a caller's own record of the write (sync's map of remote to local ids) commits or rolls
+// back with it.
+func (s *Service) CreateThen(ctx context.Context, e *catalog.Entity, in *Input, parent *Parent, then func(tx *store.Tx, id int64) error) (int64, error) {
 	if err := s.checkCreate(ctx, e, in, parent); err != nil {
 		return 0, err
 	}
@@ -61,7 +68,13 @@ func (s *Service) Create(ctx context.Context, e *catalog.Entity, in *Input, pare
 			return err
 		}
 		row.Values[e.Index("id")] = id
-		return tx.Insert(ctx, e, row)
+		if err := tx.Insert(ctx, e, row); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(tx, id)
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, err

@@ -154,6 +154,10 @@ func (db *DB) SyncLinks(ctx context.Context, job, entity string) ([]SyncLink, er
 	return out, rows.Err()
 }
 
+const saveLinkSQL = `INSERT INTO sync_map (job, entity, remote_id, local_id, remote_hash, local_hash, orphaned, synced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (job, entity, remote_id) DO UPDATE SET local_id = excluded.local_id, remote_hash = excluded.remote_hash, local_hash = excluded.local_hash,
+	orphaned = excluded.orphaned, synced_at = excluded.synced_at`
+
 // SaveSyncLinks inserts or replaces links of a job, in one transaction.
 func (db *DB) SaveSyncLinks(ctx context.Context, job string, links []SyncLink) error {
 	if len(links) == 0 {
@@ -161,10 +165,18 @@ func (db *DB) SaveSyncLinks(ctx context.Context, job string, links []SyncLink) e
 	}
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	key := strings.ToLower(job)
+	stmt := rebind(db.Dialect, saveLinkSQL)
+	if len(links) == 1 {
+		// One statement needs no transaction; prepared once, it is cheap enough to run per record.
+		l := links[0]
+		st, err := db.stmts.get(ctx, db.write, stmt)
+		if err != nil {
+			return err
+		}
+		_, err = st.ExecContext(ctx, key, l.Entity, l.RemoteID, l.LocalID, l.RemoteHash, l.LocalHash, b2i(l.Orphaned), now)
+		return err
+	}
 	return db.InTx(ctx, func(tx *Tx) error {
-		stmt := rebind(db.Dialect, `INSERT INTO sync_map (job, entity, remote_id, local_id, remote_hash, local_hash, orphaned, synced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (job, entity, remote_id) DO UPDATE SET local_id = excluded.local_id, remote_hash = excluded.remote_hash, local_hash = excluded.local_hash,
-			orphaned = excluded.orphaned, synced_at = excluded.synced_at`)
 		for _, l := range links {
 			if _, err := tx.tx.ExecContext(ctx, stmt, key, l.Entity, l.RemoteID, l.LocalID, l.RemoteHash, l.LocalHash, b2i(l.Orphaned), now); err != nil {
 				return err
@@ -172,6 +184,14 @@ func (db *DB) SaveSyncLinks(ctx context.Context, job string, links []SyncLink) e
 		}
 		return nil
 	})
+}
+
+// SaveSyncLink inserts or replaces one link inside a transaction (the one that wrote the local
+// record).
+func (tx *Tx) SaveSyncLink(ctx context.Context, job string, l SyncLink) error {
+	_, err := tx.tx.ExecContext(ctx, rebind(tx.db.Dialect, saveLinkSQL), strings.ToLower(job), l.Entity, l.RemoteID, l.LocalID, l.RemoteHash, l.LocalHash,
+		b2i(l.Orphaned), time.Now().UTC().Format(time.RFC3339Nano))
+	return err
 }
 
 // SyncRun is one entry of a job's run log. Summary is JSON owned by the sync package.

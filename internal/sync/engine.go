@@ -747,8 +747,20 @@ func (r *runner) apply(ctx context.Context, sp spec, item map[string]any) *store
 			localID = link.LocalID
 		}
 	}
+	// The local hash is that of what is written: every mapped field is in the input.
+	row := store.NewRow(e)
+	for i, v := range in.Set {
+		row.Values[i] = v
+	}
+	nl := &store.SyncLink{Entity: sp.name, RemoteID: id, LocalID: localID, RemoteHash: rh, LocalHash: r.localHash(sp.name, row)}
 	if link == nil {
-		if localID, err = r.s.PSA.Create(r.lctx, e, in, parent); err != nil {
+		// The link commits with the local record, so a run killed at any point never copies
+		// a record twice.
+		localID, err = r.s.PSA.CreateThen(r.lctx, e, in, parent, func(tx *store.Tx, newID int64) error {
+			nl.LocalID = newID
+			return tx.SaveSyncLink(r.lctx, r.rec.Name, *nl)
+		})
+		if err != nil {
 			r.rs.fail(sp.name, RecordError{RemoteID: id, Name: label, Reason: reason(err)})
 			return nil
 		}
@@ -758,19 +770,8 @@ func (r *runner) apply(ctx context.Context, sp spec, item map[string]any) *store
 		d.localID = localID
 		r.deferred = append(r.deferred, d)
 	}
-	row, err := r.s.PSA.DB.Get(r.lctx, e, localID)
-	if err != nil {
-		r.rs.fail(sp.name, RecordError{RemoteID: id, LocalID: localID, Name: label, Reason: reason(err)})
-		return nil
-	}
-	nl := &store.SyncLink{Entity: sp.name, RemoteID: id, LocalID: localID, RemoteHash: rh, LocalHash: r.localHash(sp.name, row)}
 	ls.put(nl)
 	if created {
-		// Saved at once, so that a run killed now does not copy the record twice.
-		if err := r.s.PSA.DB.SaveSyncLinks(ctx, r.rec.Name, []store.SyncLink{*nl}); err != nil {
-			r.rs.fail(sp.name, RecordError{RemoteID: id, LocalID: localID, Name: label, Reason: reason(err)})
-			return nil
-		}
 		r.rs.count(sp.name, func(c *Counts) { c.Created++ })
 		return nil
 	}

@@ -36,7 +36,12 @@ type pair struct {
 
 func newPair(t *testing.T, b testsupport.Backend) *pair {
 	t.Helper()
-	p := &pair{remote: testsupport.Start(t, b, true), local: testsupport.Start(t, b, false)}
+	return newPairOver(t, &pair{remote: testsupport.Start(t, b, true), local: testsupport.Start(t, b, false)})
+}
+
+// newPairOver puts the proxy and the connection between two running Switchboards.
+func newPairOver(t *testing.T, p *pair) *pair {
+	t.Helper()
 	var n atomic.Int64
 	proxyTarget, _ := url.Parse(p.remote.Server.URL)
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
