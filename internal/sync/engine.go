@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -197,7 +198,7 @@ func (s *Service) Run(ctx context.Context, name string, opt RunOptions) (Status,
 		return Status{}, fmt.Errorf("%w: %q is paused (resume it first)", ErrPaused, rec.Name)
 	}
 	var prev Status
-	if json.Unmarshal([]byte(rec.Status), &prev) == nil && prev.State == StateSyncing && time.Since(prev.Heartbeat) < stale && !s.isRunning(rec.Name) {
+	if json.Unmarshal([]byte(rec.Status), &prev) == nil && prev.alive() && !s.isRunning(rec.Name) {
 		return Status{}, fmt.Errorf("%w: %q is running in another process", ErrRunning, rec.Name)
 	}
 	key := strings.ToLower(rec.Name)
@@ -341,6 +342,8 @@ func (r *runner) beat(ctx context.Context, force bool) {
 	snap := r.rs.snapshot()
 	snap.Requests = atomic.LoadInt64(&r.reqs)
 	snap.Heartbeat = time.Now().UTC()
+	snap.Host, _ = os.Hostname()
+	snap.PID = os.Getpid()
 	b, _ := json.Marshal(snap)
 	_ = r.s.PSA.DB.UpdateSyncJob(ctx, r.rec.Name, "status", string(b))
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	gosync "sync"
@@ -134,6 +135,22 @@ type Status struct {
 	// Heartbeat is when a running job last wrote its status; a "Syncing..." status without
 	// a recent heartbeat is a run that was killed.
 	Heartbeat time.Time `json:"heartbeat,omitzero"`
+	// Host and PID are the process running the job, so that a run killed on this machine is
+	// known as such at once.
+	Host string `json:"host,omitempty"`
+	PID  int    `json:"pid,omitempty"`
+}
+
+// alive reports whether a "Syncing..." status belongs to a run that is still going: a recent
+// heartbeat from a process that, on this machine, still exists.
+func (s Status) alive() bool {
+	if s.State != StateSyncing || time.Since(s.Heartbeat) > stale {
+		return false
+	}
+	if host, _ := os.Hostname(); s.PID > 0 && s.Host == host && s.PID != os.Getpid() {
+		return processExists(s.PID)
+	}
+	return true
 }
 
 // stale is how long without a heartbeat makes a "Syncing..." status a killed run.
@@ -496,7 +513,7 @@ func (s *Service) view(ctx context.Context, rec *store.SyncJob) *Job {
 	if j.Status.State == "" {
 		j.Status.State = StateNever
 	}
-	if j.Status.State == StateSyncing && time.Since(j.Status.Heartbeat) > stale && !s.isRunning(rec.Name) {
+	if j.Status.State == StateSyncing && !j.Status.alive() && !s.isRunning(rec.Name) {
 		j.Status.State, j.Status.Failure = StateFailed, "the run was interrupted; the next run resumes it"
 	}
 	if t, err := s.PSA.DB.TenantByID(ctx, rec.TenantID); err == nil {
