@@ -1,5 +1,5 @@
 // Package cli holds the switchboard command line: serve, migrate, tenant, apiuser, resource,
-// securitylevel, vendor, lob, config, connection, at, dev.
+// securitylevel, vendor, lob, config, connection, at, sync, dev.
 package cli
 
 import (
