@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/psa"
@@ -28,7 +29,7 @@ type pair struct {
 	svc           *sync.Service
 	conn          string
 	// throttle, when above 0, makes the proxy in front of the remote answer that many
-	// requests with 429 and Retry-After: 1, one in every three.
+	// requests, one in every three, with 429 and Retry-After: 1 or 503, in turn.
 	throttle  atomic.Int64
 	throttled atomic.Int64
 	requests  atomic.Int64
@@ -48,9 +49,13 @@ func newPairOver(t *testing.T, p *pair) *pair {
 		p.requests.Add(1)
 		if p.throttle.Load() > 0 && n.Add(1)%3 == 0 {
 			p.throttle.Add(-1)
-			p.throttled.Add(1)
-			w.Header().Set("Retry-After", "1")
 			w.Header().Set("Content-Type", "application/json")
+			if p.throttled.Add(1)%2 == 0 {
+				w.WriteHeader(http.StatusServiceUnavailable) // a remote in trouble for a while
+				fmt.Fprint(w, `{"errors":["Service Unavailable"]}`)
+				return
+			}
+			w.Header().Set("Retry-After", "1")
 			w.WriteHeader(http.StatusTooManyRequests)
 			fmt.Fprint(w, `{"errors":["Request rate limit exceeded"]}`)
 			return
@@ -476,9 +481,13 @@ func TestThrottled(t *testing.T) {
 		p := newPair(t, b)
 		job := p.add(t, sync.AddInput{})
 		p.throttle.Store(4)
+		start := time.Now()
 		st := p.run(t, job, false)
-		if p.throttled.Load() == 0 {
-			t.Fatal("the remote never answered 429")
+		if p.throttled.Load() != 4 {
+			t.Fatalf("the remote answered 429 or 503 %d times, want 4", p.throttled.Load())
+		}
+		if took := time.Since(start); took < 2*time.Second {
+			t.Errorf("two 429s with Retry-After: 1 and two 503s took only %s: the run did not wait", took)
 		}
 		if st.Counts["Tickets"].Created != 6 {
 			t.Errorf("throttled run: %+v", st.Counts)
