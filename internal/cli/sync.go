@@ -396,7 +396,15 @@ func printOutcome(w io.Writer, st sync.Status) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", n, c.Created, c.Updated, c.Unchanged, c.Skipped, c.Orphaned, c.Pushed, c.Conflicts, c.Failed)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "%d requests to the remote.\n", st.Requests)
+	fmt.Fprintf(w, "%d requests to the remote", st.Requests)
+	if st.RemoteRequestThreshold > 0 {
+		fmt.Fprintf(w, " (its budget: %d of %d used this hour", st.RemoteRequestsUsed, st.RemoteRequestThreshold)
+		if st.PacingMillis > 0 {
+			fmt.Fprintf(w, "; requests spaced up to %d ms apart to stay inside it", st.PacingMillis)
+		}
+		fmt.Fprint(w, ")")
+	}
+	fmt.Fprintln(w, ".")
 	for _, e := range st.Errors {
 		fmt.Fprintf(w, "  %s\n", e)
 	}

@@ -285,6 +285,12 @@ func (r *runner) run(ctx context.Context, opt RunOptions) (Status, error) {
 	var err error
 	r.c, err = r.s.client(ctx, r.rec.Connection, &r.reqs)
 	if err == nil {
+		// The remote's budget first, so that a run starting near it is paced from its first
+		// request; the client reads it again every 100 requests.
+		if _, terr := r.c.ThresholdInformation(ctx); terr != nil {
+			r.log.Warn("reading ThresholdInformation failed", slog.String("error", terr.Error()))
+		}
+		r.observePacing()
 		err = r.sync(ctx, start)
 	}
 	fin := time.Now().UTC()
@@ -323,6 +329,21 @@ func (r *runner) run(ctx context.Context, opt RunOptions) (Status, error) {
 		return final, nil // the failure is in the status
 	}
 	return final, nil
+}
+
+// observePacing keeps the remote's budget and the client's pacing in the status.
+func (r *runner) observePacing() {
+	if r.c == nil {
+		return
+	}
+	t, delay, ok := r.c.Pacing()
+	if !ok {
+		return
+	}
+	r.rs.update(func(s *Status) {
+		s.RemoteRequestsUsed, s.RemoteRequestThreshold = t.CurrentTimeframeRequestCount, t.ExternalRequestThreshold
+		s.PacingMillis = max(s.PacingMillis, delay.Milliseconds())
+	})
 }
 
 func (r *runner) saveState(ctx context.Context) {
@@ -623,6 +644,7 @@ func (r *runner) pull(ctx context.Context, sp spec) error {
 			return err
 		}
 		done += len(pg.items)
+		r.observePacing()
 		r.rs.progress(sp.name, "pull", done, total)
 		r.beat(ctx, false)
 	}

@@ -132,6 +132,11 @@ type Status struct {
 	// Failure is why the run as a whole failed.
 	Failure  string `json:"failure,omitempty"`
 	Requests int64  `json:"requests,omitempty"`
+	// The remote's hourly budget as ThresholdInformation last told it, and the longest pause
+	// between requests the run kept to stay inside it (milliseconds).
+	RemoteRequestsUsed     int   `json:"remoteRequestsUsed,omitempty"`
+	RemoteRequestThreshold int   `json:"remoteRequestThreshold,omitempty"`
+	PacingMillis           int64 `json:"pacingMillis,omitempty"`
 	// Heartbeat is when a running job last wrote its status; a "Syncing..." status without
 	// a recent heartbeat is a run that was killed.
 	Heartbeat time.Time `json:"heartbeat,omitzero"`

@@ -495,3 +495,33 @@ func TestThrottled(t *testing.T) {
 		mirrorMatches(t, p, all...)
 	})
 }
+
+// TestThresholdPacing: a remote whose hourly budget is mostly used is called more slowly, before
+// it runs out (ThresholdInformation), not after a 429.
+func TestThresholdPacing(t *testing.T) {
+	each(t, func(t *testing.T, b testsupport.Backend) {
+		p := newPair(t, b)
+		job := p.add(t, sync.AddInput{})
+		first := p.run(t, job, false)
+		if first.RemoteRequestThreshold != 10000 || first.PacingMillis != 0 {
+			t.Errorf("first run: budget %d, pacing %d ms", first.RemoteRequestThreshold, first.PacingMillis)
+		}
+		// The remote tenant's budget shrinks to a little more than what the first run used.
+		q := "UPDATE tenants SET request_threshold = ? WHERE id = ?"
+		if b == testsupport.Postgres {
+			q = "UPDATE tenants SET request_threshold = $1 WHERE id = $2"
+		}
+		if _, err := p.remote.PSA.DB.SQL().Exec(q, first.Requests+8, p.remote.Tenant.ID); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		st := p.run(t, job, false)
+		if st.RemoteRequestThreshold != int(first.Requests+8) || st.PacingMillis < 100 {
+			t.Errorf("second run: %d of %d used, pacing %d ms; want a pause of at least 100 ms", st.RemoteRequestsUsed, st.RemoteRequestThreshold, st.PacingMillis)
+		}
+		// ThresholdInformation itself is not paced, and the first request goes at once.
+		if took := time.Since(start); took < time.Duration(st.Requests-2)*100*time.Millisecond {
+			t.Errorf("%d paced requests took only %s", st.Requests, took)
+		}
+	})
+}
