@@ -187,35 +187,49 @@ type RunOptions struct {
 }
 
 // Run runs a job now and waits for it: "Sync now". It returns the final status; the error is
-// for a run that could not be made at all (a paused or running job, an unreadable remote).
-// Records that failed are in Status.Errors, with State StateErrors.
+// for a run that could not be started (no such job, a paused or running job). Records that
+// failed are in Status.Errors, with State StateErrors; a run that could not go on (an
+// unreachable remote) has State StateFailed and the reason in Failure.
 func (s *Service) Run(ctx context.Context, name string, opt RunOptions) (Status, error) {
-	rec, err := s.record(ctx, name)
+	r, err := s.begin(ctx, name, opt)
 	if err != nil {
 		return Status{}, err
 	}
+	return r.exec(ctx, opt)
+}
+
+// begin checks that a job may run and registers it as running.
+func (s *Service) begin(ctx context.Context, name string, opt RunOptions) (*runner, error) {
+	rec, err := s.record(ctx, name)
+	if err != nil {
+		return nil, err
+	}
 	if rec.Paused {
-		return Status{}, fmt.Errorf("%w: %q is paused (resume it first)", ErrPaused, rec.Name)
+		return nil, fmt.Errorf("%w: %q is paused (resume it first)", ErrPaused, rec.Name)
 	}
 	var prev Status
 	if json.Unmarshal([]byte(rec.Status), &prev) == nil && prev.alive() && !s.isRunning(rec.Name) {
-		return Status{}, fmt.Errorf("%w: %q is running in another process", ErrRunning, rec.Name)
+		return nil, fmt.Errorf("%w: %q is running in another process", ErrRunning, rec.Name)
 	}
 	key := strings.ToLower(rec.Name)
 	rs := &runState{notify: opt.Progress}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.running[key] != nil {
-		s.mu.Unlock()
-		return Status{}, fmt.Errorf("%w: %q is already running", ErrRunning, rec.Name)
+		return nil, fmt.Errorf("%w: %q is already running", ErrRunning, rec.Name)
 	}
 	s.running[key] = rs
-	s.mu.Unlock()
+	rs.status = Status{State: StateSyncing, StartedAt: time.Now().UTC()}
+	return &runner{s: s, rec: rec, rs: rs, log: s.Logger.With(slog.String("sync_job", rec.Name))}, nil
+}
+
+// exec runs a registered job and unregisters it.
+func (r *runner) exec(ctx context.Context, opt RunOptions) (Status, error) {
 	defer func() {
-		s.mu.Lock()
-		delete(s.running, key)
-		s.mu.Unlock()
+		r.s.mu.Lock()
+		delete(r.s.running, strings.ToLower(r.rec.Name))
+		r.s.mu.Unlock()
 	}()
-	r := &runner{s: s, rec: rec, rs: rs, log: s.Logger.With(slog.String("sync_job", rec.Name))}
 	return r.run(ctx, opt)
 }
 
@@ -277,7 +291,9 @@ func (r *runner) run(ctx context.Context, opt RunOptions) (Status, error) {
 	start := time.Now().UTC()
 	r.full = opt.Full || r.st.ForceFull || r.st.LastFull.IsZero() ||
 		time.Since(r.st.LastFull) > time.Duration(max(r.set.FullPassHours, 1))*time.Hour
-	r.rs.status = Status{State: StateSyncing, StartedAt: start, Full: r.full, Counts: map[string]*Counts{}}
+	r.rs.update(func(s *Status) {
+		*s = Status{State: StateSyncing, StartedAt: start, Full: r.full, Counts: map[string]*Counts{}}
+	})
 	r.lctx = localCtx(ctx, r.rec.TenantID)
 	r.st.Incomplete = true
 	r.saveState(ctx)

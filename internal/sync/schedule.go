@@ -44,3 +44,15 @@ func (s *Service) runDue(ctx context.Context) {
 		}
 	}
 }
+
+// RunAsync starts a run ("Sync now" from the console) and returns at once; Get shows its
+// progress. A paused or running job is refused, as by Run. The run is detached from ctx's
+// cancellation (a request that asked for it may end).
+func (s *Service) RunAsync(ctx context.Context, name string, opt RunOptions) error {
+	r, err := s.begin(ctx, name, opt)
+	if err != nil {
+		return err
+	}
+	go func() { _, _ = r.exec(context.WithoutCancel(ctx), opt) }()
+	return nil
+}

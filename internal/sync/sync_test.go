@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -482,7 +483,27 @@ func TestThrottled(t *testing.T) {
 		job := p.add(t, sync.AddInput{})
 		p.throttle.Store(4)
 		start := time.Now()
-		st := p.run(t, job, false)
+		// "Sync now" from the console: it returns at once, and the job shows "Syncing...".
+		if err := p.svc.RunAsync(context.Background(), job, sync.RunOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if j, _ := p.svc.Get(context.Background(), job); j.Status.State != sync.StateSyncing || !strings.HasPrefix(j.Status.Line(), "Syncing...") {
+			t.Errorf("right after RunAsync: %s", j.Status.Line())
+		}
+		if err := p.svc.RunAsync(context.Background(), job, sync.RunOptions{}); !errors.Is(err, sync.ErrRunning) {
+			t.Errorf("a second Sync now while running: %v", err)
+		}
+		var st sync.Status
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+			j, _ := p.svc.Get(context.Background(), job)
+			if j.Status.State != sync.StateSyncing || time.Now().After(deadline) {
+				st = j.Status
+				break
+			}
+		}
+		if st.State != sync.StateOK {
+			t.Fatalf("throttled run: %s", st.Line())
+		}
 		if p.throttled.Load() != 4 {
 			t.Fatalf("the remote answered 429 or 503 %d times, want 4", p.throttled.Load())
 		}
