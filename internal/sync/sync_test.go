@@ -415,11 +415,25 @@ func TestTwoWay(t *testing.T) {
 		update(t, p.remote, "Contacts", aliceR, map[string]any{"title": "Office Manager"})
 		update(t, p.remote, "Companies", brightR, map[string]any{"phone": "555-REMOTE"})
 		update(t, p.local, "Companies", brightL, map[string]any{"phone": "555-MINE"})
+		bobL := findBy(t, p.local, "Contacts", "firstName", "Bob")
+		update(t, p.local, "Contacts", bobL, map[string]any{"title": "Dentist"})
+		ciL := findBy(t, p.local, "ConfigurationItems", "referenceTitle", "acme-01")
+		update(t, p.local, "ConfigurationItems", ciL, map[string]any{"referenceTitle": "acme-01-renamed"})
+		locL := findBy(t, p.local, "CompanyLocations", "city", "Shelbyville")
+		update(t, p.local, "CompanyLocations", locL, map[string]any{"address1": "1 Harbor Road"})
 		newLocal := create(t, p.local, "Companies", nil, map[string]any{"companyName": "Made Locally", "companyType": int64(1), "phone": "2", "ownerResourceID": int64(1), "isActive": true})
 		st := p.run(t, job, false)
 		if st.Counts["Companies"].Conflicts != 1 || st.Counts["Companies"].Pushed != 2 {
 			t.Errorf("two-way counts: %+v", st.Counts["Companies"])
 		}
+		if st.Counts["Contacts"].Pushed != 1 || st.Counts["ConfigurationItems"].Pushed != 1 || st.Counts["CompanyLocations"].Pushed != 1 {
+			t.Errorf("pushed contacts, CIs, locations: %+v %+v %+v", st.Counts["Contacts"], st.Counts["ConfigurationItems"], st.Counts["CompanyLocations"])
+		}
+		if v := val(p.remote, "Contacts", get(t, p.remote, "Contacts", findBy(t, p.remote, "Contacts", "firstName", "Bob")), "title"); v != "Dentist" {
+			t.Errorf("remote contact title after a local edit: %v", v)
+		}
+		findBy(t, p.remote, "ConfigurationItems", "referenceTitle", "acme-01-renamed")
+		findBy(t, p.remote, "CompanyLocations", "address1", "1 Harbor Road")
 		if v := val(p.remote, "Companies", get(t, p.remote, "Companies", acmeR), "phone"); v != "555-LOCAL" {
 			t.Errorf("remote phone after a local edit: %v", v)
 		}
