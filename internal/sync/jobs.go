@@ -293,6 +293,9 @@ func (s *Service) client(ctx context.Context, conn string, counter *int64) (*aut
 	cfg.Logger = s.Logger
 	cfg.RetryBackoff = 500 * time.Millisecond
 	cfg.MaxRetries = 10
+	// The budget is read when a run starts and every 100 requests; a long run also every five
+	// minutes (each reading is a request too, and P8 counts them).
+	cfg.ThresholdCheckInterval = 5 * time.Minute
 	return autotask.New(cfg)
 }
 
