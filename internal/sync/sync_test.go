@@ -560,3 +560,43 @@ func TestThresholdPacing(t *testing.T) {
 		}
 	})
 }
+
+// TestSchedule: serve's scheduler runs a job whose time has come, and neither a paused job nor a
+// job without a schedule.
+func TestSchedule(t *testing.T) {
+	p := newPair(t, testsupport.SQLite)
+	ctx := context.Background()
+	every, manual := 1, 0
+	due := p.add(t, sync.AddInput{ScheduleMinutes: &every})
+	paused := p.add(t, sync.AddInput{ScheduleMinutes: &every})
+	never := p.add(t, sync.AddInput{ScheduleMinutes: &manual})
+	if err := p.svc.SetPaused(ctx, paused, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.svc.Run(ctx, paused, sync.RunOptions{}); !errors.Is(err, sync.ErrPaused) {
+		t.Errorf("running a paused job: %v", err)
+	}
+	// Make the jobs look created two minutes ago.
+	old := time.Now().Add(-2 * time.Minute).UTC().Format(time.RFC3339Nano)
+	if _, err := p.local.PSA.DB.SQL().Exec(`UPDATE sync_jobs SET created_at = ? WHERE name IN (?, ?, ?)`, old, due, paused, never); err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { p.svc.RunScheduler(sctx, time.Hour); close(done) }()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if runs, _ := p.svc.Runs(ctx, due, 5); len(runs) > 0 {
+			break
+		}
+	}
+	cancel()
+	<-done
+	for name, want := range map[string]int{due: 1, paused: 0, never: 0} {
+		if runs, _ := p.svc.Runs(ctx, name, 5); len(runs) != want {
+			t.Errorf("job %s ran %d times, want %d", name, len(runs), want)
+		}
+	}
+	if j, _ := p.svc.Get(ctx, due); j.NextRun.Before(time.Now()) {
+		t.Errorf("next run %s is not after the run", j.NextRun)
+	}
+}
