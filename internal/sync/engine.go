@@ -341,10 +341,17 @@ func (r *runner) run(ctx context.Context, opt RunOptions) (Status, error) {
 	_ = r.s.PSA.DB.SaveSyncRun(bg, r.rec.Name, store.SyncRun{StartedAt: start, FinishedAt: fin, Outcome: outcome, Summary: string(b)})
 	r.log.Info("sync run finished", slog.String("outcome", outcome), slog.Bool("full", r.full), slog.Int64("requests", final.Requests),
 		slog.Float64("seconds", final.Duration), slog.Int("errors", len(final.Errors)))
-	if err != nil {
-		return final, nil // the failure is in the status
+	return final, nil // a failure is in the status
+}
+
+// failed is how many records of an entity have failed so far in this run.
+func (r *runner) failed(entity string) int {
+	r.rs.mu.Lock()
+	defer r.rs.mu.Unlock()
+	if c := r.rs.status.Counts[entity]; c != nil {
+		return c.Failed
 	}
-	return final, nil
+	return 0
 }
 
 // observePacing keeps the remote's budget and the client's pacing in the status.
@@ -421,15 +428,23 @@ func (r *runner) sync(ctx context.Context, start time.Time) error {
 	}
 	if r.set.TwoWay {
 		pushStart := time.Now().UTC()
+		failedBefore := 0
 		for _, sp := range specs {
-			if !sp.twoWay {
-				continue
-			}
-			if err := r.push(ctx, sp); err != nil {
-				return err
-			}
+			failedBefore += r.failed(sp.name)
 		}
-		r.st.LastPush = pushStart
+		failedAfter := 0
+		for _, sp := range specs {
+			if sp.twoWay {
+				if err := r.push(ctx, sp); err != nil {
+					return err
+				}
+			}
+			failedAfter += r.failed(sp.name)
+		}
+		// A local edit that could not be pushed is looked at again next run.
+		if failedAfter == failedBefore {
+			r.st.LastPush = pushStart
+		}
 	}
 	return nil
 }
@@ -637,6 +652,7 @@ func (r *runner) pull(ctx context.Context, sp spec) error {
 		high = hw
 	}
 	r.rs.progress(sp.name, "pull", 0, total)
+	failedBefore := r.failed(sp.name)
 	for pg := range pages {
 		if pg.err != nil {
 			return fmt.Errorf("reading %s from the remote: %w", sp.name, pg.err)
@@ -667,7 +683,8 @@ func (r *runner) pull(ctx context.Context, sp spec) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if sp.stamp != "" && !high.IsZero() {
+	// A record that failed is asked for again next run: the high-water mark stays where it was.
+	if sp.stamp != "" && !high.IsZero() && r.failed(sp.name) == failedBefore {
 		if r.st.HighWater == nil {
 			r.st.HighWater = map[string]time.Time{}
 		}
