@@ -600,3 +600,45 @@ func TestSchedule(t *testing.T) {
 		t.Errorf("next run %s is not after the run", j.NextRun)
 	}
 }
+
+// TestFailedRecordRetried: a record that failed locally is asked for again by the next run, even
+// an incremental one, although nothing changed on the remote.
+func TestFailedRecordRetried(t *testing.T) {
+	p := newPair(t, testsupport.SQLite)
+	ctx := context.Background()
+	db := p.local.PSA.DB.SQL()
+	// The remote companies last changed an hour ago; only company 0 is recent.
+	col := p.remote.PSA.Catalog.MustEntity("Companies").Fields[p.remote.PSA.Catalog.MustEntity("Companies").Index("lastTrackedModifiedDateTime")].Column
+	hourAgo := time.Now().Add(-time.Hour).UTC().Format("2006-01-02T15:04:05.0000000Z")
+	if _, err := db.Exec(`UPDATE companies SET `+col+` = ? WHERE tenant_id = ? AND id > 0`, hourAgo, p.remote.Tenant.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Locally, the classification "Gold" of every demo company is inactive: their creates fail.
+	setGold := func(active int) {
+		t.Helper()
+		if _, err := db.Exec(`UPDATE picklist_values SET is_active = ? WHERE tenant_id = ? AND entity = 'Companies' AND field = 'classification' AND value = 2`,
+			active, p.local.Tenant.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Adding a value drops the service's cache of the tenant's picklists.
+		if _, err := p.local.PSA.AddPicklistValue(p.local.Ctx(), "Companies", "territoryID", "Zone "+testsupport.RandomHex(3), 0, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setGold(0)
+	job := p.add(t, sync.AddInput{})
+	st, err := p.svc.Run(ctx, job, sync.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State != sync.StateErrors || st.Counts["Companies"].Failed != 3 || len(st.Errors) != 3 ||
+		!strings.Contains(st.Errors[0].String(), "not a valid picklist value for classification") || st.Errors[0].RemoteID == 0 {
+		t.Fatalf("first run: %s %+v", st.Line(), st.Errors)
+	}
+	setGold(1)
+	st = p.run(t, job, false)
+	if st.Full || st.Counts["Companies"].Created != 3 || st.Counts["Contacts"].Created != 5 {
+		t.Errorf("the incremental run after the fix: %s %+v", st.Line(), st.Counts)
+	}
+	mirrorMatches(t, p, all...)
+}
