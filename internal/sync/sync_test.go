@@ -649,3 +649,39 @@ func counts(st sync.Status, entity string) sync.Counts {
 	}
 	return sync.Counts{}
 }
+
+// TestPicklistsByLabel: picklist values are matched by label, whatever their values on each
+// side; a label the local tenant lacks is added to its picklist; pushes map back.
+func TestPicklistsByLabel(t *testing.T) {
+	p := newPair(t, testsupport.SQLite)
+	localFr, err := p.local.PSA.AddPicklistValue(p.local.Ctx(), "Companies", "companyType", "Franchise", 30, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	remoteFr, _ := p.remote.PSA.AddPicklistValue(p.remote.Ctx(), "Companies", "companyType", "Franchise", 40, nil)
+	remoteRe, _ := p.remote.PSA.AddPicklistValue(p.remote.Ctx(), "Companies", "companyType", "Reseller", 41, nil)
+	create(t, p.remote, "Companies", nil, map[string]any{"companyName": "Franchise Co", "companyType": remoteFr, "phone": "1", "ownerResourceID": int64(1), "isActive": true})
+	create(t, p.remote, "Companies", nil, map[string]any{"companyName": "Reseller Co", "companyType": remoteRe, "phone": "2", "ownerResourceID": int64(1), "isActive": true})
+	job := p.add(t, sync.AddInput{TwoWay: true, CompanyTypes: []string{"Franchise", "Reseller", "Customer"}})
+	p.run(t, job, false)
+	frL := findBy(t, p.local, "Companies", "companyName", "Franchise Co")
+	if v := val(p.local, "Companies", get(t, p.local, "Companies", frL), "companyType"); v != localFr {
+		t.Errorf("Franchise is %v locally, want the local value %d", v, localFr)
+	}
+	list, _ := p.local.PSA.Picklist(p.local.Ctx(), p.local.PSA.Catalog.MustEntity("Companies"), "companyType")
+	found := false
+	for _, v := range list {
+		found = found || (v.Label == "Reseller" && v.IsActive)
+	}
+	if !found {
+		t.Error("the remote's Reseller was not added to the local picklist")
+	}
+	mirrorMatches(t, p, "Companies")
+	// A local change to the other label goes back with the remote's value.
+	resL := findBy(t, p.local, "Companies", "companyName", "Reseller Co")
+	update(t, p.local, "Companies", resL, map[string]any{"companyType": localFr})
+	p.run(t, job, false)
+	if v := val(p.remote, "Companies", get(t, p.remote, "Companies", findBy(t, p.remote, "Companies", "companyName", "Reseller Co")), "companyType"); v != remoteFr {
+		t.Errorf("pushed company type %v, want the remote's Franchise %d", v, remoteFr)
+	}
+}
