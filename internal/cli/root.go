@@ -1,5 +1,5 @@
 // Package cli holds the switchboard command line: serve, migrate, tenant, apiuser, resource,
-// securitylevel, vendor, lob, config, connection, at, dev.
+// securitylevel, vendor, lob, config, connection, at, sync, dev.
 package cli
 
 import (
@@ -95,7 +95,7 @@ func NewRoot(out, errOut io.Writer) *cobra.Command {
 	pf.StringVar(&a.cfg.LogLevel, "log-level", a.cfg.LogLevel, "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
 	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.tenantCommand(), a.apiUserCommand(), a.configCommand(), a.devCommand(), a.connectionCommand(), a.atCommand(),
 		a.resourceCommand(), a.securityLevelCommand(), a.vendorCommand(), a.lobCommand())
-	root.AddCommand(a.versionCommand(), a.usageCommand())
+	root.AddCommand(a.versionCommand(), a.usageCommand(), a.syncCommand())
 	return root
 }
 

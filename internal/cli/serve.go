@@ -73,6 +73,7 @@ func (a *app) serve(ctx context.Context) error {
 	go func() { defer close(flushed); parts.RunUsageFlusher(flushCtx, 30*time.Second, log) }()
 	defer func() { stopFlush(); <-flushed }()
 	defer a.startWebhooks(ctx, svc, log)()
+	a.startSyncScheduler(flushCtx, svc, log)
 	srv := server.NewHTTPServer(handler, a.listenerLimits())
 	fmt.Fprintf(a.out, "Switchboard %s is listening on %s (database: %s)\n", Version, a.cfg.Public(), a.cfg.Masked()["database"])
 	if a.cfg.Demo {

@@ -25,6 +25,13 @@ type Hooks struct {
 
 // Create validates and stores a new row, returning its id.
 func (s *Service) Create(ctx context.Context, e *catalog.Entity, in *Input, parent *Parent) (int64, error) {
+	return s.CreateThen(ctx, e, in, parent, nil)
+}
+
+// CreateThen is Create with then run inside the same transaction once the row is stored, so
+// that a caller's own record of the write (sync's map of remote to local ids) commits or rolls
+// back with it.
+func (s *Service) CreateThen(ctx context.Context, e *catalog.Entity, in *Input, parent *Parent, then func(tx *store.Tx, id int64) error) (int64, error) {
 	if err := s.checkCreate(ctx, e, in, parent); err != nil {
 		return 0, err
 	}
@@ -68,7 +75,13 @@ func (s *Service) Create(ctx context.Context, e *catalog.Entity, in *Input, pare
 		if err := tx.Insert(ctx, e, row); err != nil {
 			return err
 		}
-		return s.afterWrite(ctx, tx, e, nil, row)
+		if err := s.afterWrite(ctx, tx, e, nil, row); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(tx, id)
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, err

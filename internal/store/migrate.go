@@ -239,6 +239,40 @@ var migrations = []string{
 		updated_at TEXT NOT NULL,
 		PRIMARY KEY (tenant_id, contact_id)
 	);`,
+	// sync: sync jobs (internal/sync), each pairing a connection with a local tenant; the map of
+	// remote ids to local ids with the hashes last synced on both sides; the log of runs.
+	8: `CREATE TABLE sync_jobs (
+		name_key TEXT PRIMARY KEY,
+		name TEXT NOT NULL,
+		connection TEXT NOT NULL,
+		tenant_id BIGINT NOT NULL,
+		settings TEXT NOT NULL,
+		state TEXT NOT NULL DEFAULT '{}',
+		paused INTEGER NOT NULL DEFAULT 0,
+		status TEXT NOT NULL DEFAULT '{}',
+		created_at TEXT NOT NULL,
+		updated_at TEXT NOT NULL
+	);
+	CREATE TABLE sync_map (
+		job TEXT NOT NULL,
+		entity TEXT NOT NULL,
+		remote_id BIGINT NOT NULL,
+		local_id BIGINT NOT NULL,
+		remote_hash TEXT NOT NULL DEFAULT '',
+		local_hash TEXT NOT NULL DEFAULT '',
+		orphaned INTEGER NOT NULL DEFAULT 0,
+		synced_at TEXT NOT NULL,
+		PRIMARY KEY (job, entity, remote_id)
+	);
+	CREATE UNIQUE INDEX sync_map_local ON sync_map (job, entity, local_id);
+	CREATE TABLE sync_runs (
+		job TEXT NOT NULL,
+		started_at TEXT NOT NULL,
+		finished_at TEXT NOT NULL DEFAULT '',
+		outcome TEXT NOT NULL,
+		summary TEXT NOT NULL DEFAULT '{}',
+		PRIMARY KEY (job, started_at)
+	);`,
 }
 
 // Migrate brings the database to the current schema: the numbered migrations, then the catalog
