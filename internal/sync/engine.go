@@ -811,6 +811,32 @@ func (r *runner) apply(ctx context.Context, sp spec, item map[string]any) *store
 		row.Values[i] = v
 	}
 	nl := &store.SyncLink{Entity: sp.name, RemoteID: id, LocalID: localID, RemoteHash: rh, LocalHash: r.localHash(sp.name, row)}
+	if link == nil && sp.name == "CompanyLocations" {
+		// A company made here got its primary location with it (as in Autotask): the remote
+		// company's primary location becomes that one rather than a second primary.
+		adopted, err := r.adoptPrimaryLocation(e, in, ls)
+		if err != nil {
+			r.rs.fail(sp.name, RecordError{RemoteID: id, Name: label, Reason: reason(err)})
+			return nil
+		}
+		if adopted != 0 {
+			nl.LocalID = adopted
+			ls.put(nl)
+			if cur, gerr := r.s.PSA.DB.Get(r.lctx, e, adopted); gerr == nil && r.localHash(sp.name, cur) == nl.LocalHash {
+				// Already the same (a company pushed from here: the remote made its primary
+				// location from the same values): only the link is new.
+				r.rs.count(sp.name, func(c *Counts) { c.Unchanged++ })
+				return nl
+			}
+			in.Set[e.Index("id")] = adopted
+			if _, err := r.s.PSA.Update(r.lctx, e, in, parent, false); err != nil {
+				r.rs.fail(sp.name, RecordError{RemoteID: id, LocalID: adopted, Name: label, Reason: reason(err)})
+				return nil
+			}
+			r.rs.count(sp.name, func(c *Counts) { c.Updated++ })
+			return nl
+		}
+	}
 	if link == nil {
 		// The link commits with the local record, so a run killed at any point never copies
 		// a record twice.
@@ -1063,4 +1089,24 @@ func (r *runner) orphanUnseen(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// adoptPrimaryLocation finds the local primary location of the company a remote primary location
+// belongs to, when no remote location is linked to it yet: the one made with the local company.
+func (r *runner) adoptPrimaryLocation(e *catalog.Entity, in *psa.Input, ls *linkSet) (int64, error) {
+	primary, company := in.Set[e.Index("isPrimary")], in.Set[e.Index("companyID")]
+	if primary != true || company == nil {
+		return 0, nil
+	}
+	req := &query.Request{Filter: []*query.Node{{Op: "eq", Field: "companyID", Value: company}, {Op: "eq", Field: "isPrimary", Value: true}}, FilterPresent: true}
+	rows, err := r.s.PSA.Query(r.lctx, e, req, nil, 0, 10)
+	if err != nil {
+		return 0, err
+	}
+	for _, row := range rows {
+		if _, linked := ls.byLocal[row.ID(e)]; !linked {
+			return row.ID(e), nil
+		}
+	}
+	return 0, nil
 }

@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,8 +15,10 @@ import (
 	"time"
 
 	"github.com/switchboard-psa/switchboard/internal/connection"
+	"github.com/switchboard-psa/switchboard/internal/limits"
 	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/query"
+	"github.com/switchboard-psa/switchboard/internal/server"
 	"github.com/switchboard-psa/switchboard/internal/store"
 	"github.com/switchboard-psa/switchboard/internal/sync"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
@@ -459,7 +462,13 @@ func TestTwoWay(t *testing.T) {
 				t.Error("existing local data was pushed before being edited")
 			}
 		}
-		mirrorMatches(t, p, all[1:]...)
+		mirrorMatches(t, p, "Contacts", "ConfigurationItems", "Tickets", "TicketNotes")
+		// Local data that existed before the job stays local until edited: the company made
+		// before and the primary location made with it.
+		notOldLoc := func(r *store.Row) bool { return val(p.local, "CompanyLocations", r, "companyID") != oldLocal }
+		if r, l := signatures(t, p.remote, "CompanyLocations", nil), signatures(t, p.local, "CompanyLocations", notOldLoc); !sameMaps(r, l) {
+			t.Errorf("locations differ:\nremote %v\nlocal  %v", r, l)
+		}
 		notOld := func(r *store.Row) bool { return val(p.local, "Companies", r, "companyName") != "Local Before" }
 		if r, l := signatures(t, p.remote, "Companies", nil), signatures(t, p.local, "Companies", notOld); !sameMaps(r, l) {
 			t.Errorf("companies differ:\nremote %v\nlocal  %v", r, l)
@@ -535,24 +544,46 @@ func TestThrottled(t *testing.T) {
 // it runs out (ThresholdInformation), not after a 429.
 func TestThresholdPacing(t *testing.T) {
 	each(t, func(t *testing.T, b testsupport.Backend) {
-		p := newPair(t, b)
+		// The remote's own limits, with their added latency made small: the test is about the
+		// client pacing itself, not about waiting.
+		lim := limits.DefaultConfig()
+		lim.Latency50, lim.Latency75 = 5*time.Millisecond, 10*time.Millisecond
+		p := newPairOver(t, &pair{remote: testsupport.StartWith(t, b, true, server.Options{Version: "test", Limits: &lim}), local: testsupport.Start(t, b, false)})
 		job := p.add(t, sync.AddInput{})
 		first := p.run(t, job, false)
 		if first.RemoteRequestThreshold != 10000 || first.PacingMillis != 0 {
 			t.Errorf("first run: budget %d, pacing %d ms", first.RemoteRequestThreshold, first.PacingMillis)
 		}
-		// The remote tenant's budget shrinks to a little more than what the first run used.
-		q := "UPDATE tenants SET request_threshold = ? WHERE id = ?"
-		if b == testsupport.Postgres {
-			q = "UPDATE tenants SET request_threshold = $1 WHERE id = $2"
-		}
-		if _, err := p.remote.PSA.DB.SQL().Exec(q, first.Requests+8, p.remote.Tenant.ID); err != nil {
+		// The remote tenant's budget shrinks to four times what the first run used (through the
+		// settings service, as an administrator changes it), and other callers spend it past
+		// half: the next run starts paced and ends before the budget runs out.
+		small := 4 * first.Requests
+		if _, err := p.remote.PSA.ChangeSettings(p.remote.Ctx(), psa.SettingsChange{APIThreshold: &small}); err != nil {
 			t.Fatal(err)
+		}
+		for used := int64(0); used < small*55/100; {
+			req, _ := http.NewRequest(http.MethodGet, p.remote.URL("/ATServicesRest/V1.0/ThresholdInformation"), nil)
+			req.Header.Set("UserName", p.remote.Creds.Username)
+			req.Header.Set("Secret", p.remote.Creds.Secret)
+			req.Header.Set("ApiIntegrationCode", p.remote.Creds.IntegrationCode)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var info struct {
+				Count int64 `json:"currentTimeframeRequestCount"`
+			}
+			err = json.NewDecoder(res.Body).Decode(&info)
+			res.Body.Close()
+			if err != nil || res.StatusCode != http.StatusOK {
+				t.Fatalf("ThresholdInformation: %d, %v", res.StatusCode, err)
+			}
+			used = info.Count
 		}
 		start := time.Now()
 		st := p.run(t, job, false)
-		if st.RemoteRequestThreshold != int(first.Requests+8) || st.PacingMillis < 100 {
-			t.Errorf("second run: %d of %d used, pacing %d ms; want a pause of at least 100 ms", st.RemoteRequestsUsed, st.RemoteRequestThreshold, st.PacingMillis)
+		if st.RemoteRequestThreshold != int(small) || st.PacingMillis < 100 || st.State != sync.StateOK {
+			t.Errorf("second run: %s, %d of %d used, pacing %d ms; want OK and a pause of at least 100 ms", st.State, st.RemoteRequestsUsed, st.RemoteRequestThreshold, st.PacingMillis)
 		}
 		// ThresholdInformation itself is not paced, and the first request goes at once.
 		if took := time.Since(start); took < time.Duration(st.Requests-2)*100*time.Millisecond {
