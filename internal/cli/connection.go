@@ -49,11 +49,15 @@ func (a *app) connectionCommand() *cobra.Command {
 		Long: `A connection holds what it takes to call an Autotask-compatible REST API: the API user's
 username, its secret (stored encrypted with the key in SWITCHBOARD_SECRET_KEY or in the data
 directory's secret.key), the integration code, and optionally a base URL (skipping zone
-discovery) or a discovery URL. Connections belong to the whole deployment, not to a tenant.
+discovery) or a discovery URL. A connection made here is deployment-wide unless --tenant names
+its owner; a tenant's administrators see and manage only their tenant's own connections in the
+console (Admin › Integrations), and a tenant's sync jobs may use its own connections and the
+deployment-wide ones. Names are unique across the deployment.
 Use one with: switchboard at --connection NAME ...`,
 	}
 	var in connection.Input
 	var replace, test, addJSON bool
+	var addTenant string
 	add := &cobra.Command{
 		Use:   "add NAME",
 		Short: "Store a connection (the secret from --secret, AUTOTASK_SECRET, or standard input with --secret -)",
@@ -75,6 +79,13 @@ Use one with: switchboard at --connection NAME ...`,
 				return err
 			}
 			defer closeDB()
+			if addTenant != "" {
+				tn, err := svc.DB.TenantByName(cmd.Context(), addTenant)
+				if err != nil {
+					return fmt.Errorf("--tenant: there is no tenant named %q", addTenant)
+				}
+				in.TenantID = tn.ID
+			}
 			c, err := svc.Add(cmd.Context(), in, replace)
 			if err != nil {
 				return err
@@ -95,7 +106,11 @@ Use one with: switchboard at --connection NAME ...`,
 					return err
 				}
 			} else {
-				fmt.Fprintf(a.out, "Connection %q saved (secret encrypted with the key from %s).\n", c.Name, svc.Sealer.Source())
+				owner := "deployment-wide"
+				if addTenant != "" {
+					owner = fmt.Sprintf("owned by tenant %q", addTenant)
+				}
+				fmt.Fprintf(a.out, "Connection %q saved, %s (secret encrypted with the key from %s).\n", c.Name, owner, svc.Sealer.Source())
 				if result != nil && result.OK {
 					fmt.Fprintln(a.out, result.String())
 				}
@@ -112,14 +127,16 @@ Use one with: switchboard at --connection NAME ...`,
 	f.StringVar(&in.IntegrationCode, "integration-code", "", "API tracking identifier (AUTOTASK_INTEGRATION_CODE)")
 	f.StringVar(&in.BaseURL, "base-url", "", "zone base URL, e.g. https://webservices5.autotask.net/ATServicesRest/ (skips zone discovery)")
 	f.StringVar(&in.DiscoveryURL, "discovery-url", "", "where zone discovery asks (default Autotask's own)")
-	f.BoolVar(&replace, "replace", false, "replace a connection of the same name (e.g. after the secret changed)")
+	f.StringVar(&addTenant, "tenant", "", "the local tenant owning the connection (default: none, deployment-wide)")
+	f.BoolVar(&replace, "replace", false, "replace a connection of the same name and owner (e.g. after the secret changed)")
 	f.BoolVar(&test, "test", false, "test the connection after saving it")
 	f.BoolVar(&addJSON, "json", false, "print JSON")
 
 	var listJSON bool
+	var listTenant string
 	list := &cobra.Command{
 		Use:   "list",
-		Short: "List connections and the outcome of their latest test (never the secrets)",
+		Short: "List connections, their owners and the outcome of their latest test (never the secrets)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			svc, closeDB, err := a.openConnections(cmd.Context(), false)
@@ -127,9 +144,30 @@ Use one with: switchboard at --connection NAME ...`,
 				return err
 			}
 			defer closeDB()
-			cs, err := svc.List(cmd.Context())
+			owner := store.AnyOwner
+			if listTenant != "" {
+				tn, err := svc.DB.TenantByName(cmd.Context(), listTenant)
+				if err != nil {
+					return fmt.Errorf("--tenant: there is no tenant named %q", listTenant)
+				}
+				owner = tn.ID
+			}
+			cs, err := svc.ListOwned(cmd.Context(), owner)
 			if err != nil {
 				return err
+			}
+			names := map[int64]string{}
+			for _, c := range cs {
+				if c.TenantID == 0 {
+					continue
+				}
+				if _, ok := names[c.TenantID]; !ok {
+					names[c.TenantID] = fmt.Sprintf("tenant #%d", c.TenantID)
+					if tn, err := svc.DB.TenantByID(cmd.Context(), c.TenantID); err == nil {
+						names[c.TenantID] = tn.Name
+					}
+				}
+				c.Tenant = names[c.TenantID]
 			}
 			if listJSON {
 				if cs == nil {
@@ -138,7 +176,7 @@ Use one with: switchboard at --connection NAME ...`,
 				return a.printJSON(cs)
 			}
 			w := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAME\tUSERNAME\tZONE\tLAST TEST")
+			fmt.Fprintln(w, "NAME\tOWNER\tUSERNAME\tZONE\tLAST TEST")
 			for _, c := range cs {
 				zone := "discovered"
 				switch {
@@ -155,11 +193,16 @@ Use one with: switchboard at --connection NAME ...`,
 					}
 					last += " (" + t.TestedAt.Local().Format("2006-01-02 15:04") + ")"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", c.Name, c.Username, zone, last)
+				owner := c.Tenant
+				if c.TenantID == 0 {
+					owner = "(deployment)"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", c.Name, owner, c.Username, zone, last)
 			}
 			return w.Flush()
 		},
 	}
+	list.Flags().StringVar(&listTenant, "tenant", "", "only the connections this local tenant owns")
 	list.Flags().BoolVar(&listJSON, "json", false, "print JSON")
 
 	var testJSON bool

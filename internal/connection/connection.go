@@ -1,9 +1,12 @@
 // Package connection keeps the connections of a Switchboard deployment to Autotask-compatible
 // tenants — a real Autotask, or another Switchboard — and tests them with the autotask client
-// library. Connections belong to the deployment, not to one of its tenants: the integrations
-// that use them (sync, the tile, the at command line) pair a connection with a local tenant
-// where they need one. The secret is stored encrypted (Sealer) and is never returned by List or
-// Get; only Config, which builds a client, decrypts it.
+// library. A connection has an owner: a local tenant (made in that tenant's console, or by the
+// operator with "connection add --tenant"), or none (tenant id 0: deployment-wide, made by the
+// operator). A Service scoped with ForTenant (the console) sees and acts on its tenant's own
+// connections only; any other is "not found". The integrations that pair a connection with a
+// local tenant (sync) use ConfigFor/Usable, which allow the tenant's own connections and the
+// deployment-wide ones. Names are unique across the deployment. The secret is stored encrypted
+// (Sealer) and is never returned by List or Get; only Config, which builds a client, decrypts it.
 package connection
 
 import (
@@ -42,6 +45,8 @@ var (
 	ErrNotFound = errors.New("no such connection")
 	ErrExists   = errors.New("connection exists")
 	ErrInvalid  = errors.New("invalid connection")
+	// ErrOtherTenant: a tenant's integration named a connection owned by another tenant.
+	ErrOtherTenant = errors.New("connection of another tenant")
 )
 
 // Service manages connections.
@@ -51,6 +56,27 @@ type Service struct {
 	// HTTPClient is used by tests (nil: a client with a 30-second timeout).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
+
+	// scoped: the service acts for one tenant (ForTenant), whose id is tenant.
+	scoped bool
+	tenant int64
+}
+
+// ForTenant returns the service acting for one tenant, as its console does: it lists, tests,
+// adds (as the owner) and removes that tenant's own connections only; a connection of another
+// tenant, or a deployment-wide one, is ErrNotFound.
+func (s *Service) ForTenant(id int64) *Service {
+	c := *s
+	c.scoped, c.tenant = true, id
+	return &c
+}
+
+// owner is the owner the store matches: the tenant when scoped, any owner otherwise.
+func (s *Service) owner() int64 {
+	if s.scoped {
+		return s.tenant
+	}
+	return store.AnyOwner
 }
 
 // Input is what a connection is made of. Secret is the plain secret; it is encrypted before
@@ -61,11 +87,18 @@ type Input struct {
 	// DiscoveryURL is where the zone is discovered when BaseURL is empty (Autotask's own when
 	// empty too).
 	BaseURL, DiscoveryURL string
+	// TenantID is the owning tenant (0: deployment-wide). A service scoped with ForTenant
+	// ignores it and makes its own tenant the owner.
+	TenantID int64
 }
 
 // Connection is a stored connection without its secret.
 type Connection struct {
-	Name            string      `json:"name"`
+	Name string `json:"name"`
+	// TenantID is the owning tenant, 0 for a deployment-wide connection; Tenant is its name
+	// where the caller filled it in (the command line).
+	TenantID        int64       `json:"tenantId"`
+	Tenant          string      `json:"tenant,omitempty"`
 	Username        string      `json:"username"`
 	IntegrationCode string      `json:"integrationCode"`
 	BaseURL         string      `json:"baseUrl,omitempty"`
@@ -115,9 +148,20 @@ func (s *Service) Add(ctx context.Context, in Input, replace bool) (*Connection,
 	if err != nil {
 		return nil, err
 	}
-	rec := &store.Connection{Name: in.Name, Username: strings.TrimSpace(in.Username), SecretEnc: enc,
+	owner := in.TenantID
+	if s.scoped {
+		owner = s.tenant
+	}
+	if owner < 0 {
+		return nil, fmt.Errorf("%w: tenant id %d", ErrInvalid, owner)
+	}
+	rec := &store.Connection{Name: in.Name, TenantID: owner, Username: strings.TrimSpace(in.Username), SecretEnc: enc,
 		IntegrationCode: strings.TrimSpace(in.IntegrationCode), BaseURL: in.BaseURL, DiscoveryURL: in.DiscoveryURL}
 	if err := s.DB.SaveConnection(ctx, rec, replace); err != nil {
+		if errors.Is(err, store.ErrConflict) && replace {
+			// Only a connection of another owner (or deployment-wide) is not replaced.
+			return nil, fmt.Errorf("%w: the name %q is taken by a connection of another owner (names are unique across the deployment); choose another name", ErrExists, in.Name)
+		}
 		if errors.Is(err, store.ErrConflict) {
 			return nil, fmt.Errorf("%w: a connection named %q exists (add --replace to replace it)", ErrExists, in.Name)
 		}
@@ -164,7 +208,7 @@ func (in *Input) validate() error {
 }
 
 func view(c *store.Connection) *Connection {
-	v := &Connection{Name: c.Name, Username: c.Username, IntegrationCode: c.IntegrationCode, BaseURL: c.BaseURL,
+	v := &Connection{Name: c.Name, TenantID: c.TenantID, Username: c.Username, IntegrationCode: c.IntegrationCode, BaseURL: c.BaseURL,
 		DiscoveryURL: c.DiscoveryURL, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 	if !c.TestedAt.IsZero() {
 		r := TestResult{OK: c.TestOK, Message: Failed, TestedAt: c.TestedAt}
@@ -182,9 +226,18 @@ func view(c *store.Connection) *Connection {
 	return v
 }
 
-// List returns every connection, by name.
+// List returns the connections, by name: every one, or the tenant's own when scoped.
 func (s *Service) List(ctx context.Context) ([]*Connection, error) {
-	recs, err := s.DB.Connections(ctx)
+	return s.ListOwned(ctx, s.owner())
+}
+
+// ListOwned returns the connections owned by owner (a tenant id, 0 for the deployment-wide ones,
+// store.AnyOwner for all), by name. A scoped service lists its own tenant's whatever owner is.
+func (s *Service) ListOwned(ctx context.Context, owner int64) ([]*Connection, error) {
+	if s.scoped {
+		owner = s.tenant
+	}
+	recs, err := s.DB.Connections(ctx, owner)
 	if err != nil {
 		return nil, err
 	}
@@ -197,10 +250,33 @@ func (s *Service) List(ctx context.Context) ([]*Connection, error) {
 
 func (s *Service) record(ctx context.Context, name string) (*store.Connection, error) {
 	rec, err := s.DB.ConnectionByName(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && s.scoped && rec.TenantID != s.tenant) {
 		return nil, fmt.Errorf("%w: there is no connection named %q", ErrNotFound, name)
 	}
 	return rec, err
+}
+
+// usable finds the connection a job or integration of local tenant tenantID may use: one the
+// tenant owns or a deployment-wide one; another tenant's is ErrOtherTenant.
+func (s *Service) usable(ctx context.Context, name string, tenantID int64) (*store.Connection, error) {
+	rec, err := s.record(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if rec.TenantID != 0 && rec.TenantID != tenantID {
+		return nil, fmt.Errorf("%w: connection %q belongs to another tenant; a tenant may use only its own connections and the deployment-wide ones", ErrOtherTenant, rec.Name)
+	}
+	return rec, nil
+}
+
+// Usable returns the connection (without its secret) if local tenant tenantID may use it: one
+// the tenant owns or a deployment-wide one; another tenant's is ErrOtherTenant.
+func (s *Service) Usable(ctx context.Context, name string, tenantID int64) (*Connection, error) {
+	rec, err := s.usable(ctx, name, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return view(rec), nil
 }
 
 // Get returns one connection (name case-insensitive), without its secret.
@@ -214,7 +290,10 @@ func (s *Service) Get(ctx context.Context, name string) (*Connection, error) {
 
 // Remove deletes a connection.
 func (s *Service) Remove(ctx context.Context, name string) error {
-	if err := s.DB.DeleteConnection(ctx, name); errors.Is(err, store.ErrNotFound) {
+	if _, err := s.record(ctx, name); err != nil {
+		return err
+	}
+	if err := s.DB.DeleteConnection(ctx, name, s.owner()); errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%w: there is no connection named %q", ErrNotFound, name)
 	} else if err != nil {
 		return err
@@ -228,6 +307,20 @@ func (s *Service) Config(ctx context.Context, name string) (autotask.Config, err
 	if err != nil {
 		return autotask.Config{}, err
 	}
+	return s.config(rec)
+}
+
+// ConfigFor is Config for an integration of local tenant tenantID: the connection must be the
+// tenant's own or deployment-wide (ErrOtherTenant otherwise).
+func (s *Service) ConfigFor(ctx context.Context, name string, tenantID int64) (autotask.Config, error) {
+	rec, err := s.usable(ctx, name, tenantID)
+	if err != nil {
+		return autotask.Config{}, err
+	}
+	return s.config(rec)
+}
+
+func (s *Service) config(rec *store.Connection) (autotask.Config, error) {
 	secret, err := s.Sealer.Open(rec.Name, rec.SecretEnc)
 	if err != nil {
 		return autotask.Config{}, fmt.Errorf("connection %q: %w", rec.Name, err)
@@ -247,7 +340,7 @@ func (s *Service) Test(ctx context.Context, name string) (TestResult, error) {
 	if err != nil {
 		return r, err
 	}
-	if err := s.DB.RecordConnectionTest(ctx, rec.Name, r.TestedAt, r.OK, r.String()); err != nil {
+	if err := s.DB.RecordConnectionTest(ctx, rec.Name, s.owner(), r.TestedAt, r.OK, r.String()); err != nil {
 		return r, err
 	}
 	return r, nil

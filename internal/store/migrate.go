@@ -273,6 +273,10 @@ var migrations = []string{
 		summary TEXT NOT NULL DEFAULT '{}',
 		PRIMARY KEY (job, started_at)
 	);`,
+	// connections owned by a tenant: the tenant whose console made the connection (or named
+	// with "connection add --tenant"); 0 is deployment-wide, made by the operator. Names stay
+	// unique across the deployment.
+	9: `ALTER TABLE connections ADD COLUMN tenant_id BIGINT NOT NULL DEFAULT 0`,
 }
 
 // Migrate brings the database to the current schema: the numbered migrations, then the catalog

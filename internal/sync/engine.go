@@ -299,7 +299,7 @@ func (r *runner) run(ctx context.Context, opt RunOptions) (Status, error) {
 	r.saveState(ctx)
 	r.beat(ctx, true)
 	var err error
-	r.c, err = r.s.client(ctx, r.rec.Connection, &r.reqs)
+	r.c, err = r.s.client(ctx, r.rec.Connection, r.rec.TenantID, &r.reqs)
 	if err == nil {
 		// The remote's budget first, so that a run starting near it is paced from its first
 		// request; the client reads it again every 100 requests.

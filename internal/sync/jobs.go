@@ -272,9 +272,17 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }
 
-// client builds a client for a connection, with the service's transport.
-func (s *Service) client(ctx context.Context, conn string, counter *int64) (*autotask.Client, error) {
-	cfg, err := s.Connections.Config(ctx, conn)
+// client builds a client for a connection used for local tenant tenantID (which must own it,
+// or it must be deployment-wide: connection.ErrOtherTenant otherwise), with the service's
+// transport. tenantID store.AnyOwner is the operator asking without a tenant (sync options).
+func (s *Service) client(ctx context.Context, conn string, tenantID int64, counter *int64) (*autotask.Client, error) {
+	var cfg autotask.Config
+	var err error
+	if tenantID == store.AnyOwner {
+		cfg, err = s.Connections.Config(ctx, conn)
+	} else {
+		cfg, err = s.Connections.ConfigFor(ctx, conn, tenantID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -315,11 +323,11 @@ func (s *Service) Add(ctx context.Context, in AddInput) (*Job, error) {
 	if err != nil {
 		return nil, invalid("there is no local tenant named %q", in.Tenant)
 	}
-	conn, err := s.Connections.Get(ctx, in.Connection)
+	conn, err := s.Connections.Usable(ctx, in.Connection, tenant.ID)
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.client(ctx, conn.Name, nil)
+	c, err := s.client(ctx, conn.Name, tenant.ID, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -409,7 +417,7 @@ type Options struct {
 
 // Options reads the filter choices of a connection's remote tenant.
 func (s *Service) Options(ctx context.Context, conn string) (*Options, error) {
-	c, err := s.client(ctx, conn, nil)
+	c, err := s.client(ctx, conn, store.AnyOwner, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -625,7 +633,7 @@ func (s *Service) SetFilters(ctx context.Context, name string, in AddInput) (*Jo
 	}
 	var set Settings
 	_ = json.Unmarshal([]byte(rec.Settings), &set)
-	c, err := s.client(ctx, rec.Connection, nil)
+	c, err := s.client(ctx, rec.Connection, rec.TenantID, nil)
 	if err != nil {
 		return nil, err
 	}

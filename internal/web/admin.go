@@ -808,10 +808,21 @@ func (h *Handler) integrationsPage(w http.ResponseWriter, r *http.Request, s *se
 	h.renderIntegrations(w, r, p, nil, "", http.StatusOK)
 }
 
+// tenantConnections is the connection service acting for the signed-in user's tenant only: a
+// connection of another tenant, or a deployment-wide one, is not found (nil when connections are
+// not configured).
+func (h *Handler) tenantConnections(p *page) *connection.Service {
+	if h.opt.Connections == nil || p.User == nil || p.User.Tenant == nil {
+		return nil
+	}
+	return h.opt.Connections.ForTenant(p.User.Tenant.ID)
+}
+
 func (h *Handler) renderIntegrations(w http.ResponseWriter, r *http.Request, p *page, res *connection.TestResult, tested string, status int) {
-	d := &integrations{Enabled: h.opt.Connections != nil, Result: res, Tested: tested}
+	cs := h.tenantConnections(p)
+	d := &integrations{Enabled: cs != nil, Result: res, Tested: tested}
 	if d.Enabled {
-		list, err := h.opt.Connections.List(r.Context())
+		list, err := cs.List(r.Context())
 		if err != nil {
 			h.fail(w, r, p, err)
 			return
@@ -824,7 +835,7 @@ func (h *Handler) renderIntegrations(w http.ResponseWriter, r *http.Request, p *
 
 func (h *Handler) integrationAction(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "Integrations", "integrations"
-	cs := h.opt.Connections
+	cs := h.tenantConnections(p)
 	if cs == nil {
 		h.fail(w, r, p, apperr.Invalid("Connections are not configured on this server."))
 		return
