@@ -50,6 +50,7 @@ func errorText(err error) string {
 type app struct {
 	cfg       config.Config
 	debugAddr string
+	mail      mailServe // email to ticket (serve_mail.go)
 	out       io.Writer
 	errOut    io.Writer
 }
@@ -77,6 +78,7 @@ func NewRoot(out, errOut io.Writer) *cobra.Command {
 	pf.StringVar(&a.cfg.LogLevel, "log-level", a.cfg.LogLevel, "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
 	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.tenantCommand(), a.apiUserCommand(), a.configCommand(), a.devCommand(), a.connectionCommand(), a.atCommand(),
 		a.resourceCommand(), a.securityLevelCommand(), a.vendorCommand(), a.lobCommand())
+	root.AddCommand(a.mailboxCommand())
 	return root
 }
 

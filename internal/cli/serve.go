@@ -34,6 +34,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringVar(&a.cfg.Addr, "addr", a.cfg.Addr, "address to listen on (SWITCHBOARD_ADDR)")
 	f.StringVar(&a.cfg.PublicURL, "public-url", a.cfg.PublicURL, "public base URL for zone answers and nextPageUrl; default from --addr (SWITCHBOARD_PUBLIC_URL)")
 	f.BoolVar(&a.cfg.Demo, "demo", a.cfg.Demo, "create a demo tenant with data and an API user on first start (SWITCHBOARD_DEMO)")
+	a.mail.flags(f)
 	f.StringVar(&a.debugAddr, "debug-addr", "", "if set, serve Go's profiler (/debug/pprof) on this address; keep it private (SWITCHBOARD_DEBUG_ADDR)")
 	return cmd
 }
@@ -59,6 +60,11 @@ func (a *app) serve(ctx context.Context) error {
 	flushed := make(chan struct{})
 	go func() { defer close(flushed); parts.RunUsageFlusher(flushCtx, 30*time.Second, log) }()
 	defer func() { stopFlush(); <-flushed }()
+	stopMail, err := a.mail.start(ctx, a, svc, log)
+	if err != nil {
+		return err
+	}
+	defer stopMail()
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	fmt.Fprintf(a.out, "Switchboard %s is listening on %s (database: %s)\n", Version, a.cfg.Public(), a.cfg.Masked()["database"])
 	if a.cfg.Demo {

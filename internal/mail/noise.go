@@ -39,7 +39,7 @@ func Noise(m *Message, envelopeFrom string, mailboxAddress string) string {
 	case "mailer-daemon", "mailerdaemon", "postmaster", "mail-daemon":
 		return "bounce (from " + from + ")"
 	}
-	if envelopeFrom == "<>" {
+	if envelopeFrom == "<>" || strings.TrimSpace(h.Get("Return-Path")) == "<>" {
 		return "bounce (empty return path)"
 	}
 	if from == "" {
