@@ -214,3 +214,66 @@ func TestLoopProtection(t *testing.T) {
 		})
 	}
 }
+
+// TestLoopOfAThousand is R8: a loop of 1,000 messages from one sender makes only as many
+// tickets as the rate limit allows; the rest are held, without any ticket work.
+func TestLoopOfAThousand(t *testing.T) {
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			w := newWorld(t, b)
+			before := w.count(t, "Tickets")
+			outcomes := map[string]int{}
+			for i := 0; i < 1000; i++ {
+				e := w.receive(t, msg("ann@acme.test", fmt.Sprintf("Re: your ticket (%d)", i), "autoresponder without headers"))
+				outcomes[e.Outcome]++
+			}
+			if outcomes[mail.OutcomeTicket] != mail.DefaultRateLimit || outcomes[mail.OutcomeHeld] != 1000-mail.DefaultRateLimit {
+				t.Fatalf("outcomes: %v", outcomes)
+			}
+			if got := w.count(t, "Tickets"); got != before+mail.DefaultRateLimit {
+				t.Fatalf("tickets: %d, want %d", got, before+mail.DefaultRateLimit)
+			}
+			// Another sender is not held back by the loop.
+			if e := w.receive(t, msg("carl@acme.test", "Real question", "hi")); e.Outcome != mail.OutcomeTicket {
+				t.Fatalf("other sender: %+v", e)
+			}
+			// Searching the log finds the held ones; one can be re-processed on purpose.
+			held, err := w.svc.Log(context.Background(), store.MailFilter{MailboxIDs: []int64{w.mb.ID}, Outcome: mail.OutcomeHeld, Text: "(999)"})
+			if err != nil || len(held) != 1 {
+				t.Fatalf("search: %+v %v", held, err)
+			}
+			e, err := w.svc.Reprocess(context.Background(), held[0].ID)
+			if err != nil || e.Outcome != mail.OutcomeTicket || e.Attempts != 2 {
+				t.Fatalf("reprocess: %+v %v", e, err)
+			}
+			if _, err := w.svc.Reprocess(context.Background(), held[0].ID); err == nil {
+				t.Fatal("a processed message was re-processed again")
+			}
+		})
+	}
+}
+
+func TestFailedMessageIsKeptAndReprocessed(t *testing.T) {
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			w := newWorld(t, b)
+			missing := int64(987654)
+			if _, err := w.svc.EditMailbox(context.Background(), w.address, mail.MailboxChange{Fallback: &missing}); err != nil {
+				t.Fatal(err)
+			}
+			w.mb, _ = w.env.PSA.DB.MailboxByAddress(context.Background(), w.address)
+			e := w.receive(t, msg("x@unknown.test", "Lost?", "where does this go"))
+			if e.Outcome != mail.OutcomeFailed || !e.CanReprocess || !strings.Contains(e.Reason, "create ticket") {
+				t.Fatalf("failed: %+v", e)
+			}
+			zero := int64(0)
+			if _, err := w.svc.EditMailbox(context.Background(), w.address, mail.MailboxChange{Fallback: &zero}); err != nil {
+				t.Fatal(err)
+			}
+			r, err := w.svc.Reprocess(context.Background(), e.ID)
+			if err != nil || r.Outcome != mail.OutcomeTicket || w.ticket(t, r.TicketID).String("title") != "Lost?" {
+				t.Fatalf("reprocessed: %+v %v", r, err)
+			}
+		})
+	}
+}
