@@ -25,7 +25,7 @@ type world struct {
 	contactID int64
 }
 
-func newWorld(t *testing.T, b testsupport.Backend) *world {
+func newWorld(t testing.TB, b testsupport.Backend) *world {
 	t.Helper()
 	env := testsupport.Start(t, b, false)
 	svc := mail.NewService(env.PSA, nil, nil)
@@ -45,7 +45,7 @@ func newWorld(t *testing.T, b testsupport.Backend) *world {
 	return w
 }
 
-func (w *world) create(t *testing.T, entity string, r mail.Record) int64 {
+func (w *world) create(t testing.TB, entity string, r mail.Record) int64 {
 	t.Helper()
 	id, err := w.target.Create(context.Background(), entity, r)
 	if err != nil {
@@ -54,7 +54,7 @@ func (w *world) create(t *testing.T, entity string, r mail.Record) int64 {
 	return id
 }
 
-func (w *world) createChild(t *testing.T, parent string, pid int64, child string, r mail.Record) int64 {
+func (w *world) createChild(t testing.TB, parent string, pid int64, child string, r mail.Record) int64 {
 	t.Helper()
 	id, err := w.target.ChildCreate(context.Background(), parent, pid, child, r)
 	if err != nil {

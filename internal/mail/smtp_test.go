@@ -27,7 +27,7 @@ import (
 
 // selfSigned makes a certificate for 127.0.0.1 and localhost, and writes it and its key as PEM
 // files into dir.
-func selfSigned(t *testing.T, dir string) (tls.Certificate, *x509.CertPool, string, string) {
+func selfSigned(t testing.TB, dir string) (tls.Certificate, *x509.CertPool, string, string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -61,7 +61,7 @@ func selfSigned(t *testing.T, dir string) (tls.Certificate, *x509.CertPool, stri
 }
 
 // startSMTP runs the listener for the world's service on a free port.
-func startSMTP(t *testing.T, w *world, o mail.SMTPOptions) string {
+func startSMTP(t testing.TB, w *world, o mail.SMTPOptions) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
