@@ -94,7 +94,6 @@ func BenchmarkSMTPToTicket(b *testing.B) {
 	}
 }
 
-
 // BenchmarkReceive is the same work without SMTP: Receive called directly, one at a time.
 func BenchmarkReceive(b *testing.B) {
 	w := newWorld(b, testsupport.SQLite)
