@@ -115,3 +115,28 @@ func BenchmarkReceive(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTicketCreateBaseline is the baseline P7 is read against on a shared machine: the
+// same tickets created straight through the psa services by 8 goroutines, no mail at all.
+func BenchmarkTicketCreateBaseline(b *testing.B) {
+	w := newWorld(b, testsupport.SQLite)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for c := 0; c < 8; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(b.N) {
+				if _, err := w.target.Create(context.Background(), "Tickets", mail.Record{"companyID": w.companyID, "contactID": w.contactID,
+					"title": "Baseline", "description": "Something is broken.", "status": 1, "priority": 2, "source": 2}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "tickets/s")
+}
