@@ -122,11 +122,11 @@ func isSpace(c byte) bool         { return c == ' ' || c == '\n' || c == '\t' ||
 var (
 	// "On Mon, 1 Jan 2026 at 10:00, Ann <ann@x> wrote:", possibly wrapped onto two lines, and
 	// its translations' common shapes.
-	wroteLine = regexp.MustCompile(`(?i)^(on|am|le|el|op|il|den)\s.*(wrote|schrieb|a écrit|escribió|schreef|ha scritto|skrev)\s*:\s*$`)
+	wroteLine = regexp.MustCompile(`(?i)^(on|am|le|el|op|il|den)\s.*(wrote|schrieb|a écrit|escribió|schreef|ha scritto|skrev)(\s.*)?:\s*$`)
 	// Outlook's header block of the quoted message.
 	outlookFrom = regexp.MustCompile(`(?i)^\*?(from|von|de|van|da)\s*:\*?\s`)
 	outlookSent = regexp.MustCompile(`(?i)^\*?(sent|gesendet|envoyé|date|enviado|verzonden|inviato)\s*:\*?\s`)
-	separator   = regexp.MustCompile(`^\s*(-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original)\s*-{2,}|_{10,})\s*$`)
+	separator   = regexp.MustCompile(`(?i)^\s*(-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original)\s*-{2,}|_{10,})\s*$`)
 	onStart     = regexp.MustCompile(`(?i)^(on|am|le|el)\s`)
 	mobileSig   = regexp.MustCompile(`(?i)^(sent from my |get outlook for |sent from mail for windows)`)
 )
@@ -137,6 +137,14 @@ var (
 func TrimReply(text string) string {
 	lines := strings.Split(text, "\n")
 	cut := len(lines)
+	// quoteTail[i]: lines[i:] are all quoted ("> ") or blank — computed once, so a long
+	// message of quotes stays linear.
+	quoteTail := make([]bool, len(lines)+1)
+	quoteTail[len(lines)] = true
+	for i := len(lines) - 1; i >= 0; i-- {
+		r := strings.TrimSpace(lines[i])
+		quoteTail[i] = quoteTail[i+1] && (r == "" || strings.HasPrefix(r, ">"))
+	}
 	for i, l := range lines {
 		t := strings.TrimSpace(l)
 		switch {
@@ -150,18 +158,9 @@ func TrimReply(text string) string {
 			cut = i
 		case outlookFrom.MatchString(t) && i+3 < len(lines) && (outlookSent.MatchString(strings.TrimSpace(lines[i+1])) || outlookSent.MatchString(strings.TrimSpace(lines[i+2]))):
 			cut = i
-		case strings.HasPrefix(t, ">"):
-			// A quote block: keep going only if what follows is all quote or blank.
-			rest := true
-			for _, r := range lines[i:] {
-				if r = strings.TrimSpace(r); r != "" && !strings.HasPrefix(r, ">") {
-					rest = false
-					break
-				}
-			}
-			if rest {
-				cut = i
-			}
+		case strings.HasPrefix(t, ">") && quoteTail[i]:
+			// The quote block that ends the message.
+			cut = i
 		}
 		if cut != len(lines) {
 			break
