@@ -149,7 +149,7 @@ serve --smtp-addr for that address (kind smtp), or mail Switchboard polls from a
 (kind imap). Tickets go to a local tenant (--tenant) or through a connection's API user
 (--connection). See docs/email.md.`,
 	}
-	cmd.AddCommand(a.mailboxAdd(), a.mailboxEdit(), a.mailboxList(), a.mailboxShow(), a.mailboxRemove(), a.mailboxLog(), a.mailboxReceive())
+	cmd.AddCommand(a.mailboxAdd(), a.mailboxEdit(), a.mailboxList(), a.mailboxShow(), a.mailboxRemove(), a.mailboxLog(), a.mailboxReceive(), a.mailboxPoll())
 	return cmd
 }
 
@@ -495,4 +495,25 @@ func (a *app) mailboxReceive() *cobra.Command {
 	cmd.Flags().StringVar(&from, "envelope-from", "", `SMTP MAIL FROM of the message ("<>" for a bounce)`)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+func (a *app) mailboxPoll() *cobra.Command {
+	return &cobra.Command{
+		Use:   "poll ADDRESS|ID",
+		Short: "Fetch an IMAP mailbox's mail once now (serve does it continuously)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, closeDB, err := a.openMail(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			res, err := svc.PollIMAP(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "%d processed (moved), %d failed (flagged and left), %d too large (flagged and left).\n", res.Processed, res.Failed, res.Skipped)
+			return nil
+		},
+	}
 }

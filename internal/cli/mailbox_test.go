@@ -110,6 +110,9 @@ func TestMailboxCommands(t *testing.T) {
 			if out := cmd("mailbox", "receive", "support@example.test", file); !strings.Contains(out, "outcome:        duplicate") {
 				t.Fatalf("receive a duplicate: %s", out)
 			}
+			if _, _, err := run(t, append([]string{"mailbox", "poll", "support@example.test"}, common...)...); err == nil || !strings.Contains(errorText(err), "not an IMAP mailbox") {
+				t.Fatalf("poll an SMTP mailbox: %v", err)
+			}
 			cmd("mailbox", "remove", "support@example.test")
 			if out := cmd("mailbox", "list", "--json"); strings.TrimSpace(out) != "[]" {
 				t.Fatalf("list after remove: %s", out)
