@@ -177,7 +177,8 @@ func scanMailMessage(row interface{ Scan(...any) error }, withRaw bool) (*MailMe
 // time order.
 func utcText(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
-// InsertMailMessage records a received message and sets its id. When the mailbox already has a
+// InsertMailMessage records a received message (or, when its outcome is already decided, a
+// processed one: ProcessedAt set) and sets its id. When the mailbox already has a
 // message with that Message-ID it returns ErrConflict and the earlier row.
 func (db *DB) InsertMailMessage(ctx context.Context, m *MailMessage) (*MailMessage, error) {
 	for attempt := 0; ; attempt++ {
@@ -185,8 +186,13 @@ func (db *DB) InsertMailMessage(ctx context.Context, m *MailMessage) (*MailMessa
 			if err := tx.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM mail_messages`).Scan(&m.ID); err != nil {
 				return err
 			}
-			_, err := tx.tx.ExecContext(ctx, rebind(db.Dialect, `INSERT INTO mail_messages (id, mailbox_id, message_id, sender, subject, size, received_at, outcome, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-				m.ID, m.MailboxID, m.MessageID, m.Sender, m.Subject, m.Size, utcText(m.ReceivedAt), m.Outcome, m.Raw)
+			processed := ""
+			if !m.ProcessedAt.IsZero() {
+				processed = utcText(m.ProcessedAt)
+			}
+			_, err := tx.tx.ExecContext(ctx, rebind(db.Dialect, `INSERT INTO mail_messages (id, mailbox_id, message_id, sender, subject, size, received_at, processed_at, outcome, reason, attempts, raw)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+				m.ID, m.MailboxID, m.MessageID, m.Sender, m.Subject, m.Size, utcText(m.ReceivedAt), processed, m.Outcome, m.Reason, m.Attempts, m.Raw)
 			return err
 		})
 		if err == nil {
