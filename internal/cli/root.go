@@ -66,6 +66,7 @@ type app struct {
 	debugAddr string
 	limits    limitSettings // serve's API limits flags (limits.go)
 	webhooks  webhookConfig
+	mail      mailServe // email to ticket (serve_mail.go)
 	out       io.Writer
 	errOut    io.Writer
 }
@@ -95,7 +96,7 @@ func NewRoot(out, errOut io.Writer) *cobra.Command {
 	pf.StringVar(&a.cfg.LogLevel, "log-level", a.cfg.LogLevel, "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
 	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.tenantCommand(), a.apiUserCommand(), a.configCommand(), a.devCommand(), a.connectionCommand(), a.atCommand(),
 		a.resourceCommand(), a.securityLevelCommand(), a.vendorCommand(), a.lobCommand())
-	root.AddCommand(a.versionCommand(), a.usageCommand(), a.syncCommand())
+	root.AddCommand(a.versionCommand(), a.usageCommand(), a.syncCommand(), a.mailboxCommand())
 	return root
 }
 

@@ -36,6 +36,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringVar(&a.cfg.PublicURL, "public-url", a.cfg.PublicURL, "public base URL for zone answers and nextPageUrl; default from --addr (SWITCHBOARD_PUBLIC_URL)")
 	f.BoolVar(&a.cfg.Demo, "demo", a.cfg.Demo, "create a demo tenant with data and an API user on first start (SWITCHBOARD_DEMO)")
 	f.StringVar(&a.cfg.TileFrameAncestors, "tile-frame-ancestors", a.cfg.TileFrameAncestors, "origins allowed to embed /tile/my-tickets in an iframe, space-separated; default none (SWITCHBOARD_TILE_FRAME_ANCESTORS)")
+	a.mail.flags(f)
 	f.StringVar(&a.debugAddr, "debug-addr", "", "if set, serve Go's profiler (/debug/pprof) on this address; keep it private (SWITCHBOARD_DEBUG_ADDR)")
 	a.listenerFlags(f)
 	a.limitFlags(f)
@@ -72,6 +73,11 @@ func (a *app) serve(ctx context.Context) error {
 	flushed := make(chan struct{})
 	go func() { defer close(flushed); parts.RunUsageFlusher(flushCtx, 30*time.Second, log) }()
 	defer func() { stopFlush(); <-flushed }()
+	stopMail, err := a.mail.start(ctx, a, svc, log)
+	if err != nil {
+		return err
+	}
+	defer stopMail()
 	defer a.startWebhooks(ctx, svc, log)()
 	a.startSyncScheduler(flushCtx, svc, log)
 	srv := server.NewHTTPServer(handler, a.listenerLimits())

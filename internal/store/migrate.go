@@ -277,6 +277,42 @@ var migrations = []string{
 	// with "connection add --tenant"); 0 is deployment-wide, made by the operator. Names stay
 	// unique across the deployment.
 	9: `ALTER TABLE connections ADD COLUMN tenant_id BIGINT NOT NULL DEFAULT 0`,
+	// email: mailboxes of email to ticket (deployment-wide: an inbound address is unique across
+	// tenants) and the processing log, one row per message, unique per mailbox and Message-ID.
+	// settings is JSON owned by internal/mail; raw is the message in base64, kept while it may
+	// need re-processing (received, held, failed).
+	10: `CREATE TABLE mailboxes (
+		id BIGINT PRIMARY KEY,
+		address TEXT NOT NULL UNIQUE,
+		tenant_id BIGINT NOT NULL,
+		connection TEXT NOT NULL DEFAULT '',
+		kind TEXT NOT NULL,
+		settings TEXT NOT NULL,
+		secret_enc TEXT NOT NULL DEFAULT '',
+		active INTEGER NOT NULL DEFAULT 1,
+		created_at TEXT NOT NULL,
+		updated_at TEXT NOT NULL
+	);
+	CREATE TABLE mail_messages (
+		id BIGINT PRIMARY KEY,
+		mailbox_id BIGINT NOT NULL,
+		message_id TEXT NOT NULL,
+		sender TEXT NOT NULL,
+		subject TEXT NOT NULL,
+		size BIGINT NOT NULL,
+		received_at TEXT NOT NULL,
+		processed_at TEXT NOT NULL DEFAULT '',
+		outcome TEXT NOT NULL,
+		reason TEXT NOT NULL DEFAULT '',
+		ticket_id BIGINT NOT NULL DEFAULT 0,
+		ticket_number TEXT NOT NULL DEFAULT '',
+		note_id BIGINT NOT NULL DEFAULT 0,
+		attempts BIGINT NOT NULL DEFAULT 0,
+		raw TEXT NOT NULL DEFAULT '',
+		UNIQUE (mailbox_id, message_id)
+	);
+	CREATE INDEX mail_messages_sender ON mail_messages (mailbox_id, sender, received_at);
+	CREATE INDEX mail_messages_mailbox ON mail_messages (mailbox_id, id);`,
 }
 
 // Migrate brings the database to the current schema: the numbered migrations, then the catalog
