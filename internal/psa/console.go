@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/switchboard-psa/switchboard/internal/apperr"
-	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -46,7 +45,11 @@ func (s *Service) ConsoleSignIn(ctx context.Context, username, password, remoteA
 	case !sec.ConsoleLogin || sec.PasswordHash == "":
 		return nil, nil, errSignIn
 	}
-	if !auth.VerifySecret(sec.PasswordHash, password) {
+	ok, err := s.verifySignIn(ctx, username, sec.PasswordHash, password)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
 		err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 			cur, err := tx.ResourceSecurity(ctx, resourceID)
 			if err != nil {

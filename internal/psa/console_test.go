@@ -2,9 +2,15 @@ package psa_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/store"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
@@ -113,5 +119,57 @@ func TestSecurityLevelCapAndUsernameDomain(t *testing.T) {
 	}
 	if key, d, ok := strings.Cut(creds.Username, "@"); !ok || len(key) != 15 || d != domain {
 		t.Errorf("generated username %q", creds.Username)
+	}
+}
+
+// TestConsoleSignInHashBound: sign-in pages hash passwords for callers who are not signed in, so
+// they go through the same bound as the API: with one hash allowed at once, a burst of wrong
+// passwords for different users is partly answered at once with 429 instead of all hashing.
+func TestConsoleSignInHashBound(t *testing.T) {
+	t.Parallel()
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			t.Parallel()
+			svc := psa.New(testsupport.Service(t, b).DB) // a service of its own: its gate is changed
+			svc.HashGate = auth.NewHashGate(1)
+			tenant, err := svc.CreateTenant(context.Background(), "Burst "+testsupport.RandomHex(4), "UTC")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := psa.WithActor(store.WithTenant(context.Background(), tenant.ID), psa.Actor{ResourceID: 1})
+			var names []string
+			for i := range 8 {
+				name := fmt.Sprintf("burst%d%s", i, testsupport.RandomHex(3))
+				if _, err := svc.CreateResource(ctx, psa.NewResource{FirstName: "Burst", LastName: fmt.Sprint(i), Email: name + "@x.example", Username: name,
+					Password: "Desk-Pass-1", SecurityLevel: "Service Desk User", LocationID: 1}); err != nil {
+					t.Fatal(err)
+				}
+				names = append(names, name)
+			}
+			errs := make([]error, len(names))
+			var wg sync.WaitGroup
+			for i, name := range names {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, _, errs[i] = svc.ConsoleSignIn(context.Background(), name, "Wrong-Pass-1", "10.0.0.9")
+				}()
+			}
+			wg.Wait()
+			busy := 0
+			for _, err := range errs {
+				var ae *apperr.Error
+				switch {
+				case errors.As(err, &ae) && ae.Status == http.StatusTooManyRequests:
+					busy++
+				case errors.As(err, &ae) && ae.Status == http.StatusUnauthorized:
+				default:
+					t.Errorf("wrong password: %v", err)
+				}
+			}
+			if busy == 0 {
+				t.Error("8 sign-ins at once with one hash allowed: none answered busy")
+			}
+		})
 	}
 }

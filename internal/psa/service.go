@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
@@ -25,6 +26,10 @@ type Service struct {
 	// WebhookPolicy decides which webhook URLs may be saved (internal/webhook); set it before use.
 	WebhookPolicy  webhook.Policy
 	webhookConfigs webhook.Cache
+	// HashGate bounds the password hashing of sign-ins (console, portal and, when the server
+	// shares it with its authenticator, the API): one hash at a time per username, a few at
+	// once in the process, the rest answered at once.
+	HashGate *auth.HashGate
 
 	mu        sync.Mutex
 	picklists map[int64]*picklists // by tenant
@@ -34,7 +39,7 @@ type Service struct {
 
 // New makes the service over an open, migrated database.
 func New(db *store.DB) *Service {
-	s := &Service{DB: db, Catalog: db.Catalog, picklists: map[int64]*picklists{}, udfs: map[int64]*udfDefs{}}
+	s := &Service{DB: db, Catalog: db.Catalog, picklists: map[int64]*picklists{}, udfs: map[int64]*udfDefs{}, HashGate: auth.NewHashGate(0)}
 	s.hooks = coreHooks(s)
 	webhookHooks(s, s.hooks)
 	return s
@@ -167,4 +172,15 @@ func (s *Service) UDFDefinitions(ctx context.Context, e *catalog.Entity) ([]UDFD
 
 func notFoundForDelete() error {
 	return apperr.Invalid("No matching records found. The logged in Resource may not have the required permissions to delete the data.")
+}
+
+// verifySignIn checks a password typed at a sign-in page through the hash gate: an unauthenticated
+// caller cannot make the server hash without bound (auth.ErrBusy when it is full).
+func (s *Service) verifySignIn(ctx context.Context, username, hash, password string) (bool, error) {
+	release, err := s.HashGate.Acquire(ctx, username)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	return auth.VerifySecret(hash, password), nil
 }

@@ -284,7 +284,9 @@ var errPortalSignIn = apperr.New(http.StatusUnauthorized, "The email address or 
 func (s *Service) PortalSignIn(ctx context.Context, email, password, remoteAddr string) (*PortalContact, error) {
 	login, err := s.DB.PortalLoginByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
-		auth.VerifySecret(dummyHash, password) // the same time as a known address
+		if _, err := s.verifySignIn(ctx, email, dummyHash, password); err != nil { // the same time as a known address
+			return nil, err
+		}
 		return nil, errPortalSignIn
 	}
 	if err != nil {
@@ -298,7 +300,11 @@ func (s *Service) PortalSignIn(ctx context.Context, email, password, remoteAddr 
 	if login.Locked {
 		return nil, apperr.New(http.StatusUnauthorized, "This portal account is locked: ask your service provider to unlock it.")
 	}
-	if !auth.VerifySecret(login.PasswordHash, password) {
+	ok, err := s.verifySignIn(ctx, email, login.PasswordHash, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		login.FailedLogins++
 		if login.FailedLogins >= tenant.LockoutThreshold {
 			login.Locked = true
