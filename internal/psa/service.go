@@ -26,9 +26,9 @@ type Service struct {
 	// WebhookPolicy decides which webhook URLs may be saved (internal/webhook); set it before use.
 	WebhookPolicy  webhook.Policy
 	webhookConfigs webhook.Cache
-	// HashGate bounds the password hashing of sign-ins (console, portal and, when the server
-	// shares it with its authenticator, the API): one hash at a time per username, a few at
-	// once in the process, the rest answered at once.
+	// HashGate bounds the password hashing of the console's and portal's sign-ins: one hash at
+	// a time per username, as many at once as there are cores, the rest answered 429 at once
+	// (the API's authenticator has a gate of its own, so hashing stays within twice the cores).
 	HashGate *auth.HashGate
 
 	mu        sync.Mutex

@@ -101,7 +101,6 @@ func New(svc *psa.Service, opt Options) (http.Handler, *Parts) {
 	}
 	parts := &Parts{Auth: auth.NewAuthenticator(svc.DB), Limits: newLimiter(svc, opt), svc: svc}
 	parts.Auth.Logger = opt.Logger
-	parts.Auth.Gate = svc.HashGate              // one bound on password hashing for the API, console and portal
 	svc.OnAccessChange(parts.Auth.ForgetTenant) // changes made in this process reach the cache at once
 	svc.OnAccessChange(parts.Limits.ForgetThreshold)
 	parts.API = &atapi.Server{PSA: svc, Auth: parts.Auth, Limits: parts.Limits, PublicURL: opt.PublicURL, Logger: opt.Logger, Version: opt.Version}
