@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -901,6 +902,7 @@ type usageView struct {
 	Total     int64
 	Threshold int64
 	Failures  []store.AuthFailure
+	Notices   []psa.ThresholdNotice
 }
 
 type usageRow struct {
@@ -968,6 +970,7 @@ func (h *Handler) usagePage(w http.ResponseWriter, r *http.Request, s *session, 
 	sort.Slice(v.Rows, func(i, j int) bool { return v.Rows[i].Requests > v.Rows[j].Requests })
 	v.Chart = usageChart(series, v.Rows, first, now.Unix()/3600, v.Threshold)
 	v.Failures, _ = h.svc.DB.RecentAuthFailures(ctx, 50)
+	v.Notices, _ = h.svc.ThresholdNotices(ctx, v.Days*24)
 	p.Data = v
 	h.render(w, r, http.StatusOK, "usage", p)
 }
@@ -978,6 +981,7 @@ func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, s *sessio
 	p.Title, p.Section = "Site Setup", "admin"
 	t := s.user.Tenant
 	p.Form["lockout"] = strconv.FormatInt(t.LockoutThreshold, 10)
+	p.Form["apithreshold"] = strconv.FormatInt(t.RequestThreshold, 10)
 	if t.StrongPasswords {
 		p.Form["strong"] = "on"
 	}
@@ -991,18 +995,22 @@ func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, s *sessio
 
 func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "Site Setup", "admin"
-	keep(p, r, "lockout", "strong", "domain", "org")
+	keep(p, r, "lockout", "strong", "domain", "org", "apithreshold")
 	p.Data = s.user.Tenant
 	n, err := strconv.ParseInt(p.Form["lockout"], 10, 64)
 	if err != nil || n < 1 || n > 100 {
 		p.Errors["lockout"] = "Enter a number from 1 to 100."
+	}
+	api, err := strconv.ParseInt(p.Form["apithreshold"], 10, 64)
+	if err != nil || api < 1 || api > psa.MaxAPIThreshold {
+		p.Errors["apithreshold"] = fmt.Sprintf("Enter a number from 1 to %d.", psa.MaxAPIThreshold)
 	}
 	if len(p.Form["domain"]) > 100 {
 		p.Errors["domain"] = "At most 100 characters."
 	}
 	if len(p.Errors) == 0 {
 		strong := p.Form["strong"] != ""
-		_, err = h.svc.ChangeSettings(r.Context(), psa.SettingsChange{StrongPasswords: &strong, LockoutThreshold: &n, UsernameDomain: ptr(p.Form["domain"])})
+		_, err = h.svc.ChangeSettings(r.Context(), psa.SettingsChange{StrongPasswords: &strong, LockoutThreshold: &n, UsernameDomain: ptr(p.Form["domain"]), APIThreshold: &api})
 		if err == nil && (p.Form["org"] != "") != s.user.Tenant.OrgStructure {
 			_, err = h.svc.SetOrgStructure(r.Context(), p.Form["org"] != "")
 		}
