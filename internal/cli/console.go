@@ -96,6 +96,12 @@ func (a *app) printDemoWeb() {
 		return
 	}
 	base := a.cfg.Public()
+	if !stdoutIsTerminal(a.out) {
+		// Passwords reach a terminal only, never a service manager's log.
+		fmt.Fprintf(a.out, "Console: %s/ (administrator %s), client portal: %s/ClientPortal/ (contact %s); their passwords are in %s.\n",
+			base, c.Console.Username, base, c.Portal.Username, abs(a.demoFile()))
+		return
+	}
 	fmt.Fprintf(a.out, `Console: %s/
   Administrator:  %s
   Password:       %s

@@ -81,8 +81,10 @@ func TestVersion(t *testing.T) {
 func TestServeDemoNotOnTerminal(t *testing.T) {
 	dir := t.TempDir()
 	secret := "Abc!def#ghi$jkl*mno~pq12"
+	consolePass, portalPass := "Console!Pass#1", "Portal!Pass#2"
 	if err := os.WriteFile(filepath.Join(dir, "demo-credentials.json"),
-		[]byte(`{"tenant":"Demo MSP","username":"demo123abc","secret":"`+secret+`","integrationCode":"CODE"}`), 0o600); err != nil {
+		[]byte(`{"tenant":"Demo MSP","username":"demo123abc","secret":"`+secret+`","integrationCode":"CODE",`+
+			`"console":{"username":"admin1@demo.example","password":"`+consolePass+`"},"portal":{"username":"alice@acme.example","password":"`+portalPass+`"}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var out strings.Builder
@@ -90,8 +92,14 @@ func TestServeDemoNotOnTerminal(t *testing.T) {
 	a.cfg.DataDir = dir
 	a.cfg.Addr = "127.0.0.1:8080"
 	a.printDemo()
-	if strings.Contains(out.String(), secret) || strings.Contains(out.String(), "export AUTOTASK_SECRET") {
-		t.Errorf("the secret went to a non-terminal output:\n%s", out.String())
+	a.printDemoWeb()
+	for _, s := range []string{secret, consolePass, portalPass, "export AUTOTASK_SECRET"} {
+		if strings.Contains(out.String(), s) {
+			t.Errorf("%q went to a non-terminal output:\n%s", s, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), "admin1@demo.example") || !strings.Contains(out.String(), "alice@acme.example") {
+		t.Errorf("serve did not say who signs in to the console and portal:\n%s", out.String())
 	}
 	if !strings.Contains(out.String(), filepath.Join(dir, "demo-credentials.json")) {
 		t.Errorf("serve did not say where the credentials are:\n%s", out.String())
