@@ -213,24 +213,30 @@ func (a *Authenticator) verify(ctx context.Context, c Credentials, k [32]byte) (
 	if err != nil {
 		return nil, err
 	}
-	// The hash is the costly part: one per username at a time and a bounded number in the
-	// process (a.Gate), and the attempt counted as a failure before it runs, so that a burst of
-	// wrong secrets neither takes memory without bound nor slips past the lockout threshold.
+	// The attempt is counted as a failure as it arrives, before it waits for the hash: of a
+	// burst of wrong secrets at most the lockout threshold are ever hashed, and a right secret
+	// arriving after them finds the count at the threshold, whatever order the hashes run in.
+	// (A verified secret clears the count.) The hash is the costly part: one per username at a
+	// time and a bounded number in the process (a.Gate), so a burst takes neither memory nor
+	// CPU without bound.
+	ok, err := a.DB.BeginAuthAttempt(ctx, u.TenantID, u.Username, tenant.LockoutThreshold)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrInactiveAPIUser
+	}
 	release, err := a.Gate.Acquire(ctx, u.Username)
 	if err != nil {
+		// Not checked, so not a failure: a flood of other sign-ins must not lock this user.
+		if cerr := a.DB.CancelAuthAttempt(context.WithoutCancel(ctx), u.TenantID, u.Username); cerr != nil {
+			a.Logger.Error("take back an unchecked authentication attempt", slog.Int64("tenant_id", u.TenantID), slog.Any("error", cerr))
+		}
 		if errors.Is(err, ErrBusy) {
 			a.Logger.Warn("api authentication refused", slog.String("reason", "hashing busy"), slog.String("username", u.Username),
 				slog.Int64("tenant_id", u.TenantID), slog.String("remote_addr", host(c.RemoteAddr)))
 		}
 		return nil, err
-	}
-	ok, err := a.DB.BeginAuthAttempt(ctx, u.TenantID, u.Username, tenant.LockoutThreshold)
-	if err != nil || !ok {
-		release()
-		if err != nil {
-			return nil, err
-		}
-		return nil, ErrInactiveAPIUser
 	}
 	good := a.verifySecret(u.SecretHash, c.Secret)
 	release()

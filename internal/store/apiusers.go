@@ -115,6 +115,14 @@ func (db *DB) BeginAuthAttempt(ctx context.Context, tenantID int64, username str
 	return err == nil, err
 }
 
+// CancelAuthAttempt takes back an attempt BeginAuthAttempt counted whose secret was never
+// checked (the server was too busy to hash it): a caller answered "busy" is not a failure.
+func (db *DB) CancelAuthAttempt(ctx context.Context, tenantID int64, username string) error {
+	_, err := db.write.ExecContext(ctx, rebind(db.Dialect, `UPDATE api_users SET failed_logins = failed_logins - 1
+		WHERE tenant_id = ? AND username = ? AND failed_logins > 0`), tenantID, strings.ToLower(username))
+	return err
+}
+
 // RecordAuthFailure records a wrong secret, already counted by BeginAuthAttempt, with the
 // address it came from; at the tenant's threshold the user is locked (and the tenant's access
 // generation bumped).
