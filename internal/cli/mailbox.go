@@ -388,10 +388,19 @@ func (a *app) mailboxLog() *cobra.Command {
 	fl.Int64Var(&f.BeforeID, "before", 0, "only entries older than this id (paging)")
 	fl.BoolVar(&asJSON, "json", false, "print JSON")
 
-	var showJSON bool
-	show := &cobra.Command{
-		Use:   "show ID",
-		Short: "One log entry",
+	cmd.AddCommand(
+		a.logEntryCommand("show ID", "One log entry", (*mail.Service).LogEntry),
+		a.logEntryCommand("reprocess ID", "Process a held or failed message again", (*mail.Service).Reprocess))
+	return cmd
+}
+
+// logEntryCommand is a command on one entry of the processing log: it calls do with the entry's
+// id and prints the entry it returns.
+func (a *app) logEntryCommand(use, short string, do func(*mail.Service, context.Context, int64) (*mail.Entry, error)) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
@@ -403,38 +412,14 @@ func (a *app) mailboxLog() *cobra.Command {
 				return err
 			}
 			defer closeDB()
-			e, err := svc.LogEntry(cmd.Context(), id)
+			e, err := do(svc, cmd.Context(), id)
 			if err != nil {
 				return err
 			}
-			return a.printEntry(e, showJSON)
+			return a.printEntry(e, asJSON)
 		},
 	}
-	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
-	var reJSON bool
-	re := &cobra.Command{
-		Use:   "reprocess ID",
-		Short: "Process a held or failed message again",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseInt(args[0], 10, 64)
-			if err != nil {
-				return fmt.Errorf("%q is not a log entry id", args[0])
-			}
-			svc, closeDB, err := a.openMail(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			e, err := svc.Reprocess(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			return a.printEntry(e, reJSON)
-		},
-	}
-	re.Flags().BoolVar(&reJSON, "json", false, "print JSON")
-	cmd.AddCommand(show, re)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 

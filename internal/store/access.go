@@ -105,7 +105,7 @@ type SecurityLevelRow struct {
 
 const levelColumns = `id, name, api_only, is_active, license_type, base_level_id, definition, created_at`
 
-func scanLevel(row interface{ Scan(...any) error }) (*SecurityLevelRow, error) {
+func scanLevel(row scanner) (*SecurityLevelRow, error) {
 	var l SecurityLevelRow
 	var api, active int
 	var created string
@@ -127,19 +127,7 @@ func (db *DB) SecurityLevels(ctx context.Context) ([]*SecurityLevelRow, error) {
 		return nil, err
 	}
 	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT `+levelColumns+` FROM security_levels WHERE tenant_id = ? ORDER BY id`), tenant)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*SecurityLevelRow
-	for rows.Next() {
-		l, err := scanLevel(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanLevel)
 }
 
 // SecurityLevel reads one custom level.
@@ -206,7 +194,7 @@ type ResourceSecurity struct {
 
 const securityColumns = `resource_id, security_level_id, api_only, console_login, password_hash, password_history, password_changed_at, failed_logins, locked`
 
-func scanSecurity(row interface{ Scan(...any) error }) (*ResourceSecurity, error) {
+func scanSecurity(row scanner) (*ResourceSecurity, error) {
 	var s ResourceSecurity
 	var api, console, locked int
 	var history, changed string

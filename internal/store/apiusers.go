@@ -14,7 +14,7 @@ import (
 
 const apiUserColumns = `username, tenant_id, resource_id, secret_hash, integration_code, is_active, failed_logins, locked, created_at`
 
-func scanAPIUser(row interface{ Scan(...any) error }) (*APIUser, error) {
+func scanAPIUser(row scanner) (*APIUser, error) {
 	var u APIUser
 	var active, locked int
 	var created string
@@ -37,19 +37,7 @@ func (db *DB) APIUsers(ctx context.Context) ([]*APIUser, error) {
 		return nil, err
 	}
 	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT `+apiUserColumns+` FROM api_users WHERE tenant_id = ? ORDER BY username`), tenant)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*APIUser
-	for rows.Next() {
-		u, err := scanAPIUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanAPIUser)
 }
 
 // APIUserByResource finds the tenant's API user of a resource.
@@ -217,7 +205,7 @@ const (
 
 const trackingColumns = `code, kind, name, is_active, created_at`
 
-func scanTracking(row interface{ Scan(...any) error }) (*TrackingIdentifier, error) {
+func scanTracking(row scanner) (*TrackingIdentifier, error) {
 	var t TrackingIdentifier
 	var active int
 	var created string
@@ -239,19 +227,7 @@ func (db *DB) TrackingIdentifiers(ctx context.Context) ([]*TrackingIdentifier, e
 		return nil, err
 	}
 	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT `+trackingColumns+` FROM tracking_identifiers WHERE tenant_id = ? ORDER BY kind DESC, name_key, code`), tenant)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*TrackingIdentifier
-	for rows.Next() {
-		t, err := scanTracking(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanTracking)
 }
 
 // TrackingIdentifier reads one of the tenant's identifiers by code.

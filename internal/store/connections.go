@@ -66,7 +66,7 @@ func (db *DB) SaveConnection(ctx context.Context, c *Connection, replace bool) e
 	})
 }
 
-func scanConnection(row interface{ Scan(...any) error }) (*Connection, error) {
+func scanConnection(row scanner) (*Connection, error) {
 	var c Connection
 	var created, updated, tested string
 	var ok int
@@ -94,19 +94,7 @@ func (db *DB) ConnectionByName(ctx context.Context, name string) (*Connection, e
 func (db *DB) Connections(ctx context.Context, owner int64) ([]*Connection, error) {
 	where, args := ownerClause(owner)
 	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT `+connectionColumns+` FROM connections WHERE 1 = 1`+where+` ORDER BY name_key`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Connection
-	for rows.Next() {
-		c, err := scanConnection(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanConnection)
 }
 
 // AnyOwner, as the owner of DeleteConnection and RecordConnectionTest, matches a connection

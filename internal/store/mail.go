@@ -27,7 +27,7 @@ type Mailbox struct {
 
 const mailboxColumns = `id, address, tenant_id, connection, kind, settings, secret_enc, active, created_at, updated_at`
 
-func scanMailbox(row interface{ Scan(...any) error }) (*Mailbox, error) {
+func scanMailbox(row scanner) (*Mailbox, error) {
 	var m Mailbox
 	var active int
 	var created, updated string
@@ -118,19 +118,7 @@ func (db *DB) Mailboxes(ctx context.Context, tenantID int64) ([]*Mailbox, error)
 		q, args = `SELECT `+mailboxColumns+` FROM mailboxes WHERE tenant_id = ? ORDER BY id`, []any{tenantID}
 	}
 	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, q), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Mailbox
-	for rows.Next() {
-		m, err := scanMailbox(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanMailbox)
 }
 
 // MailMessage is one row of the processing log.

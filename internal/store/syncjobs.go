@@ -43,7 +43,7 @@ func (db *DB) CreateSyncJob(ctx context.Context, j *SyncJob) error {
 	return err
 }
 
-func scanSyncJob(row interface{ Scan(...any) error }) (*SyncJob, error) {
+func scanSyncJob(row scanner) (*SyncJob, error) {
 	var j SyncJob
 	var paused int
 	var created, updated string
@@ -67,19 +67,7 @@ func (db *DB) SyncJob(ctx context.Context, name string) (*SyncJob, error) {
 // SyncJobs lists every job by name.
 func (db *DB) SyncJobs(ctx context.Context) ([]*SyncJob, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+syncJobColumns+` FROM sync_jobs ORDER BY name_key`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*SyncJob
-	for rows.Next() {
-		j, err := scanSyncJob(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanSyncJob)
 }
 
 // UpdateSyncJob writes one column of a job: "settings", "state", "status" (JSON text) or

@@ -65,7 +65,7 @@ func (db *DB) CreateTenant(ctx context.Context, name, timeZone string) (*Tenant,
 
 const tenantColumns = `id, name, time_zone, request_threshold, created_at, lockout_threshold, strong_passwords, org_structure, org_level1_label, org_level2_label, username_domain, access_generation, ci`
 
-func scanTenant(row interface{ Scan(...any) error }) (*Tenant, error) {
+func scanTenant(row scanner) (*Tenant, error) {
 	var t Tenant
 	var created string
 	var strong, org int
@@ -94,19 +94,7 @@ func (db *DB) TenantByID(ctx context.Context, id int64) (*Tenant, error) {
 // Tenants lists every tenant in id order.
 func (db *DB) Tenants(ctx context.Context) ([]*Tenant, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+tenantColumns+` FROM tenants ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Tenant
-	for rows.Next() {
-		t, err := scanTenant(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanTenant)
 }
 
 // APIUser is the credential record of an API-only resource.

@@ -85,7 +85,7 @@ type PortalLogin struct {
 	Locked       bool
 }
 
-func scanPortal(row interface{ Scan(...any) error }) (*PortalLogin, error) {
+func scanPortal(row scanner) (*PortalLogin, error) {
 	p := &PortalLogin{}
 	var locked int
 	if err := row.Scan(&p.TenantID, &p.ContactID, &p.Email, &p.PasswordHash, &p.FailedLogins, &locked); err != nil {
