@@ -901,8 +901,10 @@ type usageView struct {
 	Rows      []usageRow
 	Total     int64
 	Threshold int64
-	Failures  []store.AuthFailure
-	Notices   []psa.ThresholdNotice
+	// ThresholdShown: the chart draws the threshold (it does when the busiest hour reaches half of it).
+	ThresholdShown bool
+	Failures       []store.AuthFailure
+	Notices        []psa.ThresholdNotice
 }
 
 type usageRow struct {
@@ -968,7 +970,7 @@ func (h *Handler) usagePage(w http.ResponseWriter, r *http.Request, s *session, 
 		v.Rows = append(v.Rows, row)
 	}
 	sort.Slice(v.Rows, func(i, j int) bool { return v.Rows[i].Requests > v.Rows[j].Requests })
-	v.Chart = usageChart(series, v.Rows, first, now.Unix()/3600, v.Threshold)
+	v.Chart, v.ThresholdShown = usageChart(series, v.Rows, first, now.Unix()/3600, v.Threshold)
 	v.Failures, _ = h.svc.DB.RecentAuthFailures(ctx, 50)
 	v.Notices, _ = h.svc.ThresholdNotices(ctx, v.Days*24)
 	p.Data = v

@@ -9,8 +9,9 @@ import (
 
 // usageChart draws requests per hour as an SVG bar chart: one stacked bar per hour, a colour
 // per series (in the order of rows), the tenant's hourly threshold as a dashed line when it is
-// within sight. Every text is escaped; the result is safe to embed.
-func usageChart(series map[string]map[int64]int64, rows []usageRow, first, last int64, threshold int64) string {
+// within sight (thresholdShown says whether it is). Every text is escaped; the result is safe to
+// embed.
+func usageChart(series map[string]map[int64]int64, rows []usageRow, first, last int64, threshold int64) (svg string, thresholdShown bool) {
 	const w, h, left, bottom, top = 960, 260, 56, 28, 16
 	colors := []string{"#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2", "#4b5563"}
 	hours := int(last - first + 1)
@@ -67,12 +68,13 @@ func usageChart(series map[string]map[int64]int64, rows []usageRow, first, last 
 			fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" fill="#6b7280">%s</text>`, x, h-10, t.Format("Jan 2 15h"))
 		}
 	}
-	if threshold > 0 && threshold <= scaleMax {
+	thresholdShown = threshold > 0 && threshold <= scaleMax
+	if thresholdShown {
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#dc2626" stroke-dasharray="6 4" stroke-width="1.5"/>`, left, w-8, y(threshold), y(threshold))
 		fmt.Fprintf(&b, `<text x="%d" y="%.1f" font-size="11" fill="#dc2626" text-anchor="end">threshold %d/hour</text>`, w-10, y(threshold)-4, threshold)
 	}
 	b.WriteString(`</svg>`)
-	return b.String()
+	return b.String(), thresholdShown
 }
 
 func maxf(a, b float64) float64 {

@@ -60,8 +60,13 @@ func TestAPIThresholdInConsole(t *testing.T) {
 			if got := threshold(); got != 1234 {
 				t.Fatalf("threshold after saving 1234: %d", got)
 			}
-			if _, _, body := c.get("/admin/api-usage"); !strings.Contains(body, "was not approached") {
+			_, _, body := c.get("/admin/api-usage")
+			if !strings.Contains(body, "was not approached") {
 				t.Error("API Usage without notices does not say so")
+			}
+			// Far below the threshold the chart does not draw it, and the page does not claim it does.
+			if !strings.Contains(body, "Your hourly threshold is 1234 requests; no hour shown reached half of it") || strings.Contains(body, "The dashed line is") {
+				t.Error("API Usage far below the threshold describes a threshold line it does not draw")
 			}
 			env.PSA.RecordThresholdNotice(env.Ctx(), env.Tenant.ID, 75, 926, 1234, time.Now(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if _, _, body := c.get("/admin/api-usage"); !strings.Contains(body, "75%") || !strings.Contains(body, "926") {
