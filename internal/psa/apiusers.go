@@ -362,8 +362,3 @@ func (s *Service) AuthFailures(ctx context.Context, username string, limit int) 
 	}
 	return s.DB.AuthFailures(ctx, u.Username, limit)
 }
-
-// syncAPIUserActive keeps an API user's credentials as active as its resource.
-func (s *Service) syncAPIUserActive(ctx context.Context, tx *store.Tx, resourceID int64, active bool) error {
-	return tx.SetAPIUserActiveByResource(ctx, resourceID, active)
-}

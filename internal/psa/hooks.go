@@ -20,6 +20,7 @@ func coreHooks(s *Service) map[string]*Hooks {
 	taskAssigned := fieldIndex(c, "Tasks", "assignedResourceID")
 	opportunityOwner := fieldIndex(c, "Opportunities", "ownerResourceID")
 	resourceActive := fieldIndex(c, "Resources", "isActive")
+	resourceCost := fieldIndex(c, "Resources", "internalCost")
 	companyOwner := fieldIndex(c, "Companies", "ownerResourceID")
 	return map[string]*Hooks{
 		"Tickets": {
@@ -54,13 +55,20 @@ func coreHooks(s *Service) map[string]*Hooks {
 				return changedNotAPIUser(ctx, s, opportunityOwner, old, row, "An API-only user cannot own an opportunity (ownerResourceID).")
 			},
 		},
+		// Resources are changed by the REST API (PATCH, PUT) and by the administration's
+		// EditResource alike (internal/psa/admin), both through Update: these rules hold for both.
 		"Resources": {
 			BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
+				if c, ok := row.Values[resourceCost].(float64); ok && c < 0 && old.Values[resourceCost] != row.Values[resourceCost] {
+					return apperr.Invalid("The internal cost cannot be negative.")
+				}
 				if old.Values[resourceActive] == row.Values[resourceActive] {
 					return nil
 				}
+				// An API user's credentials are as active as its resource: deactivating the
+				// resource refuses its calls at once, reactivating it lets them in again.
 				active, _ := row.Values[resourceActive].(bool)
-				return s.syncAPIUserActive(ctx, tx, row.ID(e), active)
+				return tx.SetAPIUserActiveByResource(ctx, row.ID(e), active)
 			},
 		},
 		"Companies": {

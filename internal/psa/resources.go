@@ -174,8 +174,13 @@ type ResourceChange struct {
 	LOBs                              *[]int64
 }
 
-// EditResource changes a resource, found by id or username. API users take API-only levels,
-// other resources the rest; a new password follows the policy and differs from the last five.
+// EditResource changes a resource, found by id or username. The row's own fields go through
+// the generic update (UpdateWith), as a REST PATCH does, so the Resources hook alone keeps the
+// entity's rules (the API user's credentials follow isActive; no negative internal cost); the
+// rest is the administration's: the security level (and the license type it gives), the
+// password, departments and roles, queues, approvers and lines of business, written in the
+// same transaction. API users take API-only levels, other resources the rest; a new password
+// follows the policy and differs from the last five.
 func (s *Service) EditResource(ctx context.Context, ref string, ch ResourceChange) (*Resource, error) {
 	tenant, err := s.tenantOf(ctx)
 	if err != nil {
@@ -186,6 +191,11 @@ func (s *Service) EditResource(ctx context.Context, ref string, ch ResourceChang
 		return nil, err
 	}
 	e := s.Catalog.MustEntity("Resources")
+	if _, err := s.DB.Get(ctx, e, id); errors.Is(err, store.ErrNotFound) {
+		return nil, apperr.Invalid("There is no resource %s.", ref)
+	} else if err != nil {
+		return nil, err
+	}
 	var level *access.Level
 	if ch.SecurityLevel != "" {
 		if level, err = s.SecurityLevel(ctx, ch.SecurityLevel); err != nil {
@@ -226,33 +236,27 @@ func (s *Service) EditResource(ctx context.Context, ref string, ch ResourceChang
 	if err := s.checkAssociations(ctx, deps, queues, approvers); err != nil {
 		return nil, err
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		old, err := tx.Get(ctx, e, id)
-		if err != nil {
-			return err
+	// The row's own fields, as a client would send them.
+	in := NewInput()
+	set := func(field string, v any) { in.Set[e.Index(field)] = v }
+	for field, v := range map[string]*string{"firstName": ch.FirstName, "lastName": ch.LastName, "email": ch.Email, "title": ch.Title} {
+		if v != nil {
+			set(field, strings.TrimSpace(*v))
 		}
-		row := &store.Row{Values: append([]any(nil), old.Values...), UDF: old.UDF}
-		set := func(field string, v any) { row.Values[e.Index(field)] = v }
-		for field, v := range map[string]*string{"firstName": ch.FirstName, "lastName": ch.LastName, "email": ch.Email, "title": ch.Title} {
-			if v != nil {
-				set(field, strings.TrimSpace(*v))
-			}
-		}
-		if ch.LocationID != nil {
-			set("locationID", *ch.LocationID)
-		}
-		if ch.InternalCost != nil {
-			if *ch.InternalCost < 0 {
-				return apperr.Invalid("The internal cost cannot be negative.")
-			}
-			set("internalCost", *ch.InternalCost)
-		}
-		if ch.Active != nil {
-			set("isActive", *ch.Active)
-			if err := tx.SetAPIUserActiveByResource(ctx, id, *ch.Active); err != nil {
-				return err
-			}
-		}
+	}
+	if ch.LocationID != nil {
+		set("locationID", *ch.LocationID)
+	}
+	if ch.InternalCost != nil {
+		set("internalCost", *ch.InternalCost)
+	}
+	if ch.Active != nil {
+		set("isActive", *ch.Active)
+	}
+	licenseType := e.Index("licenseType")
+	// rest writes what is not a field of the row, in the write's transaction; row is nil when no
+	// field of the row changes.
+	rest := func(tx *store.Tx, row *store.Row) error {
 		sec, err := tx.ResourceSecurity(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			api, err := s.DB.IsAPIResource(ctx, id)
@@ -274,7 +278,7 @@ func (s *Service) EditResource(ctx context.Context, ref string, ch ResourceChang
 				return apperr.Invalid("%q is an API-only security level: only API users can have it.", level.Name)
 			}
 			sec.SecurityLevelID = level.ID
-			set("licenseType", int64(level.License))
+			row.Values[licenseType] = int64(level.License) // read-only to clients: it follows the level
 		}
 		if ch.Password != "" {
 			if sec.APIOnly {
@@ -287,13 +291,6 @@ func (s *Service) EditResource(ctx context.Context, ref string, ch ResourceChang
 			sec.PasswordHash, sec.ConsoleLogin, sec.PasswordChangedAt = auth.HashSecret(ch.Password), true, time.Now().UTC()
 		}
 		if err := tx.SaveResourceSecurity(ctx, sec); err != nil {
-			return err
-		}
-		stampUpdate(ctx, e, row)
-		if err := s.validate(ctx, tx, e, old, row); err != nil {
-			return err
-		}
-		if err := tx.Update(ctx, e, row); err != nil {
 			return err
 		}
 		if err := s.setAssociations(ctx, tx, id, ch.Departments, ch.Queues); err != nil {
@@ -312,7 +309,15 @@ func (s *Service) EditResource(ctx context.Context, ref string, ch ResourceChang
 			}
 		}
 		return tx.BumpAccessGeneration(ctx)
-	})
+	}
+	if len(in.Set) > 0 || level != nil {
+		// The caller's rights were checked by the caller (the admin pages, the CLI): the row is
+		// written as the system, as before.
+		in.Set[e.Index("id")] = id
+		_, err = s.UpdateWith(asSystem(ctx), e, in, nil, false, func(tx *store.Tx, old, row *store.Row) error { return rest(tx, row) })
+	} else {
+		err = s.DB.InTx(ctx, func(tx *store.Tx) error { return rest(tx, nil) })
+	}
 	if err != nil {
 		return nil, err
 	}

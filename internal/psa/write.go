@@ -104,6 +104,15 @@ func applyCreateDefaults(e *catalog.Entity, row *store.Row) {
 // Update changes a row: only the fields sent (PATCH), or every writable field with the ones not
 // sent set to null (replace, PUT).
 func (s *Service) Update(ctx context.Context, e *catalog.Entity, in *Input, parent *Parent, replace bool) (int64, error) {
+	return s.UpdateWith(ctx, e, in, parent, replace, nil)
+}
+
+// UpdateWith is Update with prepare run inside the same transaction once the sent fields are
+// applied to the row, before the entity's hooks, the validation and the write. An
+// administration service uses it to set what a client cannot send (a resource's license type,
+// which follows its security level) and to write its own rows (security, associations) so
+// that they commit or roll back with the row, while the hooks keep the entity's rules.
+func (s *Service) UpdateWith(ctx context.Context, e *catalog.Entity, in *Input, parent *Parent, replace bool, prepare func(tx *store.Tx, old, row *store.Row) error) (int64, error) {
 	id := in.ID(e)
 	if id == 0 && !in.Has(e, "id") {
 		return 0, apperr.Invalid("The id field is required to update an entity.")
@@ -143,6 +152,11 @@ func (s *Service) Update(ctx context.Context, e *catalog.Entity, in *Input, pare
 		stampUpdate(ctx, e, row)
 		if err := s.accessRules(ctx, tx, e, old, row); err != nil {
 			return err
+		}
+		if prepare != nil {
+			if err := prepare(tx, old, row); err != nil {
+				return err
+			}
 		}
 		if h := s.hooks[e.Name]; h != nil && h.BeforeUpdate != nil {
 			if err := h.BeforeUpdate(ctx, tx, e, old, row); err != nil {
