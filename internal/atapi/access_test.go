@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
 
@@ -56,7 +56,7 @@ func TestLinesOfBusinessInTheAPI(t *testing.T) {
 			projects := itemID(t, post("/OrganizationalLevel2s", `{"name":"Projects","isActive":true}`, nil))
 			a1 := itemID(t, post("/OrganizationalLevelAssociations", fmt.Sprintf(`{"organizationalLevel1ID":%d,"organizationalLevel2ID":%d,"isActive":true}`, east, managed), nil))
 			a2 := itemID(t, post("/OrganizationalLevelAssociations", fmt.Sprintf(`{"organizationalLevel1ID":%d,"organizationalLevel2ID":%d,"isActive":true}`, east, projects), nil))
-			tech, err := svc.CreateResource(ctx, psa.NewResource{FirstName: "Lou", LastName: "B", Email: "lou@msp.example", Username: "lou" + testsupport.RandomHex(3),
+			tech, err := svc.CreateResource(ctx, admin.NewResource{FirstName: "Lou", LastName: "B", Email: "lou@msp.example", Username: "lou" + testsupport.RandomHex(3),
 				SecurityLevel: "Full Access", LocationID: 1, LOBs: []int64{a1}})
 			if err != nil {
 				t.Fatal(err)
@@ -118,7 +118,7 @@ func TestImpersonation(t *testing.T) {
 			t.Parallel()
 			env := testsupport.Start(t, b, true)
 			svc, ctx := env.PSA, env.Ctx()
-			tech, err := svc.CreateResource(ctx, psa.NewResource{FirstName: "Ima", LastName: "Tech", Email: "ima@msp.example", Username: "ima" + testsupport.RandomHex(3),
+			tech, err := svc.CreateResource(ctx, admin.NewResource{FirstName: "Ima", LastName: "Tech", Email: "ima@msp.example", Username: "ima" + testsupport.RandomHex(3),
 				SecurityLevel: "Team Member", LocationID: 1})
 			if err != nil {
 				t.Fatal(err)
@@ -144,7 +144,7 @@ func TestImpersonation(t *testing.T) {
 					t.Errorf("%s: %d %s; want %d %q", what, r.Status, r.Body, status, text)
 				}
 			}
-			api, err := svc.CreateAPIUser(ctx, psa.NewAPIUser{})
+			api, err := svc.CreateAPIUser(ctx, admin.NewAPIUser{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,14 +155,14 @@ func TestImpersonation(t *testing.T) {
 			if _, err := svc.CopySecurityLevel(ctx, "Team Member", "Private Techs", false); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := svc.ChangeSecurityLevel(ctx, "Private Techs", psa.LevelChange{Flags: map[string]bool{"allowImpersonation": false}}); err != nil {
+			if _, err := svc.ChangeSecurityLevel(ctx, "Private Techs", admin.LevelChange{Flags: map[string]bool{"allowImpersonation": false}}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := svc.EditResource(ctx, tech.Username, psa.ResourceChange{SecurityLevel: "Private Techs"}); err != nil {
+			if _, err := svc.EditResource(ctx, tech.Username, admin.ResourceChange{SecurityLevel: "Private Techs"}); err != nil {
 				t.Fatal(err)
 			}
 			refused("impersonating a level that does not allow it", as(tech.ID), 403, "impersonate")
-			if _, err := svc.EditResource(ctx, tech.Username, psa.ResourceChange{SecurityLevel: "Team Member"}); err != nil {
+			if _, err := svc.EditResource(ctx, tech.Username, admin.ResourceChange{SecurityLevel: "Team Member"}); err != nil {
 				t.Fatal(err)
 			}
 			if r := do(t, env, call{Method: "GET", Path: v1 + "/Tickets/1", Headers: as(tech.ID)}); r.Status != 200 {
@@ -171,10 +171,10 @@ func TestImpersonation(t *testing.T) {
 			if _, err := svc.CopySecurityLevel(ctx, "API User (system)", "No Impersonation", false); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := svc.ChangeSecurityLevel(ctx, "No Impersonation", psa.LevelChange{Flags: map[string]bool{"canImpersonate": false}}); err != nil {
+			if _, err := svc.ChangeSecurityLevel(ctx, "No Impersonation", admin.LevelChange{Flags: map[string]bool{"canImpersonate": false}}); err != nil {
 				t.Fatal(err)
 			}
-			plain, err := svc.CreateAPIUser(ctx, psa.NewAPIUser{SecurityLevel: "No Impersonation"})
+			plain, err := svc.CreateAPIUser(ctx, admin.NewAPIUser{SecurityLevel: "No Impersonation"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -195,12 +195,12 @@ func TestCostsAreHidden(t *testing.T) {
 			env := testsupport.Start(t, b, true)
 			svc, ctx := env.PSA, env.Ctx()
 			cost := 61.25
-			tech, err := svc.CreateResource(ctx, psa.NewResource{FirstName: "C", LastName: "Ost", Email: "c@msp.example", Username: "cost" + testsupport.RandomHex(3),
+			tech, err := svc.CreateResource(ctx, admin.NewResource{FirstName: "C", LastName: "Ost", Email: "c@msp.example", Username: "cost" + testsupport.RandomHex(3),
 				SecurityLevel: "Team Member", LocationID: 1, InternalCost: &cost})
 			if err != nil {
 				t.Fatal(err)
 			}
-			u, err := svc.CreateAPIUser(ctx, psa.NewAPIUser{SecurityLevel: "API User (system) Can't Read Costs"})
+			u, err := svc.CreateAPIUser(ctx, admin.NewAPIUser{SecurityLevel: "API User (system) Can't Read Costs"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -287,7 +287,7 @@ func TestTrackingIdentifiers(t *testing.T) {
 			if len(vendors) < 5 {
 				t.Fatalf("the vendor list has %d vendors", len(vendors))
 			}
-			u, err := svc.CreateAPIUser(ctx, psa.NewAPIUser{Vendor: "IT Glue – Documentation Management"}) // the dash as the vendor's article types it
+			u, err := svc.CreateAPIUser(ctx, admin.NewAPIUser{Vendor: "IT Glue – Documentation Management"}) // the dash as the vendor's article types it
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -321,7 +321,7 @@ func TestTrackingIdentifiers(t *testing.T) {
 			if r := get(h); r.Status != 500 || strings.TrimSpace(string(r.Body)) != invalid {
 				t.Errorf("a disabled vendor: %d %s", r.Status, r.Body)
 			}
-			if _, err := svc.CreateAPIUser(ctx, psa.NewAPIUser{Vendor: "IT Glue - Documentation Management"}); err == nil {
+			if _, err := svc.CreateAPIUser(ctx, admin.NewAPIUser{Vendor: "IT Glue - Documentation Management"}); err == nil {
 				t.Error("a new user was bound to a disabled vendor")
 			}
 			if _, err := svc.SetTrackingIdentifierActive(ctx, "IT Glue - Documentation Management", true); err != nil {
@@ -372,10 +372,10 @@ func TestWebhookMaximum(t *testing.T) {
 		t.Fatal(err)
 	}
 	one := 1
-	if _, err := svc.ChangeSecurityLevel(ctx, "One Hook", psa.LevelChange{MaxWebhooks: &one}); err != nil {
+	if _, err := svc.ChangeSecurityLevel(ctx, "One Hook", admin.LevelChange{MaxWebhooks: &one}); err != nil {
 		t.Fatal(err)
 	}
-	u, err := svc.CreateAPIUser(ctx, psa.NewAPIUser{SecurityLevel: "One Hook"})
+	u, err := svc.CreateAPIUser(ctx, admin.NewAPIUser{SecurityLevel: "One Hook"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +385,7 @@ func TestWebhookMaximum(t *testing.T) {
 		t.Errorf("a second webhook: %d %s", r.Status, r.Body)
 	}
 	zero := 0
-	if _, err := svc.ChangeSecurityLevel(ctx, "One Hook", psa.LevelChange{MaxWebhooks: &zero}); err != nil {
+	if _, err := svc.ChangeSecurityLevel(ctx, "One Hook", admin.LevelChange{MaxWebhooks: &zero}); err != nil {
 		t.Fatal(err)
 	}
 	wantDenied(t, "webhooks turned off", do(t, env, call{Method: "POST", Path: v1 + "/CompanyWebhooks", Body: hook, Headers: headersOf(u)}), "create")

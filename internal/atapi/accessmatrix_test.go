@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 	"github.com/switchboard-psa/switchboard/internal/webhook"
 )
@@ -171,7 +172,7 @@ func matrixCallers() []callerSpec {
 				t.Fatal(err)
 			}
 			for _, object := range coreObjects() {
-				if _, err := env.PSA.ChangeSecurityLevel(ctx, "Only Mine", psa.LevelChange{Object: object, View: "mine", Add: "yes", Edit: "mine", Delete: "mine"}); err != nil {
+				if _, err := env.PSA.ChangeSecurityLevel(ctx, "Only Mine", admin.LevelChange{Object: object, View: "mine", Add: "yes", Edit: "mine", Delete: "mine"}); err != nil {
 					t.Fatalf("%s: %v", object, err)
 				}
 			}
@@ -185,7 +186,7 @@ func matrixCallers() []callerSpec {
 				t.Fatal(err)
 			}
 			for _, object := range coreObjects() {
-				if _, err := env.PSA.ChangeSecurityLevel(ctx, "My Accounts", psa.LevelChange{Object: object, View: "mine-companies", Add: "no", Edit: "my-companies", Delete: "my-companies"}); err != nil {
+				if _, err := env.PSA.ChangeSecurityLevel(ctx, "My Accounts", admin.LevelChange{Object: object, View: "mine-companies", Add: "no", Edit: "my-companies", Delete: "my-companies"}); err != nil {
 					t.Fatalf("%s: %v", object, err)
 				}
 			}
@@ -230,7 +231,7 @@ func newFixture(t *testing.T, b testsupport.Backend, levelOfR string, lobsOfR []
 // directCaller is an API user of a level calling as itself.
 func directCaller(t *testing.T, env *testsupport.Env, fx *fixture, level string, lobs []int64) *matrixCaller {
 	t.Helper()
-	creds, err := env.PSA.CreateAPIUser(env.Ctx(), psa.NewAPIUser{SecurityLevel: level, LOBs: lobs})
+	creds, err := env.PSA.CreateAPIUser(env.Ctx(), admin.NewAPIUser{SecurityLevel: level, LOBs: lobs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,16 +293,16 @@ func buildFixture(t *testing.T, env *testsupport.Env, levelOfR string, lobsOfR [
 	must(svc.AddOrgUnit(ctx, 1, "East"))
 	must(svc.AddOrgUnit(ctx, 2, "Managed Services"))
 	must(svc.AddOrgUnit(ctx, 2, "Projects"))
-	a1 := must(svc.Associate(ctx, "East", "Managed Services")).(*psa.Association)
-	a2 := must(svc.Associate(ctx, "East", "Projects")).(*psa.Association)
+	a1 := must(svc.Associate(ctx, "East", "Managed Services")).(*admin.Association)
+	a2 := must(svc.Associate(ctx, "East", "Projects")).(*admin.Association)
 	fx.lobs = [2]int64{a1.ID, a2.ID}
 	var rLOBs []int64
 	if len(lobsOfR) > 0 {
 		rLOBs = []int64{a1.ID}
 	}
-	r := must(svc.CreateResource(ctx, psa.NewResource{FirstName: "Rita", LastName: "Tech", Email: "rita@msp.example", Username: "rita" + testsupport.RandomHex(4),
+	r := must(svc.CreateResource(ctx, admin.NewResource{FirstName: "Rita", LastName: "Tech", Email: "rita@msp.example", Username: "rita" + testsupport.RandomHex(4),
 		Password: "Correct-Horse-1", SecurityLevel: levelOfR, LocationID: 1, InternalCost: &fx.cost,
-		Departments: []psa.DepartmentRole{{DepartmentID: 1, RoleID: 1}}, Queues: []int64{8}, LOBs: rLOBs})).(*psa.Resource)
+		Departments: []admin.DepartmentRole{{DepartmentID: 1, RoleID: 1}}, Queues: []int64{8}, LOBs: rLOBs})).(*admin.Resource)
 	fx.r = r.ID
 
 	create := func(entity string, parent *psa.Parent, values map[string]any) int64 {
@@ -359,7 +360,7 @@ func buildFixture(t *testing.T, env *testsupport.Env, levelOfR string, lobsOfR [
 	pair("Departments", 0, 1)
 	pair("Roles", 0, 1)
 	pair("UserDefinedFieldDefinitions", 0, 1)
-	l1 := must(svc.OrgStructure(ctx)).(*psa.OrgStructure)
+	l1 := must(svc.OrgStructure(ctx)).(*admin.OrgStructure)
 	pair("OrganizationalLevel1s", 0, l1.Divisions[0].ID)
 	pair("OrganizationalLevel2s", 0, l1.Lines[0].ID)
 	pair("OrganizationalLevelAssociations", 0, a1.ID)

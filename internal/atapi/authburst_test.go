@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/switchboard-psa/switchboard/internal/auth"
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
 
@@ -104,7 +104,7 @@ func TestWrongSecretBurst(t *testing.T) {
 		t.Run(string(b), func(t *testing.T) {
 			env := testsupport.Start(t, b, false)
 			svc, ctx := env.PSA, env.Ctx()
-			user, err := svc.CreateAPIUser(ctx, psa.NewAPIUser{FirstName: "Burst"})
+			user, err := svc.CreateAPIUser(ctx, admin.NewAPIUser{FirstName: "Burst"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,13 +163,13 @@ func TestHashLimitAnswersAtOnce(t *testing.T) {
 			// With a lockout threshold of 1, an answer "busy" counted as a failure would lock
 			// its user: a flood of other sign-ins must not lock anyone out.
 			one := int64(1)
-			if _, err := env.PSA.ChangeSettings(env.Ctx(), psa.SettingsChange{LockoutThreshold: &one}); err != nil {
+			if _, err := env.PSA.ChangeSettings(env.Ctx(), admin.SettingsChange{LockoutThreshold: &one}); err != nil {
 				t.Fatal(err)
 			}
 			var hs []map[string]string
-			var users []*psa.APIUserCredentials
+			var users []*admin.APIUserCredentials
 			for i := 0; i < 8; i++ {
-				u, err := env.PSA.CreateAPIUser(env.Ctx(), psa.NewAPIUser{FirstName: fmt.Sprintf("Many%d", i)})
+				u, err := env.PSA.CreateAPIUser(env.Ctx(), admin.NewAPIUser{FirstName: fmt.Sprintf("Many%d", i)})
 				if err != nil {
 					t.Fatal(err)
 				}

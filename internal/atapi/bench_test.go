@@ -8,6 +8,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/limits"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/server"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
@@ -19,7 +20,7 @@ func benchEnv(b *testing.B, demo bool) *testsupport.Env {
 	cfg.ThreadLimit = 1 << 20
 	env := testsupport.StartWith(b, testsupport.SQLite, demo, server.Options{Limits: &cfg})
 	n := int64(psa.MaxAPIThreshold)
-	if _, err := env.PSA.ChangeSettings(env.Ctx(), psa.SettingsChange{APIThreshold: &n}); err != nil {
+	if _, err := env.PSA.ChangeSettings(env.Ctx(), admin.SettingsChange{APIThreshold: &n}); err != nil {
 		b.Fatal(err)
 	}
 	return env

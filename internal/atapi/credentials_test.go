@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
 
@@ -32,7 +32,7 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func headersOf(c *psa.APIUserCredentials) map[string]string {
+func headersOf(c *admin.APIUserCredentials) map[string]string {
 	return map[string]string{"UserName": c.Username, "Secret": c.Secret, "ApiIntegrationCode": c.IntegrationCode}
 }
 
@@ -58,10 +58,10 @@ func TestCredentials(t *testing.T) {
 			env := testsupport.StartWithLog(t, b, true, &logs)
 			svc, ctx := env.PSA, env.Ctx()
 			three := int64(3)
-			if _, err := svc.ChangeSettings(ctx, psa.SettingsChange{LockoutThreshold: &three}); err != nil {
+			if _, err := svc.ChangeSettings(ctx, admin.SettingsChange{LockoutThreshold: &three}); err != nil {
 				t.Fatal(err)
 			}
-			user, err := svc.CreateAPIUser(ctx, psa.NewAPIUser{FirstName: "R6", Secret: "Typed-Secret-42"})
+			user, err := svc.CreateAPIUser(ctx, admin.NewAPIUser{FirstName: "R6", Secret: "Typed-Secret-42"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,7 +137,7 @@ func TestCredentials(t *testing.T) {
 			}
 
 			// A change made by another process reaches the cache through the access generation.
-			other := psa.New(svc.DB) // a second service over the same database, as the CLI would be
+			other := admin.New(svc.DB) // a second service over the same database, as the CLI would be
 			env.Parts.Auth.SetPollInterval(20 * time.Millisecond)
 			if _, err := other.LockAPIUser(ctx, user.Username); err != nil {
 				t.Fatal(err)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
 
@@ -148,7 +148,7 @@ func TestCostsHiddenEverywhere(t *testing.T) {
 		t.Run(string(b), func(t *testing.T) {
 			t.Parallel()
 			env := testsupport.Start(t, b, true)
-			u, err := env.PSA.CreateAPIUser(env.Ctx(), psa.NewAPIUser{SecurityLevel: "API User (system) Can't Read Costs"})
+			u, err := env.PSA.CreateAPIUser(env.Ctx(), admin.NewAPIUser{SecurityLevel: "API User (system) Can't Read Costs"})
 			if err != nil {
 				t.Fatal(err)
 			}

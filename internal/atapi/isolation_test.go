@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
@@ -159,7 +160,7 @@ func TestTenantIsolation(t *testing.T) {
 }
 
 // snapshot is every row of a tenant, by collection, as JSON.
-func snapshot(t *testing.T, svc *psa.Service, ctx context.Context) map[string]string {
+func snapshot(t *testing.T, svc *admin.Service, ctx context.Context) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, e := range svc.Catalog.Entities() {

@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/limits"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/server"
 	"github.com/switchboard-psa/switchboard/internal/store"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
@@ -28,7 +29,7 @@ type limReply struct {
 	took   time.Duration
 }
 
-func limGet(t *testing.T, base string, c *psa.APIUserCredentials, path string) limReply {
+func limGet(t *testing.T, base string, c *admin.APIUserCredentials, path string) limReply {
 	t.Helper()
 	req, _ := http.NewRequest("GET", base+path, nil)
 	if c != nil {
@@ -62,9 +63,9 @@ func threshold(t *testing.T, r limReply) thresholdInfo {
 	return ti
 }
 
-func setThreshold(t *testing.T, svc *psa.Service, ctx context.Context, n int64) {
+func setThreshold(t *testing.T, svc *admin.Service, ctx context.Context, n int64) {
 	t.Helper()
-	if _, err := svc.ChangeSettings(ctx, psa.SettingsChange{APIThreshold: &n}); err != nil {
+	if _, err := svc.ChangeSettings(ctx, admin.SettingsChange{APIThreshold: &n}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -161,7 +162,7 @@ func TestHourlyThreshold(t *testing.T) {
 }
 
 // concurrent makes n calls at once and returns their replies.
-func concurrent(t *testing.T, base string, c *psa.APIUserCredentials, path string, n int) []limReply {
+func concurrent(t *testing.T, base string, c *admin.APIUserCredentials, path string, n int) []limReply {
 	var wg sync.WaitGroup
 	out := make([]limReply, n)
 	start := make(chan struct{})
@@ -235,7 +236,7 @@ func TestThreadLimit(t *testing.T) {
 }
 
 // node is one more Switchboard on the database of svc, counting its limits in shared.
-func node(t *testing.T, svc *psa.Service, cfg limits.Config, shared limits.Shared) (*httptest.Server, *server.Parts) {
+func node(t *testing.T, svc *admin.Service, cfg limits.Config, shared limits.Shared) (*httptest.Server, *server.Parts) {
 	cfg.Shared, cfg.SyncInterval = shared, 50*time.Millisecond
 	h, parts := server.New(svc, server.Options{Version: "test", Limits: &cfg, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	srv := httptest.NewServer(h)
@@ -258,7 +259,7 @@ func TestSharedBudget(t *testing.T) {
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	svc := psa.New(db)
+	svc := admin.New(db)
 	prefix := "switchboard-test-" + testsupport.RandomHex(6) + ":"
 	backends := map[string]func(t *testing.T) limits.Shared{
 		"postgres": func(t *testing.T) limits.Shared {
@@ -288,7 +289,7 @@ func TestSharedBudget(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := psa.WithActor(store.WithTenant(context.Background(), tenant.ID), psa.Actor{ResourceID: 1})
-			creds, err := svc.CreateAPIUser(ctx, psa.NewAPIUser{FirstName: "Shared", LastName: "Budget"})
+			creds, err := svc.CreateAPIUser(ctx, admin.NewAPIUser{FirstName: "Shared", LastName: "Budget"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
 
@@ -19,7 +19,7 @@ func TestResourceActiveDrivesAPIUserCredentials(t *testing.T) {
 			t.Parallel()
 			env := testsupport.Start(t, b, false)
 			svc, ctx := env.PSA, env.Ctx()
-			user, err := svc.CreateAPIUser(ctx, psa.NewAPIUser{FirstName: "Hook"})
+			user, err := svc.CreateAPIUser(ctx, admin.NewAPIUser{FirstName: "Hook"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,11 +41,11 @@ func TestResourceActiveDrivesAPIUserCredentials(t *testing.T) {
 
 			// Through EditResource, as `switchboard resource edit --active` and the console do.
 			no, yes := false, true
-			if _, err := svc.EditResource(ctx, user.Username, psa.ResourceChange{Active: &no}); err != nil {
+			if _, err := svc.EditResource(ctx, user.Username, admin.ResourceChange{Active: &no}); err != nil {
 				t.Fatal(err)
 			}
 			calls(401, "deactivated through EditResource")
-			if _, err := svc.EditResource(ctx, user.Username, psa.ResourceChange{Active: &yes}); err != nil {
+			if _, err := svc.EditResource(ctx, user.Username, admin.ResourceChange{Active: &yes}); err != nil {
 				t.Fatal(err)
 			}
 			calls(200, "reactivated through EditResource")
@@ -70,7 +70,7 @@ func TestResourceActiveDrivesAPIUserCredentials(t *testing.T) {
 			// A rule of the Resource entity moved to the hook: no negative internal cost, from
 			// either side; nothing is saved.
 			cost := -1.0
-			if _, err := svc.EditResource(ctx, user.Username, psa.ResourceChange{InternalCost: &cost}); err == nil {
+			if _, err := svc.EditResource(ctx, user.Username, admin.ResourceChange{InternalCost: &cost}); err == nil {
 				t.Error("EditResource took a negative internal cost")
 			}
 			body := fmt.Sprintf(`{"id":%d,"internalCost":-1}`, user.ResourceID)

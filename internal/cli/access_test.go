@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/switchboard-psa/switchboard/internal/catalog"
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/server"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
@@ -51,7 +51,7 @@ func apiServer(t *testing.T, db string) string {
 	if err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	h, _ := server.New(psa.New(st), server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h, _ := server.New(admin.New(st), server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv.URL

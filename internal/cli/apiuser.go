@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -17,7 +17,7 @@ func (a *app) apiUserCommand() *cobra.Command {
 	return cmd
 }
 
-func (a *app) printCredentials(t *store.Tenant, c *psa.APIUserCredentials, asJSON bool, what string) error {
+func (a *app) printCredentials(t *store.Tenant, c *admin.APIUserCredentials, asJSON bool, what string) error {
 	if asJSON {
 		out := map[string]any{"tenant": t.Name, "resourceId": c.ResourceID, "username": c.Username, "secret": c.Secret,
 			"integrationCode": c.IntegrationCode, "securityLevel": c.SecurityLevel, "trackingIdentifier": "custom"}
@@ -37,7 +37,7 @@ func (a *app) printCredentials(t *store.Tenant, c *psa.APIUserCredentials, asJSO
 
 func (a *app) apiUserCreate() *cobra.Command {
 	var tenant string
-	var in psa.NewAPIUser
+	var in admin.NewAPIUser
 	var custom, asJSON bool
 	var lobs []string
 	cmd := &cobra.Command{
@@ -106,7 +106,7 @@ func (a *app) apiUserList() *cobra.Command {
 			}
 			if asJSON {
 				if users == nil {
-					users = []*psa.APIUser{}
+					users = []*admin.APIUser{}
 				}
 				return a.printJSON(users)
 			}
@@ -127,7 +127,7 @@ func (a *app) apiUserList() *cobra.Command {
 }
 
 // apiUserAction is a command on one API user that prints it afterwards.
-func (a *app) apiUserAction(use, short string, run func(ts *tenantSession, username string) (*psa.APIUser, error)) *cobra.Command {
+func (a *app) apiUserAction(use, short string, run func(ts *tenantSession, username string) (*admin.APIUser, error)) *cobra.Command {
 	var tenant string
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -163,19 +163,19 @@ func (a *app) apiUserAction(use, short string, run func(ts *tenantSession, usern
 }
 
 func (a *app) apiUserShow() *cobra.Command {
-	return a.apiUserAction("show", "Show an API user", func(ts *tenantSession, u string) (*psa.APIUser, error) {
+	return a.apiUserAction("show", "Show an API user", func(ts *tenantSession, u string) (*admin.APIUser, error) {
 		return ts.svc.DescribeAPIUser(ts.ctx, u)
 	})
 }
 
 func (a *app) apiUserUnlock() *cobra.Command {
-	return a.apiUserAction("unlock", "Unlock an API user locked by failed authentications", func(ts *tenantSession, u string) (*psa.APIUser, error) {
+	return a.apiUserAction("unlock", "Unlock an API user locked by failed authentications", func(ts *tenantSession, u string) (*admin.APIUser, error) {
 		return ts.svc.UnlockAPIUser(ts.ctx, u)
 	})
 }
 
 func (a *app) apiUserDeactivate() *cobra.Command {
-	return a.apiUserAction("deactivate", "Deactivate an API user: its calls are refused; its username stays taken", func(ts *tenantSession, u string) (*psa.APIUser, error) {
+	return a.apiUserAction("deactivate", "Deactivate an API user: its calls are refused; its username stays taken", func(ts *tenantSession, u string) (*admin.APIUser, error) {
 		if _, err := ts.svc.DeactivateResource(ts.ctx, u); err != nil {
 			return nil, err
 		}
@@ -186,7 +186,7 @@ func (a *app) apiUserDeactivate() *cobra.Command {
 func (a *app) apiUserTracking() *cobra.Command {
 	var vendor string
 	var custom bool
-	cmd := a.apiUserAction("set-tracking", "Bind an API user to another tracking identifier (--vendor NAME or --custom)", func(ts *tenantSession, u string) (*psa.APIUser, error) {
+	cmd := a.apiUserAction("set-tracking", "Bind an API user to another tracking identifier (--vendor NAME or --custom)", func(ts *tenantSession, u string) (*admin.APIUser, error) {
 		if custom == (vendor != "") {
 			return nil, fmt.Errorf("give exactly one of --vendor NAME or --custom")
 		}

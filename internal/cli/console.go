@@ -11,7 +11,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/connection"
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
 	"github.com/switchboard-psa/switchboard/internal/web"
@@ -40,7 +40,7 @@ type demoLogin struct {
 
 // ensureDemoWeb gives the demo tenant a console administrator password and a portal contact,
 // once, and adds them to demo-credentials.json as "console" and "portal".
-func (a *app) ensureDemoWeb(ctx context.Context, svc *psa.Service) error {
+func (a *app) ensureDemoWeb(ctx context.Context, svc *admin.Service) error {
 	b, err := os.ReadFile(a.demoFile())
 	if err != nil {
 		return nil // no demo file: the demo was not made by this data directory
@@ -57,12 +57,12 @@ func (a *app) ensureDemoWeb(ctx context.Context, svc *psa.Service) error {
 		return err
 	}
 	tctx := store.WithTenant(ctx, t.ID)
-	admin, err := svc.Resource(tctx, "1")
+	administrator, err := svc.Resource(tctx, "1")
 	if err != nil {
 		return err
 	}
-	console := demoLogin{Username: admin.Username, Password: auth.GenerateSecret()}
-	if _, err := svc.EditResource(tctx, "1", psa.ResourceChange{Password: console.Password}); err != nil {
+	console := demoLogin{Username: administrator.Username, Password: auth.GenerateSecret()}
+	if _, err := svc.EditResource(tctx, "1", admin.ResourceChange{Password: console.Password}); err != nil {
 		return fmt.Errorf("demo administrator: %w", err)
 	}
 	e := svc.Catalog.MustEntity("Contacts")

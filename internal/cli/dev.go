@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/devseed"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -53,7 +54,7 @@ func (a *app) devCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			creds, err := svc.CreateAPIUser(store.WithTenant(ctx, t.ID), psa.NewAPIUser{FirstName: "Bench", LastName: "User"})
+			creds, err := svc.CreateAPIUser(store.WithTenant(ctx, t.ID), admin.NewAPIUser{FirstName: "Bench", LastName: "User"})
 			if err != nil {
 				return err
 			}

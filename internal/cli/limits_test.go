@@ -11,7 +11,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/limits"
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/server"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
@@ -36,7 +36,7 @@ func TestUsageCommands(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { st.Close() })
-			h, parts := server.New(psa.New(st), server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			h, parts := server.New(admin.New(st), server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 				Limits: &limits.Config{Latency50: 10 * time.Millisecond, Latency75: 20 * time.Millisecond, ThreadLimit: 3}})
 			srv := httptest.NewServer(h)
 			t.Cleanup(srv.Close)

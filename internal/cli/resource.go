@@ -5,8 +5,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 )
 
 func (a *app) resourceCommand() *cobra.Command {
@@ -53,7 +52,7 @@ func (rf *resourceFlags) add(cmd *cobra.Command, create bool) {
 }
 
 // resolve turns the flags into ids.
-func (rf *resourceFlags) resolve(ts *tenantSession) (deps []psa.DepartmentRole, queues, ts1, ex, lobs []int64, loc int64, err error) {
+func (rf *resourceFlags) resolve(ts *tenantSession) (deps []admin.DepartmentRole, queues, ts1, ex, lobs []int64, loc int64, err error) {
 	svc, ctx := ts.svc, ts.ctx
 	if rf.location != "" {
 		if loc, err = svc.NamedID(ctx, "InternalLocations", rf.location); err != nil {
@@ -66,7 +65,7 @@ func (rf *resourceFlags) resolve(ts *tenantSession) (deps []psa.DepartmentRole, 
 			err = fmt.Errorf("--department takes DEPARTMENT:ROLE, not %q", d)
 			return
 		}
-		var dr psa.DepartmentRole
+		var dr admin.DepartmentRole
 		if dr.DepartmentID, err = svc.NamedID(ctx, "Departments", dep); err != nil {
 			return
 		}
@@ -105,7 +104,7 @@ func (rf *resourceFlags) resolve(ts *tenantSession) (deps []psa.DepartmentRole, 
 	return
 }
 
-func (a *app) printResource(r *psa.Resource, asJSON bool, what string) error {
+func (a *app) printResource(r *admin.Resource, asJSON bool, what string) error {
 	if asJSON {
 		return a.printJSON(r)
 	}
@@ -138,7 +137,7 @@ func (a *app) resourceCreate() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			in := psa.NewResource{FirstName: rf.firstName, LastName: rf.lastName, Email: rf.email, Title: rf.title, Username: rf.username,
+			in := admin.NewResource{FirstName: rf.firstName, LastName: rf.lastName, Email: rf.email, Title: rf.title, Username: rf.username,
 				Password: rf.password, SecurityLevel: rf.level, LocationID: loc, Departments: deps, Queues: queues,
 				TimesheetApprovers: tsa, ExpenseApprovers: exa, LOBs: lobs, Vendor: rf.vendor}
 			if rf.custom && rf.vendor != "" {
@@ -182,7 +181,7 @@ func (a *app) resourceEdit() *cobra.Command {
 				return err
 			}
 			f := cmd.Flags()
-			ch := psa.ResourceChange{SecurityLevel: rf.level, Password: rf.password}
+			ch := admin.ResourceChange{SecurityLevel: rf.level, Password: rf.password}
 			for flag, dst := range map[string]**string{"first-name": &ch.FirstName, "last-name": &ch.LastName, "email": &ch.Email, "title": &ch.Title} {
 				if f.Changed(flag) {
 					v, _ := f.GetString(flag)
@@ -324,7 +323,7 @@ func (a *app) resourceList() *cobra.Command {
 			}
 			if asJSON {
 				if list == nil {
-					list = []*psa.Resource{}
+					list = []*admin.Resource{}
 				}
 				return a.printJSON(list)
 			}

@@ -22,7 +22,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/config"
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -125,7 +125,7 @@ func (a *app) logger() *slog.Logger {
 // open opens and migrates the configured database, which must exist, and returns the PSA
 // service over it: an administrative command pointed at the wrong directory must not leave an
 // empty database there and answer as if it had no tenants.
-func (a *app) open(ctx context.Context) (*psa.Service, func(), error) {
+func (a *app) open(ctx context.Context) (*admin.Service, func(), error) {
 	if err := a.requireDatabase(); err != nil {
 		return nil, nil, err
 	}
@@ -164,7 +164,7 @@ func abs(p string) string {
 
 // openOrCreate is open for the commands that may create the database: serve, migrate, tenant
 // create, dev seed.
-func (a *app) openOrCreate(ctx context.Context) (*psa.Service, func(), error) {
+func (a *app) openOrCreate(ctx context.Context) (*admin.Service, func(), error) {
 	db, err := store.Open(ctx, a.cfg.DatabaseURL(), catalog.Default)
 	if err != nil {
 		return nil, nil, err
@@ -173,7 +173,7 @@ func (a *app) openOrCreate(ctx context.Context) (*psa.Service, func(), error) {
 		db.Close()
 		return nil, nil, err
 	}
-	svc := psa.New(db)
+	svc := admin.New(db)
 	if err := svc.EnsureAccessDefaults(ctx); err != nil {
 		db.Close()
 		return nil, nil, err

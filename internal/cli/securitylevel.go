@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/switchboard-psa/switchboard/internal/access"
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 )
 
 func (a *app) securityLevelCommand() *cobra.Command {
@@ -141,7 +141,7 @@ func (a *app) levelCopy() *cobra.Command {
 
 func (a *app) levelSet() *cobra.Command {
 	var tenant string
-	var ch psa.LevelChange
+	var ch admin.LevelChange
 	var asJSON bool
 	var maxWebhooks int
 	flagNames := map[string]string{

@@ -15,7 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/server"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
@@ -119,7 +119,7 @@ func (a *app) demoFile() string { return filepath.Join(a.cfg.DataDir, "demo-cred
 
 // ensureDemo creates the demo tenant, its data and an API user on first start, and keeps the
 // API user's credentials in the data directory (mode 0600) so every start can print them.
-func (a *app) ensureDemo(ctx context.Context, svc *psa.Service) error {
+func (a *app) ensureDemo(ctx context.Context, svc *admin.Service) error {
 	if _, err := svc.DB.TenantByName(ctx, demoTenant); err == nil {
 		return nil
 	} else if !errors.Is(err, store.ErrNotFound) {
@@ -133,7 +133,7 @@ func (a *app) ensureDemo(ctx context.Context, svc *psa.Service) error {
 	if err := svc.SeedDemo(tctx); err != nil {
 		return err
 	}
-	creds, err := svc.CreateAPIUser(tctx, psa.NewAPIUser{FirstName: "Demo", LastName: "Integration"})
+	creds, err := svc.CreateAPIUser(tctx, admin.NewAPIUser{FirstName: "Demo", LastName: "Integration"})
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/mail"
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 )
 
 // mailServe is the email-to-ticket part of serve: the SMTP listener (off unless --smtp-addr)
@@ -37,7 +37,7 @@ func (m *mailServe) flags(f *pflag.FlagSet) {
 }
 
 // start starts the listener and the poller; stop ends them and waits.
-func (m *mailServe) start(ctx context.Context, a *app, svc *psa.Service, log *slog.Logger) (stop func(), err error) {
+func (m *mailServe) start(ctx context.Context, a *app, svc *admin.Service, log *slog.Logger) (stop func(), err error) {
 	var conns *connection.Service
 	if sealer, err := connection.LoadKey(a.cfg.DataDir, os.Getenv(connection.KeyEnv)); err == nil {
 		conns = &connection.Service{DB: svc.DB, Sealer: sealer, Logger: log}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -34,7 +34,7 @@ The tenant is given with --tenant, like every other command; "tenant settings TE
 			}
 			defer ts.close()
 			f := cmd.Flags()
-			var ch psa.SettingsChange
+			var ch admin.SettingsChange
 			if strong != "" {
 				b, err := parseYesNo("strong-passwords", strong)
 				if err != nil {
@@ -58,7 +58,7 @@ The tenant is given with --tenant, like every other command; "tenant settings TE
 				ch.APIThreshold = &apiThreshold
 			}
 			t := ts.tenant
-			if ch != (psa.SettingsChange{}) {
+			if ch != (admin.SettingsChange{}) {
 				if t, err = ts.svc.ChangeSettings(ts.ctx, ch); err != nil {
 					return err
 				}

@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/switchboard-psa/switchboard/internal/connection"
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/sync"
 )
 
@@ -35,7 +35,7 @@ func (a *app) openSync(ctx context.Context) (*sync.Service, func(), error) {
 }
 
 // startSyncScheduler runs the sync jobs on their schedules while the server runs.
-func (a *app) startSyncScheduler(ctx context.Context, svc *psa.Service, log *slog.Logger) {
+func (a *app) startSyncScheduler(ctx context.Context, svc *admin.Service, log *slog.Logger) {
 	sealer, err := connection.LoadKey(a.cfg.DataDir, os.Getenv(connection.KeyEnv))
 	if err != nil {
 		log.Warn("sync jobs will not run on their schedules: no connection key", slog.String("error", err.Error()))

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -37,7 +37,7 @@ func (a *app) tenantCommand() *cobra.Command {
 			}
 			if asJSON {
 				// Scripts get credentials for the new tenant at once.
-				creds, err := svc.CreateAPIUser(store.WithTenant(cmd.Context(), t.ID), psa.NewAPIUser{})
+				creds, err := svc.CreateAPIUser(store.WithTenant(cmd.Context(), t.ID), admin.NewAPIUser{})
 				if err != nil {
 					return err
 				}

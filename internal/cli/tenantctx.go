@@ -11,13 +11,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
 // tenantSession is an open database and a context acting on one tenant as its administrator,
 // for the commands that take --tenant.
 type tenantSession struct {
-	svc    *psa.Service
+	svc    *admin.Service
 	ctx    context.Context
 	tenant *store.Tenant
 	close  func()

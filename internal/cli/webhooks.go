@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/webhook"
 )
@@ -33,7 +33,7 @@ func (a *app) webhookFlags(f *pflag.FlagSet) {
 
 // startWebhooks applies the URL policy to svc and starts the delivery worker; the returned
 // function stops it and waits for callouts in flight.
-func (a *app) startWebhooks(ctx context.Context, svc *psa.Service, log *slog.Logger) (stop func()) {
+func (a *app) startWebhooks(ctx context.Context, svc *admin.Service, log *slog.Logger) (stop func()) {
 	w := a.webhooks
 	policy := webhook.Policy{AllowLoopback: w.allowLoopback}
 	svc.WebhookPolicy = policy

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -31,7 +32,7 @@ type Progress func(entity string, done, total int)
 
 // Generate fills the tenant in ctx (which must be new: ids start after the tenant's seed rows)
 // with a data set of the given sizes.
-func Generate(ctx context.Context, svc *psa.Service, c Counts, progress Progress) error {
+func Generate(ctx context.Context, svc *admin.Service, c Counts, progress Progress) error {
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
@@ -69,7 +70,7 @@ func Generate(ctx context.Context, svc *psa.Service, c Counts, progress Progress
 }
 
 type gen struct {
-	svc      *psa.Service
+	svc      *admin.Service
 	cat      *catalog.Catalog
 	rnd      *rand.Rand
 	c        Counts

@@ -16,7 +16,7 @@ import (
 	"github.com/switchboard-psa/switchboard/autotask"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/connection"
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -122,7 +122,7 @@ type MailboxChange struct {
 // listener, the IMAP poller, the CLI and the console all call it.
 type Service struct {
 	DB          *store.DB
-	PSA         *psa.Service
+	PSA         *admin.Service
 	Connections *connection.Service // nil: mailboxes cannot target connections
 	Logger      *slog.Logger
 	// Now is the clock (tests); nil is time.Now.
@@ -134,7 +134,7 @@ type Service struct {
 }
 
 // NewService returns the service over an open database.
-func NewService(p *psa.Service, conns *connection.Service, log *slog.Logger) *Service {
+func NewService(p *admin.Service, conns *connection.Service, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard-psa/switchboard/autotask"
 	"github.com/switchboard-psa/switchboard/internal/atapi"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
@@ -75,7 +76,7 @@ func resourceFrom(ctx context.Context) int64 {
 // LocalTarget does ticket work in a tenant of this Switchboard through the psa services, as the
 // tenant's administrator (resource 1) or the matched resource.
 type LocalTarget struct {
-	PSA      *psa.Service
+	PSA      *admin.Service
 	TenantID int64
 }
 

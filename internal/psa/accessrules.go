@@ -165,8 +165,10 @@ func (s *Service) OnAccessChange(f func(tenantID int64)) {
 	s.listeners.fns = append(s.listeners.fns, f)
 }
 
-// accessChanged tells the listeners; call it after the transaction that changed access.
-func (s *Service) accessChanged(ctx context.Context) {
+// AccessChanged tells the listeners of OnAccessChange that the tenant of ctx changed who may
+// do what; call it after the transaction that changed access has committed (the
+// administration's services do, and Create/Update/Delete for the collections that carry access).
+func (s *Service) AccessChanged(ctx context.Context) {
 	tenant, err := store.TenantFrom(ctx)
 	if err != nil {
 		return

@@ -235,6 +235,6 @@ func (s *Service) createPrimaryLocation(ctx context.Context, tx *store.Tx, e *ca
 		}
 		values[fn] = v
 	}
-	_, err := s.insertRow(ctx, tx, "CompanyLocations", values)
+	_, err := s.InsertRow(ctx, tx, "CompanyLocations", values)
 	return err
 }

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -17,13 +16,6 @@ const MaxAPIThreshold = 1_000_000_000
 
 // UsageRetention is how long usage by hour and threshold notices are kept.
 const UsageRetention = 30 * 24 * time.Hour
-
-func (s *Service) setAPIThreshold(ctx context.Context, n int64) error {
-	if n < 1 || n > MaxAPIThreshold {
-		return apperr.Invalid("The API threshold must be between 1 and %d requests per hour.", MaxAPIThreshold)
-	}
-	return s.DB.SetRequestThreshold(ctx, n)
-}
 
 // APIThreshold returns a tenant's hourly request threshold.
 func (s *Service) APIThreshold(ctx context.Context, tenant int64) (int64, error) {
@@ -123,4 +115,15 @@ func (s *Service) UsageByHour(ctx context.Context, hours int) ([]APIUsage, error
 // PruneUsage deletes usage and notices older than UsageRetention, in every tenant.
 func (s *Service) PruneUsage(ctx context.Context, now time.Time) error {
 	return s.DB.PruneUsage(ctx, now.Add(-UsageRetention).Unix()/3600)
+}
+
+// RecordUsage adds request counts per identifier and hour to the stored totals (the server
+// flushes its counters here).
+func (s *Service) RecordUsage(ctx context.Context, deltas []store.Usage) error {
+	return s.DB.AddUsage(ctx, deltas)
+}
+
+// Usage lists the tenant's requests per identifier and hour from an hour (unix seconds / 3600) on.
+func (s *Service) Usage(ctx context.Context, sinceHour int64) ([]store.Usage, error) {
+	return s.DB.UsageSince(ctx, sinceHour)
 }

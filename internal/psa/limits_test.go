@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/store"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
@@ -23,7 +24,7 @@ func TestUsageKeptThirtyDays(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := psa.WithActor(store.WithTenant(context.Background(), tenant.ID), psa.Actor{ResourceID: 1})
-			creds, err := svc.CreateAPIUser(ctx, psa.NewAPIUser{FirstName: "Usage", LastName: "Test"})
+			creds, err := svc.CreateAPIUser(ctx, admin.NewAPIUser{FirstName: "Usage", LastName: "Test"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,7 +54,7 @@ func TestUsageKeptThirtyDays(t *testing.T) {
 				t.Fatalf("after pruning: %+v %v", list, err)
 			}
 			for _, bad := range []int64{0, -5, psa.MaxAPIThreshold + 1} {
-				if _, err := svc.ChangeSettings(ctx, psa.SettingsChange{APIThreshold: &bad}); err == nil {
+				if _, err := svc.ChangeSettings(ctx, admin.SettingsChange{APIThreshold: &bad}); err == nil {
 					t.Errorf("threshold %d accepted", bad)
 				}
 			}

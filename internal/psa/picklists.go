@@ -62,7 +62,7 @@ func (s *Service) tenantPicklists(ctx context.Context) (*picklists, error) {
 // invalidate drops the tenant's caches that a write to e may have made stale.
 func (s *Service) invalidate(ctx context.Context, e *catalog.Entity) {
 	if accessEntities[e.Name] {
-		s.accessChanged(ctx)
+		s.AccessChanged(ctx)
 	}
 	if e.Name != "UserDefinedFieldDefinitions" {
 		return
@@ -73,7 +73,12 @@ func (s *Service) invalidate(ctx context.Context, e *catalog.Entity) {
 	s.mu.Unlock()
 }
 
-// seedPicklists writes the catalog's default picklist values into a new tenant.
+// SeedPicklists writes the catalog's default picklist values into a new tenant, in the
+// transaction that makes it.
+func (s *Service) SeedPicklists(ctx context.Context, tx *store.Tx) error {
+	return seedPicklists(ctx, tx, s.Catalog)
+}
+
 func seedPicklists(ctx context.Context, tx *store.Tx, cat *catalog.Catalog) error {
 	for _, e := range cat.Entities() {
 		for _, f := range e.Fields {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
-	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
@@ -26,10 +25,6 @@ type Service struct {
 	// WebhookPolicy decides which webhook URLs may be saved (internal/webhook); set it before use.
 	WebhookPolicy  webhook.Policy
 	webhookConfigs webhook.Cache
-	// HashGate bounds the password hashing of the console's and portal's sign-ins: one hash at
-	// a time per username, as many at once as there are cores, the rest answered 429 at once
-	// (the API's authenticator has a gate of its own, so hashing stays within twice the cores).
-	HashGate *auth.HashGate
 
 	mu        sync.Mutex
 	picklists map[int64]*picklists // by tenant
@@ -39,7 +34,7 @@ type Service struct {
 
 // New makes the service over an open, migrated database.
 func New(db *store.DB) *Service {
-	s := &Service{DB: db, Catalog: db.Catalog, picklists: map[int64]*picklists{}, udfs: map[int64]*udfDefs{}, HashGate: auth.NewHashGate(0)}
+	s := &Service{DB: db, Catalog: db.Catalog, picklists: map[int64]*picklists{}, udfs: map[int64]*udfDefs{}}
 	s.hooks = coreHooks(s)
 	webhookHooks(s, s.hooks)
 	return s
@@ -63,9 +58,10 @@ func WithActor(ctx context.Context, a Actor) context.Context {
 	return context.WithValue(ctx, actorKey{}, a)
 }
 
-// asSystem keeps the actor of ctx (who is stamped on the write) without its rights: for an
-// administration service whose caller has checked them already (the admin pages, the CLI).
-func asSystem(ctx context.Context) context.Context {
+// AsSystem keeps the actor of ctx (who is stamped on a write) without its rights, so the call
+// is not bounded by them: for an administration service whose caller has decided already who
+// may use it (the admin pages check the signed-in user's level; the CLI is the system).
+func AsSystem(ctx context.Context) context.Context {
 	a := actorFrom(ctx)
 	if a.Rights == nil {
 		return ctx
@@ -183,15 +179,4 @@ func (s *Service) UDFDefinitions(ctx context.Context, e *catalog.Entity) ([]UDFD
 
 func notFoundForDelete() error {
 	return apperr.Invalid("No matching records found. The logged in Resource may not have the required permissions to delete the data.")
-}
-
-// verifySignIn checks a password typed at a sign-in page through the hash gate: an unauthenticated
-// caller cannot make the server hash without bound (auth.ErrBusy when it is full).
-func (s *Service) verifySignIn(ctx context.Context, username, hash, password string) (bool, error) {
-	release, err := s.HashGate.Acquire(ctx, username)
-	if err != nil {
-		return false, err
-	}
-	defer release()
-	return auth.VerifySecret(hash, password), nil
 }

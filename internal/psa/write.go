@@ -3,6 +3,7 @@ package psa
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -322,6 +324,64 @@ func stampUpdate(ctx context.Context, e *catalog.Entity, row *store.Row) {
 			row.Values[i] = a.ImpersonatorID
 		}
 	}
+}
+
+// InsertRow writes a row the services make (a resource's associations, a company's primary
+// location, an API user's resource) under the generic rules: the create defaults, the stamps of
+// ctx's actor and validation; not the caller's rights, nor the entity's hooks, nor webhook
+// events. values are by field name; an unknown name is an error.
+func (s *Service) InsertRow(ctx context.Context, tx *store.Tx, entity string, values map[string]any) (int64, error) {
+	e := s.Catalog.MustEntity(entity)
+	row := store.NewRow(e)
+	for k, v := range values {
+		i := e.Index(k)
+		if i < 0 {
+			return 0, fmt.Errorf("%s has no field %s", entity, k)
+		}
+		row.Values[i] = v
+	}
+	applyCreateDefaults(e, row)
+	stampCreate(ctx, e, row)
+	if err := s.validate(ctx, tx, e, nil, row); err != nil {
+		return 0, err
+	}
+	id, err := tx.NextID(ctx, e.Table)
+	if err != nil {
+		return 0, err
+	}
+	row.Values[e.Index("id")] = id
+	return id, tx.Insert(ctx, e, row)
+}
+
+// SeedRow writes a row of a tenant being made, with its fixed id (company 0, resource 1...):
+// stamped, not validated (the tenant's picklists are written in the same, uncommitted
+// transaction), and the collection's sequence moved past id.
+func (s *Service) SeedRow(ctx context.Context, tx *store.Tx, entity string, id int64, values map[string]any) error {
+	e := s.Catalog.MustEntity(entity)
+	row := store.NewRow(e)
+	row.Values[e.Index("id")] = id
+	for k, v := range values {
+		i := e.Index(k)
+		if i < 0 {
+			return fmt.Errorf("seed %s: no field %s", entity, k)
+		}
+		row.Values[i] = v
+	}
+	stampCreate(ctx, e, row)
+	if err := tx.Insert(ctx, e, row); err != nil {
+		return err
+	}
+	return tx.BumpSequence(ctx, e.Table, id)
+}
+
+// RowsWhere reads the tenant's rows of e whose field equals v (at most 10,000), as the system:
+// not bounded by the caller's rights, costs not hidden. For the administration's own reads.
+func (s *Service) RowsWhere(ctx context.Context, e *catalog.Entity, field string, v any) ([]*store.Row, error) {
+	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: field, Value: v}}}, e, nil, s.DB.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	return s.DB.Page(ctx, e, where, -1, 10000)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/limits"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/store"
 	"github.com/switchboard-psa/switchboard/internal/web"
 )
@@ -90,7 +91,7 @@ func (p *Parts) RunUsageFlusher(ctx context.Context, interval time.Duration, log
 }
 
 // New builds the root handler over the PSA service.
-func New(svc *psa.Service, opt Options) (http.Handler, *Parts) {
+func New(svc *admin.Service, opt Options) (http.Handler, *Parts) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
@@ -99,11 +100,11 @@ func New(svc *psa.Service, opt Options) (http.Handler, *Parts) {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	}
-	parts := &Parts{Auth: auth.NewAuthenticator(svc.DB), Limits: newLimiter(svc, opt), svc: svc}
+	parts := &Parts{Auth: auth.NewAuthenticator(svc.DB), Limits: newLimiter(svc.Service, opt), svc: svc.Service}
 	parts.Auth.Logger = opt.Logger
 	svc.OnAccessChange(parts.Auth.ForgetTenant) // changes made in this process reach the cache at once
 	svc.OnAccessChange(parts.Limits.ForgetThreshold)
-	parts.API = &atapi.Server{PSA: svc, Auth: parts.Auth, Limits: parts.Limits, PublicURL: opt.PublicURL, Logger: opt.Logger, Version: opt.Version}
+	parts.API = &atapi.Server{PSA: svc.Service, Auth: parts.Auth, Limits: parts.Limits, PublicURL: opt.PublicURL, Logger: opt.Logger, Version: opt.Version}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -22,6 +22,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/atapi"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
@@ -1029,7 +1030,7 @@ func (r *runner) copyResource(ctx context.Context, item map[string]any) (int64, 
 	if user == "" {
 		user = strings.Split(str(lookup(item, "email")), "@")[0]
 	}
-	in := psa.NewResource{FirstName: str(lookup(item, "firstName")), LastName: str(lookup(item, "lastName")), Email: str(lookup(item, "email")),
+	in := admin.NewResource{FirstName: str(lookup(item, "firstName")), LastName: str(lookup(item, "lastName")), Email: str(lookup(item, "email")),
 		Title: str(lookup(item, "title")), SecurityLevel: "Team Member (system)", LocationID: rows[0].ID(locs)}
 	for _, u := range []string{user, fmt.Sprintf("%s.t%d", user, r.rec.TenantID), fmt.Sprintf("%s.t%d.%d", user, r.rec.TenantID, time.Now().UnixNano()%100000)} {
 		in.Username = u

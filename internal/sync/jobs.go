@@ -22,6 +22,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -45,7 +46,7 @@ const (
 
 // Service manages sync jobs and runs them. The console and the CLI both use it.
 type Service struct {
-	PSA         *psa.Service
+	PSA         *admin.Service
 	Connections *connection.Service
 	Logger      *slog.Logger
 	// Transport, when set, sends the remote requests (tests count or throttle them).
@@ -56,7 +57,7 @@ type Service struct {
 }
 
 // New returns the service.
-func New(p *psa.Service, c *connection.Service, log *slog.Logger) *Service {
+func New(p *admin.Service, c *connection.Service, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

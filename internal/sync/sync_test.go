@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/limits"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/server"
 	"github.com/switchboard-psa/switchboard/internal/store"
@@ -558,7 +559,7 @@ func TestThresholdPacing(t *testing.T) {
 		// settings service, as an administrator changes it), and other callers spend it past
 		// half: the next run starts paced and ends before the budget runs out.
 		small := 4 * first.Requests
-		if _, err := p.remote.PSA.ChangeSettings(p.remote.Ctx(), psa.SettingsChange{APIThreshold: &small}); err != nil {
+		if _, err := p.remote.PSA.ChangeSettings(p.remote.Ctx(), admin.SettingsChange{APIThreshold: &small}); err != nil {
 			t.Fatal(err)
 		}
 		for used := int64(0); used < small*55/100; {

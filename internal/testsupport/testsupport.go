@@ -21,6 +21,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/server"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
@@ -44,7 +45,7 @@ func PostgresURL() string { return os.Getenv("SWITCHBOARD_TEST_POSTGRES") }
 type shared struct {
 	once sync.Once
 	db   *store.DB
-	svc  *psa.Service
+	svc  *admin.Service
 	err  error
 }
 
@@ -78,7 +79,7 @@ func Main(m *testing.M) int {
 
 // Service returns a migrated database of the backend shared by the tests of this process; tests
 // keep apart by each using a tenant of its own (NewTenant).
-func Service(t testing.TB, b Backend) *psa.Service {
+func Service(t testing.TB, b Backend) *admin.Service {
 	t.Helper()
 	sharedMu.Lock()
 	sh := dbs[b]
@@ -110,7 +111,7 @@ func Service(t testing.TB, b Backend) *psa.Service {
 			sh.err = sh.db.Migrate(context.Background())
 		}
 		if sh.err == nil {
-			sh.svc = psa.New(sh.db)
+			sh.svc = admin.New(sh.db)
 		}
 	})
 	if b == Postgres && PostgresURL() == "" {
@@ -174,10 +175,10 @@ func RandomHex(n int) string {
 // Env is a running Switchboard with one tenant of the test's own.
 type Env struct {
 	Backend Backend
-	PSA     *psa.Service
+	PSA     *admin.Service
 	Server  *httptest.Server
 	Tenant  *store.Tenant
-	Creds   *psa.APIUserCredentials
+	Creds   *admin.APIUserCredentials
 	Parts   *server.Parts
 }
 
@@ -217,7 +218,7 @@ func StartWith(t testing.TB, b Backend, demo bool, opt server.Options) *Env {
 			t.Fatalf("seed demo data: %v", err)
 		}
 	}
-	creds, err := svc.CreateAPIUser(tctx, psa.NewAPIUser{FirstName: "Test", LastName: "Integration"})
+	creds, err := svc.CreateAPIUser(tctx, admin.NewAPIUser{FirstName: "Test", LastName: "Integration"})
 	if err != nil {
 		t.Fatalf("create API user: %v", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
@@ -76,7 +77,7 @@ func (h *Handler) adminHome(w http.ResponseWriter, r *http.Request, s *session, 
 
 type resourceList struct {
 	Query, Active, Kind string
-	Rows                []*psa.Resource
+	Rows                []*admin.Resource
 }
 
 func (h *Handler) resourcesPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
@@ -121,9 +122,9 @@ type choices struct {
 	LOBs        []option
 	OrgOn       bool
 	Strong      bool
-	Created     *psa.APIUserCredentials
-	Resource    *psa.Resource
-	APIUser     *psa.APIUser
+	Created     *admin.APIUserCredentials
+	Resource    *admin.Resource
+	APIUser     *admin.APIUser
 	Failures    []store.AuthFailure
 	Selected    map[string][]int64
 }
@@ -287,7 +288,7 @@ func (h *Handler) createAPIUser(w http.ResponseWriter, r *http.Request, s *sessi
 	} else if !strings.Contains(p.Form["email"], "@") {
 		p.Errors["email"] = "Enter an email address such as name@example.com."
 	}
-	in := psa.NewAPIUser{FirstName: p.Form["firstName"], LastName: p.Form["lastName"], Email: p.Form["email"], Username: p.Form["username"],
+	in := admin.NewAPIUser{FirstName: p.Form["firstName"], LastName: p.Form["lastName"], Email: p.Form["email"], Username: p.Form["username"],
 		Secret: p.Form["secret"], SecurityLevel: p.Form["securityLevel"], LocationID: atoi64(p.Form["location"]), LOBs: c.Selected["lobs"]}
 	switch p.Form["tracking"] {
 	case "vendor":
@@ -379,7 +380,7 @@ func (h *Handler) createResource(w http.ResponseWriter, r *http.Request, s *sess
 	if pass != confirm {
 		p.Errors["confirm"] = "The password and its confirmation differ."
 	}
-	in := psa.NewResource{FirstName: p.Form["firstName"], LastName: p.Form["lastName"], Email: p.Form["email"], Title: p.Form["title"],
+	in := admin.NewResource{FirstName: p.Form["firstName"], LastName: p.Form["lastName"], Email: p.Form["email"], Title: p.Form["title"],
 		Username: p.Form["username"], Password: pass, SecurityLevel: p.Form["securityLevel"], LocationID: atoi64(p.Form["location"]),
 		Queues: c.Selected["queues"], TimesheetApprovers: c.Selected["timesheetApprovers"], ExpenseApprovers: c.Selected["expenseApprovers"], LOBs: c.Selected["lobs"],
 		Vendor: p.Form["vendor"]}
@@ -395,7 +396,7 @@ func (h *Handler) createResource(w http.ResponseWriter, r *http.Request, s *sess
 		if d == 0 || ro == 0 {
 			p.Errors["department"] = "Choose both a department and a role, or neither."
 		} else {
-			in.Departments = []psa.DepartmentRole{{DepartmentID: d, RoleID: ro, Default: true}}
+			in.Departments = []admin.DepartmentRole{{DepartmentID: d, RoleID: ro, Default: true}}
 		}
 	}
 	if len(p.Errors) > 0 {
@@ -474,7 +475,7 @@ func (h *Handler) resourceAction(w http.ResponseWriter, r *http.Request, s *sess
 	case "save":
 		keep(p, r, "firstName", "lastName", "email", "title", "securityLevel", "internalCost")
 		checkLengths(p, r, "firstName", "lastName", "email", "title", "password")
-		ch := psa.ResourceChange{SecurityLevel: p.Form["securityLevel"]}
+		ch := admin.ResourceChange{SecurityLevel: p.Form["securityLevel"]}
 		for f, dst := range map[string]**string{"firstName": &ch.FirstName, "lastName": &ch.LastName, "email": &ch.Email, "title": &ch.Title} {
 			v := p.Form[f]
 			*dst = &v
@@ -517,13 +518,13 @@ func (h *Handler) resourceAction(w http.ResponseWriter, r *http.Request, s *sess
 	case "deactivate":
 		_, err = h.svc.DeactivateResource(ctx, id)
 		if err == nil {
-			_ = h.svc.DB.DeleteWebSessionsOf(ctx, psa.SessionConsole, res.ID, "")
+			_ = h.svc.DB.DeleteWebSessionsOf(ctx, admin.SessionConsole, res.ID, "")
 			back("The resource was deactivated.")
 			return
 		}
 	case "activate":
 		yes := true
-		if _, err = h.svc.EditResource(ctx, id, psa.ResourceChange{Active: &yes}); err == nil {
+		if _, err = h.svc.EditResource(ctx, id, admin.ResourceChange{Active: &yes}); err == nil {
 			back("The resource was activated.")
 			return
 		}
@@ -691,18 +692,18 @@ func (h *Handler) changeLevel(w http.ResponseWriter, r *http.Request, s *session
 		return
 	}
 	section := r.PostFormValue("section")
-	var ch psa.LevelChange
+	var ch admin.LevelChange
 	switch r.PostFormValue("action") {
 	case "nopermission":
-		ch = psa.LevelChange{Section: section, NoPerm: true}
+		ch = admin.LevelChange{Section: section, NoPerm: true}
 	case "full":
-		ch = psa.LevelChange{Section: section, Full: true}
+		ch = admin.LevelChange{Section: section, Full: true}
 	case "object":
 		add := "no"
 		if r.PostFormValue("add") != "" {
 			add = "yes"
 		}
-		ch = psa.LevelChange{Object: r.PostFormValue("object"), View: r.PostFormValue("view"), Add: add, Edit: r.PostFormValue("edit"), Delete: r.PostFormValue("delete")}
+		ch = admin.LevelChange{Object: r.PostFormValue("object"), View: r.PostFormValue("view"), Add: add, Edit: r.PostFormValue("edit"), Delete: r.PostFormValue("delete")}
 	case "flags":
 		ch.Flags = map[string]bool{}
 		for _, sec := range access.Sections(h.svc.Catalog) {
@@ -1012,7 +1013,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, s *sessio
 	}
 	if len(p.Errors) == 0 {
 		strong := p.Form["strong"] != ""
-		_, err = h.svc.ChangeSettings(r.Context(), psa.SettingsChange{StrongPasswords: &strong, LockoutThreshold: &n, UsernameDomain: ptr(p.Form["domain"]), APIThreshold: &api})
+		_, err = h.svc.ChangeSettings(r.Context(), admin.SettingsChange{StrongPasswords: &strong, LockoutThreshold: &n, UsernameDomain: ptr(p.Form["domain"]), APIThreshold: &api})
 		if err == nil && (p.Form["org"] != "") != s.user.Tenant.OrgStructure {
 			_, err = h.svc.SetOrgStructure(r.Context(), p.Form["org"] != "")
 		}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/connection"
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/server"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 	"github.com/switchboard-psa/switchboard/internal/web"
@@ -92,7 +92,7 @@ func TestBrowserNewAPIUser(t *testing.T) {
 }
 
 var _ = fmt.Sprint
-var _ = psa.TileDays
+var _ = admin.TileDays
 
 // Seed 003 (Work 365): copy "API User (system)", No Permission on every section, grant one
 // read; an API user of the copy may read that and nothing else.
@@ -135,7 +135,7 @@ func TestBrowserCopySecurityLevel(t *testing.T) {
 		s.shot(pg)
 	}
 	s.mustSee("Customer Number")
-	creds, err := s.env.PSA.CreateAPIUser(s.env.Ctx(), psa.NewAPIUser{FirstName: "Work", LastName: "365", SecurityLevel: "Work 365 API User"})
+	creds, err := s.env.PSA.CreateAPIUser(s.env.Ctx(), admin.NewAPIUser{FirstName: "Work", LastName: "365", SecurityLevel: "Work 365 API User"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
 
@@ -36,7 +36,7 @@ func newSite(t *testing.T) *site {
 		t.Skip(noBrowserWhy)
 	}
 	env := testsupport.Start(t, testsupport.SQLite, true)
-	admin, err := env.PSA.EditResource(env.Ctx(), "1", psa.ResourceChange{Password: adminPassword})
+	admin, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
 	if err != nil {
 		t.Fatal(err)
 	}

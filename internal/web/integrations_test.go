@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/server"
 	"github.com/switchboard-psa/switchboard/internal/store"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
@@ -26,7 +27,7 @@ func TestIntegrationsTenantIsolation(t *testing.T) {
 				t.Skip("SWITCHBOARD_TEST_POSTGRES is not set")
 			}
 			env := testsupport.Start(t, b, true)
-			adminA, err := env.PSA.EditResource(env.Ctx(), "1", psa.ResourceChange{Password: adminPassword})
+			adminA, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -35,7 +36,7 @@ func TestIntegrationsTenantIsolation(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctxB := psa.WithActor(store.WithTenant(context.Background(), tenantB.ID), psa.Actor{ResourceID: 1})
-			adminB, err := env.PSA.EditResource(ctxB, "1", psa.ResourceChange{Password: adminPassword})
+			adminB, err := env.PSA.EditResource(ctxB, "1", admin.ResourceChange{Password: adminPassword})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
 
@@ -24,7 +24,7 @@ func TestAPIThresholdInConsole(t *testing.T) {
 				t.Skip("SWITCHBOARD_TEST_POSTGRES is not set")
 			}
 			env := testsupport.Start(t, b, true)
-			admin, err := env.PSA.EditResource(env.Ctx(), "1", psa.ResourceChange{Password: adminPassword})
+			admin, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
 			if err != nil {
 				t.Fatal(err)
 			}

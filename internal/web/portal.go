@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -31,7 +32,7 @@ const (
 type portalSession struct {
 	token   string
 	sess    *store.WebSession
-	contact *psa.PortalContact
+	contact *admin.PortalContact
 }
 
 func (h *Handler) portalSession(r *http.Request) (*portalSession, error) {
@@ -40,11 +41,11 @@ func (h *Handler) portalSession(r *http.Request) (*portalSession, error) {
 		return nil, nil
 	}
 	sess, err := h.svc.Session(r.Context(), c.Value, h.opt.SessionTTL)
-	if err != nil || sess.Kind != psa.SessionPortal {
+	if err != nil || sess.Kind != admin.SessionPortal {
 		return nil, nil
 	}
 	pc, err := h.svc.PortalContactOf(r.Context(), sess.TenantID, sess.SubjectID)
-	if errors.Is(err, psa.ErrNoSession) {
+	if errors.Is(err, admin.ErrNoSession) {
 		_ = h.svc.EndSession(r.Context(), c.Value)
 		return nil, nil
 	}
@@ -93,7 +94,7 @@ func (h *Handler) portal(w http.ResponseWriter, r *http.Request, lower string) {
 			http.Redirect(w, r, portalLogin+"?ReturnUrl="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
-		h.fail(w, r, nil, psa.ErrNoSession)
+		h.fail(w, r, nil, admin.ErrNoSession)
 		return
 	}
 	p := &page{Contact: ps.contact, CSRF: ps.sess.CSRF, Errors: map[string]string{}, Form: map[string]string{}, Section: "portal"}
@@ -171,7 +172,7 @@ func (h *Handler) portalSignIn(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnauthorized, "portal_signin", p)
 		return
 	}
-	token, _, err := h.svc.StartSession(r.Context(), pc.TenantID, psa.SessionPortal, pc.ContactID, h.opt.SessionTTL)
+	token, _, err := h.svc.StartSession(r.Context(), pc.TenantID, admin.SessionPortal, pc.ContactID, h.opt.SessionTTL)
 	if err != nil {
 		h.fail(w, r, p, err)
 		return
@@ -205,7 +206,7 @@ type portalTicket struct {
 
 func (h *Handler) portalHome(w http.ResponseWriter, r *http.Request, ps *portalSession, p *page) {
 	p.Title = "My tickets"
-	ctx := psa.PortalCtx(r.Context(), ps.contact)
+	ctx := admin.PortalCtx(r.Context(), ps.contact)
 	rows, err := h.svc.PortalTickets(r.Context(), ps.contact, 200)
 	if err != nil {
 		h.fail(w, r, p, err)
@@ -228,7 +229,7 @@ func (h *Handler) portalDetail(w http.ResponseWriter, r *http.Request, ps *porta
 		h.render(w, r, http.StatusBadRequest, "portal_message", p)
 		return
 	}
-	ctx := psa.PortalCtx(r.Context(), ps.contact)
+	ctx := admin.PortalCtx(r.Context(), ps.contact)
 	if r.Method == http.MethodPost {
 		text := r.PostFormValue("note")
 		p.Form["note"] = text
@@ -302,11 +303,11 @@ type tileData struct {
 	NewURL  string     `json:"newTicketUrl"`
 	Error   string     `json:"error,omitempty"`
 	Base    string     `json:"-"`
-	raw     []psa.TileTicket
+	raw     []admin.TileTicket
 }
 
 type tileLine struct {
-	psa.TileTicket
+	admin.TileTicket
 	URL string `json:"url"`
 }
 
@@ -314,10 +315,10 @@ type tileLine struct {
 // portal contact (their own email), or an intranet server with an API user's three headers and
 // ?email=.
 func (h *Handler) tileLookup(r *http.Request) (*tileData, int) {
-	d := &tileData{Days: psa.TileDays, NewURL: portalNew, Tickets: []tileLine{}}
+	d := &tileData{Days: admin.TileDays, NewURL: portalNew, Tickets: []tileLine{}}
 	ctx := r.Context()
 	var who string
-	var list []psa.TileTicket
+	var list []admin.TileTicket
 	var err error
 	if user := r.Header.Get("UserName"); user != "" || r.Header.Get("Secret") != "" {
 		if h.auth == nil {
@@ -338,7 +339,7 @@ func (h *Handler) tileLookup(r *http.Request) (*tileData, int) {
 		who, list, err = h.svc.MyTickets(actx, d.Email, 0)
 	} else if ps, _ := h.portalSession(r); ps != nil {
 		d.Email = ps.contact.Email
-		who, list, err = h.svc.MyTickets(psa.PortalCtx(ctx, ps.contact), d.Email, ps.contact.CompanyID)
+		who, list, err = h.svc.MyTickets(admin.PortalCtx(ctx, ps.contact), d.Email, ps.contact.CompanyID)
 	} else {
 		d.Error = "Sign in to the client portal to see your tickets, or call with an API user's UserName, Secret and ApiIntegrationCode headers and ?email=."
 		return d, http.StatusUnauthorized

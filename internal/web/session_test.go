@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
 
@@ -67,7 +67,7 @@ func TestSessionsAndCSRF(t *testing.T) {
 				t.Skip("SWITCHBOARD_TEST_POSTGRES is not set")
 			}
 			env := testsupport.Start(t, b, true)
-			admin, err := env.PSA.EditResource(env.Ctx(), "1", psa.ResourceChange{Password: adminPassword})
+			admin, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
 			if err != nil {
 				t.Fatal(err)
 			}

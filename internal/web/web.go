@@ -26,6 +26,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -59,7 +60,7 @@ type Link struct {
 
 // Handler serves the console, the portal and the tile.
 type Handler struct {
-	svc   *psa.Service
+	svc   *admin.Service
 	auth  *auth.Authenticator
 	opt   Options
 	pages map[string]*template.Template
@@ -74,12 +75,12 @@ const (
 )
 
 // New builds the handler.
-func New(svc *psa.Service, auth *auth.Authenticator, opt Options) *Handler {
+func New(svc *admin.Service, auth *auth.Authenticator, opt Options) *Handler {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
 	if opt.SessionTTL <= 0 {
-		opt.SessionTTL = psa.DefaultSessionTTL
+		opt.SessionTTL = admin.DefaultSessionTTL
 	}
 	h := &Handler{svc: svc, auth: auth, opt: opt, pages: map[string]*template.Template{}}
 	h.parse()
@@ -217,8 +218,8 @@ func (h *Handler) routes() {
 type page struct {
 	Title   string
 	Section string // the navigation entry to highlight
-	User    *psa.ConsoleUser
-	Contact *psa.PortalContact
+	User    *admin.ConsoleUser
+	Contact *admin.PortalContact
 	CSRF    string
 	Flash   string
 	Error   string
@@ -339,7 +340,7 @@ type ctxKey struct{}
 type session struct {
 	token string
 	sess  *store.WebSession
-	user  *psa.ConsoleUser
+	user  *admin.ConsoleUser
 }
 
 // consoleSession returns the signed-in console user, or nil.
@@ -349,11 +350,11 @@ func (h *Handler) consoleSession(r *http.Request) (*session, error) {
 		return nil, nil
 	}
 	sess, err := h.svc.Session(r.Context(), c.Value, h.opt.SessionTTL)
-	if err != nil || sess.Kind != psa.SessionConsole {
+	if err != nil || sess.Kind != admin.SessionConsole {
 		return nil, nil
 	}
 	u, err := h.svc.ConsoleUserOf(r.Context(), sess.TenantID, sess.SubjectID)
-	if errors.Is(err, psa.ErrNoSession) {
+	if errors.Is(err, admin.ErrNoSession) {
 		_ = h.svc.EndSession(r.Context(), c.Value)
 		return nil, nil
 	}
@@ -376,7 +377,7 @@ func (h *Handler) admin(fn handlerFunc) http.HandlerFunc {
 	return h.guard(fn, true)
 }
 
-func (h *Handler) guard(fn handlerFunc, admin bool) http.HandlerFunc {
+func (h *Handler) guard(fn handlerFunc, adminOnly bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s, err := h.consoleSession(r)
 		if err != nil {
@@ -388,11 +389,11 @@ func (h *Handler) guard(fn handlerFunc, admin bool) http.HandlerFunc {
 				http.Redirect(w, r, "/signin?return="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
-			h.fail(w, r, nil, psa.ErrNoSession)
+			h.fail(w, r, nil, admin.ErrNoSession)
 			return
 		}
 		p := &page{User: s.user, CSRF: s.sess.CSRF, Errors: map[string]string{}, Form: map[string]string{}}
-		if admin && !s.user.Admin() {
+		if adminOnly && !s.user.Admin() {
 			p.Title = "No permission"
 			p.Message = "Your security level does not allow the admin pages. Ask an administrator if you need them."
 			h.render(w, r, http.StatusForbidden, "message", p)
@@ -461,7 +462,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnauthorized, "signin", p)
 		return
 	}
-	token, _, err := h.svc.StartSession(r.Context(), tenant.ID, psa.SessionConsole, res.ID, h.opt.SessionTTL)
+	token, _, err := h.svc.StartSession(r.Context(), tenant.ID, admin.SessionConsole, res.ID, h.opt.SessionTTL)
 	if err != nil {
 		h.fail(w, r, p, err)
 		return

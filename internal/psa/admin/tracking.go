@@ -1,4 +1,4 @@
-package psa
+package admin
 
 import (
 	"context"
@@ -138,7 +138,7 @@ func (s *Service) SetTrackingIdentifierActive(ctx context.Context, nameOrCode st
 		return nil, err
 	}
 	t.Active = active
-	s.accessChanged(ctx)
+	s.AccessChanged(ctx)
 	return t, nil
 }
 
@@ -153,15 +153,4 @@ func (s *Service) trackingIdentifier(ctx context.Context, nameOrCode string) (*s
 		return s.DB.TrackingIdentifier(ctx, u.IntegrationCode)
 	}
 	return nil, apperr.Invalid("There is no vendor, tracking identifier or API user %q.", nameOrCode)
-}
-
-// RecordUsage adds request counts per identifier and hour to the stored totals (the server
-// flushes its counters here).
-func (s *Service) RecordUsage(ctx context.Context, deltas []store.Usage) error {
-	return s.DB.AddUsage(ctx, deltas)
-}
-
-// Usage lists the tenant's requests per identifier and hour from an hour (unix seconds / 3600) on.
-func (s *Service) Usage(ctx context.Context, sinceHour int64) ([]store.Usage, error) {
-	return s.DB.UsageSince(ctx, sinceHour)
 }

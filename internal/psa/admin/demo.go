@@ -1,18 +1,20 @@
-package psa
+package admin
 
 import (
 	"context"
 	"fmt"
+
+	"github.com/switchboard-psa/switchboard/internal/psa"
 )
 
 // SeedDemo fills a new tenant with a small, believable MSP: customers with contacts and
 // locations, configuration items, and tickets with notes. It goes through the same services as
 // the API, so the demo data obeys every rule.
 func (s *Service) SeedDemo(ctx context.Context) error {
-	ctx = WithActor(ctx, Actor{ResourceID: 1})
-	create := func(entity string, parent *Parent, values map[string]any) (int64, error) {
+	ctx = psa.WithActor(ctx, psa.Actor{ResourceID: 1})
+	create := func(entity string, parent *psa.Parent, values map[string]any) (int64, error) {
 		e := s.Catalog.MustEntity(entity)
-		in := NewInput()
+		in := psa.NewInput()
 		for k, v := range values {
 			i := e.Index(k)
 			if i < 0 {
@@ -28,17 +30,17 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 	}
 	createWithUDF := func(entity string, values map[string]any, udf map[string]*string) (int64, error) {
 		e := s.Catalog.MustEntity(entity)
-		in := NewInput()
+		in := psa.NewInput()
 		for k, v := range values {
 			in.Set[e.Index(k)] = v
 		}
 		in.UDF, in.UDFPresent = udf, true
 		return s.Create(ctx, e, in, nil)
 	}
-	child := func(parentEntity string, id int64, name string) *Parent {
+	child := func(parentEntity string, id int64, name string) *psa.Parent {
 		pe := s.Catalog.MustEntity(parentEntity)
 		c, _ := pe.Child(name)
-		return &Parent{Entity: pe, ID: id, Child: c}
+		return &psa.Parent{Entity: pe, ID: id, Child: c}
 	}
 	if _, err := create("UserDefinedFieldDefinitions", nil, map[string]any{"name": "Customer Number", "udfType": int64(1), "dataType": int64(1), "isActive": true, "sortOrder": int64(1)}); err != nil {
 		return err

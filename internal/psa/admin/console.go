@@ -1,4 +1,4 @@
-package psa
+package admin
 
 import (
 	"context"
@@ -108,6 +108,6 @@ func (s *Service) UnlockResource(ctx context.Context, ref string) (*Resource, er
 	if err != nil {
 		return nil, err
 	}
-	s.accessChanged(ctx)
+	s.AccessChanged(ctx)
 	return s.Resource(ctx, strconv.FormatInt(id, 10))
 }

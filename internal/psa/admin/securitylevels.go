@@ -1,4 +1,4 @@
-package psa
+package admin
 
 import (
 	"context"
@@ -120,7 +120,7 @@ func (s *Service) saveLevel(ctx context.Context, l *access.Level, checkCap bool)
 		return err
 	}
 	l.ID = row.ID
-	s.accessChanged(ctx)
+	s.AccessChanged(ctx)
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package psa_test
+package admin_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/store"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
@@ -29,15 +30,15 @@ func TestConsoleSignIn(t *testing.T) {
 			}
 			ctx := psa.WithActor(store.WithTenant(context.Background(), tenant.ID), psa.Actor{ResourceID: 1})
 			two := int64(2)
-			if _, err := svc.ChangeSettings(ctx, psa.SettingsChange{LockoutThreshold: &two}); err != nil {
+			if _, err := svc.ChangeSettings(ctx, admin.SettingsChange{LockoutThreshold: &two}); err != nil {
 				t.Fatal(err)
 			}
 			name := "dana" + testsupport.RandomHex(3)
-			if _, err := svc.CreateResource(ctx, psa.NewResource{FirstName: "Dana", LastName: "Desk", Email: "d@x.example", Username: name, Password: "Desk-Pass-1",
+			if _, err := svc.CreateResource(ctx, admin.NewResource{FirstName: "Dana", LastName: "Desk", Email: "d@x.example", Username: name, Password: "Desk-Pass-1",
 				SecurityLevel: "Service Desk User", LocationID: 1}); err != nil {
 				t.Fatal(err)
 			}
-			api, err := svc.CreateAPIUser(ctx, psa.NewAPIUser{})
+			api, err := svc.CreateAPIUser(ctx, admin.NewAPIUser{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,10 +111,10 @@ func TestSecurityLevelCapAndUsernameDomain(t *testing.T) {
 	}
 
 	domain := "contoso.example"
-	if _, err := svc.ChangeSettings(ctx, psa.SettingsChange{UsernameDomain: &domain}); err != nil {
+	if _, err := svc.ChangeSettings(ctx, admin.SettingsChange{UsernameDomain: &domain}); err != nil {
 		t.Fatal(err)
 	}
-	creds, err := svc.CreateAPIUser(ctx, psa.NewAPIUser{})
+	creds, err := svc.CreateAPIUser(ctx, admin.NewAPIUser{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +131,7 @@ func TestConsoleSignInHashBound(t *testing.T) {
 	for _, b := range testsupport.Backends() {
 		t.Run(string(b), func(t *testing.T) {
 			t.Parallel()
-			svc := psa.New(testsupport.Service(t, b).DB) // a service of its own: its gate is changed
+			svc := admin.New(testsupport.Service(t, b).DB) // a service of its own: its gate is changed
 			svc.HashGate = auth.NewHashGate(1)
 			tenant, err := svc.CreateTenant(context.Background(), "Burst "+testsupport.RandomHex(4), "UTC")
 			if err != nil {
@@ -140,7 +141,7 @@ func TestConsoleSignInHashBound(t *testing.T) {
 			var names []string
 			for i := range 8 {
 				name := fmt.Sprintf("burst%d%s", i, testsupport.RandomHex(3))
-				if _, err := svc.CreateResource(ctx, psa.NewResource{FirstName: "Burst", LastName: fmt.Sprint(i), Email: name + "@x.example", Username: name,
+				if _, err := svc.CreateResource(ctx, admin.NewResource{FirstName: "Burst", LastName: fmt.Sprint(i), Email: name + "@x.example", Username: name,
 					Password: "Desk-Pass-1", SecurityLevel: "Service Desk User", LocationID: 1}); err != nil {
 					t.Fatal(err)
 				}

@@ -1,10 +1,11 @@
-package psa
+package admin
 
 import (
 	"context"
 	"strings"
 
 	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -66,6 +67,13 @@ func (s *Service) saveSettings(ctx context.Context, st store.TenantSettings) err
 	if err := s.DB.InTx(ctx, func(tx *store.Tx) error { return tx.SaveTenantSettings(ctx, st) }); err != nil {
 		return err
 	}
-	s.accessChanged(ctx)
+	s.AccessChanged(ctx)
 	return nil
+}
+
+func (s *Service) setAPIThreshold(ctx context.Context, n int64) error {
+	if n < 1 || n > psa.MaxAPIThreshold {
+		return apperr.Invalid("The API threshold must be between 1 and %d requests per hour.", psa.MaxAPIThreshold)
+	}
+	return s.DB.SetRequestThreshold(ctx, n)
 }

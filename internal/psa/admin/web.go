@@ -1,4 +1,4 @@
-package psa
+package admin
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/auth"
+	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
@@ -342,7 +343,7 @@ func (s *Service) UnlockPortal(ctx context.Context, contactID int64) error {
 // PortalCtx is the context a portal contact's calls run in: the tenant, no resource, the
 // contact stamped on what it creates.
 func PortalCtx(ctx context.Context, pc *PortalContact) context.Context {
-	return WithActor(store.WithTenant(ctx, pc.TenantID), Actor{ContactID: pc.ContactID})
+	return psa.WithActor(store.WithTenant(ctx, pc.TenantID), psa.Actor{ContactID: pc.ContactID})
 }
 
 func eqNode(field string, v any) *query.Node { return &query.Node{Op: "eq", Field: field, Value: v} }
@@ -407,12 +408,12 @@ func (s *Service) PortalAddNote(ctx context.Context, pc *PortalContact, ticketID
 	te := s.Catalog.MustEntity("Tickets")
 	ne := s.Catalog.MustEntity("TicketNotes")
 	child, _ := te.Child("Notes")
-	in := NewInput()
+	in := psa.NewInput()
 	in.Set[ne.Index("title")] = title
 	in.Set[ne.Index("description")] = text
 	in.Set[ne.Index("noteType")] = int64(13) // Client Portal Note
 	in.Set[ne.Index("publish")] = int64(1)
-	return s.Create(PortalCtx(ctx, pc), ne, in, &Parent{Entity: te, ID: ticketID, Child: child})
+	return s.Create(PortalCtx(ctx, pc), ne, in, &psa.Parent{Entity: te, ID: ticketID, Child: child})
 }
 
 // PortalNewTicket creates a ticket for the contact's company from the portal.
@@ -422,7 +423,7 @@ func (s *Service) PortalNewTicket(ctx context.Context, pc *PortalContact, title,
 		return 0, apperr.Invalid("A ticket needs a title.")
 	}
 	e := s.Catalog.MustEntity("Tickets")
-	in := NewInput()
+	in := psa.NewInput()
 	set := map[string]any{"companyID": pc.CompanyID, "contactID": pc.ContactID, "title": title, "description": description,
 		"status": int64(1), "priority": int64(2), "queueID": int64(5), "source": int64(-1), "ticketType": int64(1)}
 	for k, v := range set {

@@ -1,4 +1,4 @@
-package psa_test
+package admin_test
 
 import (
 	"context"
@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
 
-func contactByEmail(t *testing.T, svc *psa.Service, ctx context.Context, email string) int64 {
+func contactByEmail(t *testing.T, svc *admin.Service, ctx context.Context, email string) int64 {
 	t.Helper()
 	e := svc.Catalog.MustEntity("Contacts")
 	rows, err := svc.Query(ctx, e, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "emailAddress", Value: email}}}, nil, -1, 2)
@@ -38,7 +39,7 @@ func TestPortalAndMyTickets(t *testing.T) {
 				t.Fatal(err)
 			}
 			two := int64(2)
-			if _, err := svc.ChangeSettings(ctx, psa.SettingsChange{LockoutThreshold: &two}); err != nil {
+			if _, err := svc.ChangeSettings(ctx, admin.SettingsChange{LockoutThreshold: &two}); err != nil {
 				t.Fatal(err)
 			}
 			// Demo emails repeat across the tenants of this test binary: use this tenant's own.
@@ -77,7 +78,7 @@ func TestPortalAndMyTickets(t *testing.T) {
 			if err != nil || len(all) == 0 {
 				t.Fatalf("another company's ticket: %v", err)
 			}
-			if _, _, err := svc.PortalTicket(bg, pc, all[0].ID(te)); !errors.Is(err, psa.ErrTicketNotFound) {
+			if _, _, err := svc.PortalTicket(bg, pc, all[0].ID(te)); !errors.Is(err, admin.ErrTicketNotFound) {
 				t.Fatalf("another company's ticket: %v", err)
 			}
 			if _, err := svc.PortalAddNote(bg, pc, all[0].ID(te), "", "hello"); err == nil {

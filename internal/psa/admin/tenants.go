@@ -1,4 +1,4 @@
-package psa
+package admin
 
 import (
 	"context"
@@ -31,25 +31,8 @@ func (s *Service) CreateTenant(ctx context.Context, name, timeZone string) (*sto
 	}
 	ctx = store.WithTenant(ctx, t.ID)
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if err := seedPicklists(ctx, tx, s.Catalog); err != nil {
+		if err := s.SeedPicklists(ctx, tx); err != nil {
 			return err
-		}
-		put := func(entity string, id int64, values map[string]any) error {
-			e := s.Catalog.MustEntity(entity)
-			row := store.NewRow(e)
-			row.Values[e.Index("id")] = id
-			for k, v := range values {
-				i := e.Index(k)
-				if i < 0 {
-					return fmt.Errorf("seed %s: no field %s", entity, k)
-				}
-				row.Values[i] = v
-			}
-			stampCreate(ctx, e, row)
-			if err := tx.Insert(ctx, e, row); err != nil {
-				return err
-			}
-			return tx.BumpSequence(ctx, e.Table, id)
 		}
 		steps := []struct {
 			entity string
@@ -66,7 +49,7 @@ func (s *Service) CreateTenant(ctx context.Context, name, timeZone string) (*sto
 			{"Companies", 0, map[string]any{"companyName": name, "companyType": int64(1), "phone": "", "ownerResourceID": int64(1), "isActive": true}},
 		}
 		for _, st := range steps {
-			if err := put(st.entity, st.id, st.values); err != nil {
+			if err := s.SeedRow(ctx, tx, st.entity, st.id, st.values); err != nil {
 				return fmt.Errorf("seed tenant: %w", err)
 			}
 		}
@@ -107,11 +90,4 @@ func slug(s string) string {
 		return "tenant"
 	}
 	return b.String()
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -1,4 +1,4 @@
-package psa
+package admin
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/auth"
-	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
@@ -105,7 +105,7 @@ func (s *Service) CreateResource(ctx context.Context, in NewResource) (*Resource
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		if id, err = s.insertRow(ctx, tx, "Resources", values); err != nil {
+		if id, err = s.InsertRow(ctx, tx, "Resources", values); err != nil {
 			return err
 		}
 		if err := tx.ReserveUsername(ctx, in.Username, id); err != nil {
@@ -132,7 +132,7 @@ func (s *Service) CreateResource(ctx context.Context, in NewResource) (*Resource
 	if err != nil {
 		return nil, err
 	}
-	s.accessChanged(ctx)
+	s.AccessChanged(ctx)
 	return s.Resource(ctx, strconv.FormatInt(id, 10))
 }
 
@@ -237,7 +237,7 @@ func (s *Service) EditResource(ctx context.Context, ref string, ch ResourceChang
 		return nil, err
 	}
 	// The row's own fields, as a client would send them.
-	in := NewInput()
+	in := psa.NewInput()
 	set := func(field string, v any) { in.Set[e.Index(field)] = v }
 	for field, v := range map[string]*string{"firstName": ch.FirstName, "lastName": ch.LastName, "email": ch.Email, "title": ch.Title} {
 		if v != nil {
@@ -314,14 +314,14 @@ func (s *Service) EditResource(ctx context.Context, ref string, ch ResourceChang
 		// The caller's rights were checked by the caller (the admin pages, the CLI): the row is
 		// written as the system, as before.
 		in.Set[e.Index("id")] = id
-		_, err = s.UpdateWith(asSystem(ctx), e, in, nil, false, func(tx *store.Tx, old, row *store.Row) error { return rest(tx, row) })
+		_, err = s.UpdateWith(psa.AsSystem(ctx), e, in, nil, false, func(tx *store.Tx, old, row *store.Row) error { return rest(tx, row) })
 	} else {
 		err = s.DB.InTx(ctx, func(tx *store.Tx) error { return rest(tx, nil) })
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.accessChanged(ctx)
+	s.AccessChanged(ctx)
 	return s.Resource(ctx, strconv.FormatInt(id, 10))
 }
 
@@ -436,7 +436,7 @@ func (s *Service) describeResource(ctx context.Context, row *store.Row) (*Resour
 	}
 	children := func(entity string, each func(*store.Row, func(string) int64)) error {
 		ce := s.Catalog.MustEntity(entity)
-		rows, err := s.rowsWhere(ctx, ce, "resourceID", r.ID)
+		rows, err := s.RowsWhere(ctx, ce, "resourceID", r.ID)
 		if err != nil {
 			return err
 		}
@@ -502,7 +502,7 @@ func (s *Service) location(ctx context.Context, id int64) (int64, error) {
 		}
 		return id, nil
 	}
-	rows, err := s.rowsWhere(ctx, e, "isDefault", true)
+	rows, err := s.RowsWhere(ctx, e, "isDefault", true)
 	if err != nil {
 		return 0, err
 	}
@@ -510,15 +510,6 @@ func (s *Service) location(ctx context.Context, id int64) (int64, error) {
 		return 0, apperr.Invalid("The tenant has no default internal location: give one.")
 	}
 	return rows[0].ID(e), nil
-}
-
-// rowsWhere reads the tenant's rows of e whose field equals v (at most 10,000).
-func (s *Service) rowsWhere(ctx context.Context, e *catalog.Entity, field string, v any) ([]*store.Row, error) {
-	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: field, Value: v}}}, e, nil, s.DB.Dialect)
-	if err != nil {
-		return nil, err
-	}
-	return s.DB.Page(ctx, e, where, -1, 10000)
 }
 
 // checkAssociations checks departments and roles, queues and approvers before a write.
@@ -532,12 +523,16 @@ func (s *Service) checkAssociations(ctx context.Context, deps []DepartmentRole, 
 		}
 	}
 	if len(queues) > 0 {
-		pl, err := s.tenantPicklists(ctx)
+		values, err := s.Picklist(ctx, s.Catalog.MustEntity("Tickets"), "queueID")
 		if err != nil {
 			return err
 		}
+		active := map[int64]bool{}
+		for _, v := range values {
+			active[v.Value] = v.IsActive
+		}
 		for _, q := range queues {
-			if !pl.valid("Tickets", "queueID", q, nil) {
+			if !active[q] {
 				return apperr.Invalid("There is no active queue %d.", q)
 			}
 		}
@@ -566,11 +561,11 @@ func (s *Service) setAssociations(ctx context.Context, tx *store.Tx, resourceID 
 		}
 		for i, d := range *deps {
 			isDefault := d.Default || (i == 0 && !anyDefault(*deps))
-			if _, err := s.insertRow(ctx, tx, "ResourceRoleDepartments", map[string]any{"resourceID": resourceID, "departmentID": d.DepartmentID, "roleID": d.RoleID,
+			if _, err := s.InsertRow(ctx, tx, "ResourceRoleDepartments", map[string]any{"resourceID": resourceID, "departmentID": d.DepartmentID, "roleID": d.RoleID,
 				"isActive": true, "isDefault": isDefault, "isDepartmentLead": d.Lead}); err != nil {
 				return err
 			}
-			if _, err := s.insertRow(ctx, tx, "ResourceServiceDeskRoles", map[string]any{"resourceID": resourceID, "roleID": d.RoleID, "isActive": true, "isDefault": isDefault}); err != nil {
+			if _, err := s.InsertRow(ctx, tx, "ResourceServiceDeskRoles", map[string]any{"resourceID": resourceID, "roleID": d.RoleID, "isActive": true, "isDefault": isDefault}); err != nil {
 				return err
 			}
 		}
@@ -580,7 +575,7 @@ func (s *Service) setAssociations(ctx context.Context, tx *store.Tx, resourceID 
 			return err
 		}
 		for _, q := range *queues {
-			if _, err := s.insertRow(ctx, tx, "ResourceRoleQueues", map[string]any{"resourceID": resourceID, "queueID": q}); err != nil {
+			if _, err := s.InsertRow(ctx, tx, "ResourceRoleQueues", map[string]any{"resourceID": resourceID, "queueID": q}); err != nil {
 				return err
 			}
 		}
@@ -597,34 +592,10 @@ func anyDefault(deps []DepartmentRole) bool {
 	return false
 }
 
-// insertRow writes a catalog row made by the services, under the generic rules.
-func (s *Service) insertRow(ctx context.Context, tx *store.Tx, entity string, values map[string]any) (int64, error) {
-	e := s.Catalog.MustEntity(entity)
-	row := store.NewRow(e)
-	for k, v := range values {
-		i := e.Index(k)
-		if i < 0 {
-			return 0, fmt.Errorf("%s has no field %s", entity, k)
-		}
-		row.Values[i] = v
-	}
-	applyCreateDefaults(e, row)
-	stampCreate(ctx, e, row)
-	if err := s.validate(ctx, tx, e, nil, row); err != nil {
-		return 0, err
-	}
-	id, err := tx.NextID(ctx, e.Table)
-	if err != nil {
-		return 0, err
-	}
-	row.Values[e.Index("id")] = id
-	return id, tx.Insert(ctx, e, row)
-}
-
 // deleteChildren removes a resource's rows of a child collection.
 func (s *Service) deleteChildren(ctx context.Context, tx *store.Tx, entity string, resourceID int64) error {
 	e := s.Catalog.MustEntity(entity)
-	rows, err := s.rowsWhere(ctx, e, "resourceID", resourceID)
+	rows, err := s.RowsWhere(ctx, e, "resourceID", resourceID)
 	if err != nil {
 		return err
 	}
@@ -651,7 +622,7 @@ func (s *Service) NamedID(ctx context.Context, entity, ref string) (int64, error
 	if !ok || e.Index("name") < 0 {
 		return 0, fmt.Errorf("psa: %s has no names", entity)
 	}
-	rows, err := s.rowsWhere(ctx, e, "name", ref)
+	rows, err := s.RowsWhere(ctx, e, "name", ref)
 	if err != nil {
 		return 0, err
 	}

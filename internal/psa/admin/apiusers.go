@@ -1,4 +1,4 @@
-package psa
+package admin
 
 import (
 	"context"
@@ -103,27 +103,14 @@ func (s *Service) CreateAPIUser(ctx context.Context, in NewAPIUser) (*APIUserCre
 		return nil, err
 	}
 	hash := auth.HashSecret(in.Secret)
-	e := s.Catalog.MustEntity("Resources")
 	creds := &APIUserCredentials{Username: in.Username, Secret: in.Secret, IntegrationCode: tracking.Code, SecurityLevel: level.Name}
 	if tracking.Kind == store.TrackingVendor {
 		creds.Vendor = tracking.Name
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		id, err := tx.NextID(ctx, e.Table)
+		id, err := s.InsertRow(ctx, tx, "Resources", map[string]any{"firstName": in.FirstName, "lastName": in.LastName, "email": in.Email, "userName": in.Username,
+			"isActive": true, "locationID": location, "resourceType": "API", "licenseType": int64(level.License)})
 		if err != nil {
-			return err
-		}
-		row := store.NewRow(e)
-		set := map[string]any{"id": id, "firstName": in.FirstName, "lastName": in.LastName, "email": in.Email, "userName": in.Username,
-			"isActive": true, "locationID": location, "resourceType": "API", "licenseType": int64(level.License)}
-		for k, v := range set {
-			row.Values[e.Index(k)] = v
-		}
-		stampCreate(ctx, e, row)
-		if err := s.validate(ctx, tx, e, nil, row); err != nil {
-			return err
-		}
-		if err := tx.Insert(ctx, e, row); err != nil {
 			return err
 		}
 		creds.ResourceID = id
@@ -152,7 +139,7 @@ func (s *Service) CreateAPIUser(ctx context.Context, in NewAPIUser) (*APIUserCre
 	if err != nil {
 		return nil, err
 	}
-	s.accessChanged(ctx)
+	s.AccessChanged(ctx)
 	return creds, nil
 }
 
@@ -285,7 +272,7 @@ func (s *Service) RegenerateSecret(ctx context.Context, username, typed string) 
 	if err != nil {
 		return nil, err
 	}
-	s.accessChanged(ctx)
+	s.AccessChanged(ctx)
 	v, err := s.describeAPIUser(ctx, u)
 	if err != nil {
 		return nil, err
@@ -318,7 +305,7 @@ func (s *Service) changeAPIUser(ctx context.Context, username string, change fun
 	if err != nil {
 		return nil, err
 	}
-	s.accessChanged(ctx)
+	s.AccessChanged(ctx)
 	return s.describeAPIUser(ctx, u)
 }
 
@@ -350,7 +337,7 @@ func (s *Service) SetAPIUserTracking(ctx context.Context, username, vendor strin
 	if err != nil {
 		return nil, err
 	}
-	s.accessChanged(ctx)
+	s.AccessChanged(ctx)
 	return s.describeAPIUser(ctx, u)
 }
 

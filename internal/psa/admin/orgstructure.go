@@ -1,4 +1,4 @@
-package psa
+package admin
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
@@ -104,7 +105,7 @@ func (s *Service) OrgStructure(ctx context.Context) (*OrgStructure, error) {
 		l, _ := r.Values[ae.Index("organizationalLevel2ID")].(int64)
 		a.Division, a.Line = divs[d], lines[l]
 		a.Active, _ = r.Values[ae.Index("isActive")].(bool)
-		members, err := s.rowsWhere(ctx, re, "organizationalLevelAssociationID", a.ID)
+		members, err := s.RowsWhere(ctx, re, "organizationalLevelAssociationID", a.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -131,7 +132,7 @@ func (s *Service) AddOrgUnit(ctx context.Context, level int, name string) (*OrgU
 		return nil, apperr.Invalid("%q exists already.", name)
 	}
 	e := s.Catalog.MustEntity(entity)
-	in := NewInput()
+	in := psa.NewInput()
 	in.Set[e.Index("name")] = name
 	in.Set[e.Index("isActive")] = true
 	id, err := s.Create(ctx, e, in, nil)
@@ -174,7 +175,7 @@ func (s *Service) Associate(ctx context.Context, division, line string) (*Associ
 		return a, nil
 	}
 	e := s.Catalog.MustEntity("OrganizationalLevelAssociations")
-	in := NewInput()
+	in := psa.NewInput()
 	in.Set[e.Index("organizationalLevel1ID")] = d.ID
 	in.Set[e.Index("organizationalLevel2ID")] = l.ID
 	in.Set[e.Index("isActive")] = true
@@ -251,7 +252,7 @@ func (s *Service) setLOBs(ctx context.Context, tx *store.Tx, resourceID int64, i
 			continue
 		}
 		seen[id] = true
-		if _, err := s.insertRow(ctx, tx, "OrganizationalResources", map[string]any{"resourceID": resourceID, "organizationalLevelAssociationID": id}); err != nil {
+		if _, err := s.InsertRow(ctx, tx, "OrganizationalResources", map[string]any{"resourceID": resourceID, "organizationalLevelAssociationID": id}); err != nil {
 			return err
 		}
 	}
