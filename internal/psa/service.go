@@ -1,7 +1,12 @@
-// Package psa holds Switchboard's services: the generic rules every catalog collection follows
-// (required fields, lengths, picklists, references, timestamps, UDFs) and the named hooks of the
-// core entities (ticket numbers, assignment, parent-only writes). The REST API, the console and
-// the CLI all call these services, so a rule lives in one place.
+// Package psa is Switchboard's generic entity engine: every read and write of a catalog
+// collection goes through Service (Get, Query, Count, Create, Update, Delete), under the rules
+// every collection follows (required fields, lengths, picklists, references, timestamps, UDFs),
+// the caller's rights, the named hooks of the core entities (ticket numbers, assignment,
+// API-only users, a resource's active flag carried to its API user's credentials) and the
+// webhook events of the change, in one transaction. The REST API, the console, the CLI, sync
+// and mail all call it, so a rule lives in one place. The administration services (tenants,
+// resources, API users, security levels, sign-in...) are internal/psa/admin, built on the
+// exported API here.
 package psa
 
 import (
