@@ -16,7 +16,7 @@ type SettingsChange struct {
 	UsernameDomain   *string
 	OrgLevel1Label   *string
 	OrgLevel2Label   *string
-	APIThreshold     *int64 // hourly API request threshold (limits.go)
+	APIThreshold     *int64 // hourly API request threshold (psa.Service.APIThreshold, limits.go)
 }
 
 // ChangeSettings edits the tenant's password policy, lockout threshold, username domain and
