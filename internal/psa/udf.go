@@ -139,7 +139,11 @@ func udfDefinitionHooks(s *Service) *Hooks {
 		return nil
 	}
 	return &Hooks{
-		BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error { return check(ctx, e, row) },
-		BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error { return check(ctx, e, row) },
+		BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
+			return check(ctx, e, row)
+		},
+		BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
+			return check(ctx, e, row)
+		},
 	}
 }
