@@ -185,6 +185,7 @@ func (h *Handler) recordPage(w http.ResponseWriter, r *http.Request, p *page, ef
 		}
 		name = recordName(e, row)
 	}
+	h.keepCurrent(ctx, p, fields)
 	v := ef.view(id, name, fields)
 	if !allowed(ctx, e, id) {
 		p.Error = "Your security level does not allow you to " + map[bool]string{true: "add", false: "edit"}[id == 0] + " " + ef.noun + " records; saving will be refused."
@@ -265,6 +266,7 @@ func (h *Handler) saveRecord(w http.ResponseWriter, r *http.Request, p *page, ef
 	if p.Error == "" {
 		p.Error = "The " + ef.noun + " was not saved: correct the fields marked below."
 	}
+	h.keepCurrent(ctx, p, fields)
 	v := ef.view(id, name, fields)
 	p.Title, p.Data = v.Heading, v
 	h.render(w, r, status, "record", p)
@@ -281,6 +283,30 @@ func allowed(ctx context.Context, e *catalog.Entity, id int64) bool {
 		return rights.Allowed(e, access.Add)
 	}
 	return rights.Allowed(e, access.Edit)
+}
+
+// keepCurrent offers a select's current value even when the list does not (an inactive owner,
+// a company the user cannot see), so that saving the form never changes it silently.
+func (h *Handler) keepCurrent(ctx context.Context, p *page, fields []formField) {
+	for i, f := range fields {
+		n, err := strconv.ParseInt(p.Form[f.Name], 10, 64)
+		if f.Kind != "select" || err != nil {
+			continue
+		}
+		found := false
+		for _, o := range f.Options {
+			found = found || o.ID == n
+		}
+		if !found {
+			label := "Current value (" + strconv.FormatInt(n, 10) + ")"
+			if f.Name == "ownerResourceID" {
+				if name := h.names(ctx, "Resources", "firstName", "lastName")[n]; name != "" {
+					label = name + " (inactive)"
+				}
+			}
+			fields[i].Options = append([]option{{ID: n, Name: label}}, f.Options...)
+		}
+	}
 }
 
 func formValue(v any, kind string) string {

@@ -154,6 +154,34 @@ func TestBrowserCompanyAndContactForms(t *testing.T) {
 	}
 	s.open("/crm/contacts")
 	s.mustSee("New Contact", "Nora Nilsen")
+
+	// A company whose owner has left: Edit keeps the owner rather than choosing another.
+	ctx := s.env.Ctx()
+	olga, err := s.env.PSA.CreateResource(ctx, psa.NewResource{FirstName: "Olga", LastName: "Owner", Email: "olga@msp.example", Username: "olga.owner",
+		SecurityLevel: access.SystemLevel(access.TeamMemberLevel).Name, LocationID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := s.env.PSA.Catalog.MustEntity("Companies")
+	in := psa.NewInput()
+	for k, v := range map[string]any{"companyName": "Olga's Old Account", "companyType": int64(1), "phone": "555 0101", "ownerResourceID": olga.ID} {
+		in.Set[e.Index(k)] = v
+	}
+	cid, err := s.env.PSA.Create(ctx, e, in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.env.PSA.DeactivateResource(ctx, "olga.owner"); err != nil {
+		t.Fatal(err)
+	}
+	s.open(fmt.Sprintf("/crm/companies/%d/edit", cid))
+	s.mustSee("Olga Owner (inactive)")
+	s.fill("#f-phone", "555 0102")
+	s.press("#record button[type=submit]")
+	s.mustSee("The company was saved.")
+	if co := s.apiOne("Companies", "companyName", "Olga's Old Account"); co["ownerResourceID"] != float64(olga.ID) || co["phone"] != "555 0102" {
+		t.Fatalf("editing a company of an inactive owner: %v", co)
+	}
 }
 
 // A level that may not add companies: the page says so, the button is not offered, and a
