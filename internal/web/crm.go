@@ -167,8 +167,8 @@ func (h *Handler) recordPage(w http.ResponseWriter, r *http.Request, p *page, ef
 			}
 			p.Form["ownerResourceID"] = strconv.FormatInt(p.User.Resource.ID, 10)
 		}
-		if c := r.URL.Query().Get("company"); c != "" && ef.entity == "Contacts" {
-			p.Form["companyID"] = strconv.FormatInt(atoi64(c), 10) // the company page's New Contact
+		if c, err := strconv.ParseInt(r.URL.Query().Get("company"), 10, 64); err == nil && ef.entity == "Contacts" {
+			p.Form["companyID"] = strconv.FormatInt(c, 10) // the company page's New Contact
 		}
 	} else {
 		row, err := h.svc.Get(ctx, e, id, nil)

@@ -3,6 +3,7 @@ package web_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/query"
+	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
 
 // count is how many rows of a collection match field = value, read through the psa service.
@@ -346,5 +348,72 @@ func TestBrowserSiteSetupForms(t *testing.T) {
 	s.mustSee("The settings were saved.")
 	if got := zone(); got != "Europe/Amsterdam" || s.value("#timezone") != "Europe/Amsterdam" {
 		t.Fatalf("time zone after saving: %q, page shows %q", got, s.value("#timezone"))
+	}
+}
+
+// TestNewFormsRefuseBadCSRF: every new form (company, contact, their Edit, picklist values, UDFs,
+// Site Setup's time zone) refuses a missing or forged CSRF token and saves nothing, on SQLite and
+// PostgreSQL; with the token, the same company form saves.
+func TestNewFormsRefuseBadCSRF(t *testing.T) {
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			if b == testsupport.Postgres && testsupport.PostgresURL() == "" {
+				t.Skip("SWITCHBOARD_TEST_POSTGRES is not set")
+			}
+			env := testsupport.Start(t, b, true)
+			admin, err := env.PSA.EditResource(env.Ctx(), "1", psa.ResourceChange{Password: adminPassword})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := newClient(t, env.Server.URL)
+			if st, _, _ := c.post("/signin", url.Values{"csrf": {c.csrf("/signin")}, "username": {admin.Username}, "password": {adminPassword}}); st != http.StatusSeeOther {
+				t.Fatalf("sign-in: %d", st)
+			}
+			company := url.Values{"companyName": {"CSRF Test Ltd"}, "companyType": {"1"}, "phone": {"555"}, "ownerResourceID": {"1"}, "isActive": {"on"}}
+			posts := []struct {
+				path string
+				form url.Values
+			}{
+				{"/crm/companies/new", company},
+				{"/crm/companies/0/edit", url.Values{"companyName": {"CSRF Test Ltd"}, "companyType": {"1"}, "phone": {"555"}, "ownerResourceID": {"1"}}},
+				{"/crm/contacts/new", url.Values{"firstName": {"Csrf"}, "lastName": {"Test"}, "companyID": {"0"}, "isActive": {"on"}}},
+				{"/crm/contacts/1/edit", url.Values{"firstName": {"Csrf"}, "lastName": {"Test"}, "companyID": {"0"}}},
+				{"/admin/picklists/Companies/companyType", url.Values{"action": {"add"}, "label": {"CSRF Test Ltd"}}},
+				{"/admin/udfs/new", url.Values{"udfType": {"1"}, "dataType": {"1"}, "name": {"CSRF Test Ltd"}, "isActive": {"on"}}},
+				{"/admin/settings", url.Values{"lockout": {"10"}, "apithreshold": {"10000"}, "timezone": {"Asia/Tokyo"}}},
+			}
+			for _, p := range posts {
+				for _, tok := range []string{"", "forged-token-forged-token-forged"} {
+					form := url.Values{}
+					for k, v := range p.form {
+						form[k] = v
+					}
+					if tok != "" {
+						form.Set("csrf", tok)
+					}
+					if st, _, body := c.post(p.path, form); st != http.StatusForbidden || !strings.Contains(body, "Form not accepted") {
+						t.Errorf("POST %s with CSRF token %q: %d", p.path, tok, st)
+					}
+				}
+			}
+			e := env.PSA.Catalog.MustEntity("Companies")
+			for _, check := range []struct{ entity, field, value string }{{"Companies", "companyName", "CSRF Test Ltd"}, {"Contacts", "firstName", "Csrf"}, {"UserDefinedFieldDefinitions", "name", "CSRF Test Ltd"}} {
+				ce := env.PSA.Catalog.MustEntity(check.entity)
+				rows, err := env.PSA.Query(env.Ctx(), ce, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: check.field, Value: check.value}}}, nil, -1, 10)
+				if err != nil || len(rows) != 0 {
+					t.Errorf("%s saved without a CSRF token: %d rows, %v", check.entity, len(rows), err)
+				}
+			}
+			if vals, _ := env.PSA.Picklist(env.Ctx(), e, "companyType"); strings.Contains(fmt.Sprint(vals), "CSRF Test Ltd") {
+				t.Error("picklist value added without a CSRF token")
+			}
+			if tn, _ := env.PSA.DB.TenantByID(env.Ctx(), env.Tenant.ID); tn.TimeZone == "Asia/Tokyo" {
+				t.Error("time zone changed without a CSRF token")
+			}
+			company.Set("csrf", c.csrf("/crm/companies/new"))
+			if st, loc, _ := c.post("/crm/companies/new", company); st != http.StatusSeeOther || !strings.HasPrefix(loc, "/crm/companies/") {
+				t.Fatalf("with the token: %d %s", st, loc)
+			}
+		})
 	}
 }
