@@ -17,6 +17,7 @@ import (
 func coreHooks(s *Service) map[string]*Hooks {
 	c := s.Catalog
 	t := &ticketRules{s: s, f: resolveTicketFields(c)}
+	s.OnAccessChange(func(tenantID int64) { t.locations.Delete(tenantID) }) // Site Setup may change the time zone
 	taskAssigned := fieldIndex(c, "Tasks", "assignedResourceID")
 	opportunityOwner := fieldIndex(c, "Opportunities", "ownerResourceID")
 	resourceActive := fieldIndex(c, "Resources", "isActive")
@@ -128,7 +129,7 @@ func notAPIUser(ctx context.Context, s *Service, v any, msg string) error {
 type ticketRules struct {
 	s         *Service
 	f         ticketFields
-	locations sync.Map // tenant id → *time.Location; a tenant's time zone never changes
+	locations sync.Map // tenant id → *time.Location, forgotten when the tenant's settings change
 }
 
 // location is the tenant's time zone, read from the database and the zone files once per tenant

@@ -2,7 +2,6 @@ package psa
 
 import (
 	"context"
-	"strings"
 
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/store"
@@ -11,23 +10,28 @@ import (
 // AddPicklistValue adds a value to one of the tenant's picklists (e.g. Companies.companyType),
 // as an integration such as sync does when the remote tenant has a label the local one lacks.
 // It takes the given value when it is free, else the next free value, and returns the value
-// used. The label must not be empty.
+// used. The label must not be empty, longer than MaxPicklistLabel, or another value's label
+// under the same parent.
 func (s *Service) AddPicklistValue(ctx context.Context, entity, field, label string, value int64, parent *int64) (int64, error) {
-	e, ok := s.Catalog.Entity(entity)
-	if !ok {
-		return 0, apperr.Invalid("There is no entity %s.", entity)
-	}
-	i := e.Index(field)
-	if i < 0 || !e.Fields[i].Picklist {
-		return 0, apperr.Invalid("%s.%s is not a picklist.", entity, field)
-	}
-	label = strings.TrimSpace(label)
-	if label == "" {
-		return 0, apperr.Invalid("A picklist value needs a label.")
+	e, i, err := s.picklistField(entity, field)
+	if err != nil {
+		return 0, err
 	}
 	list, err := s.Picklist(ctx, e, e.Fields[i].Name)
 	if err != nil {
 		return 0, err
+	}
+	if label, err = picklistLabel(list, label, parent, 0); err != nil {
+		return 0, err
+	}
+	if pf := e.Fields[i].PicklistParent; pf != "" && parent != nil {
+		parents, err := s.Picklist(ctx, e, pf)
+		if err != nil {
+			return 0, err
+		}
+		if !hasValue(parents, *parent) {
+			return 0, apperr.Invalid("The value %d is not a valid picklist value for %s.", *parent, pf)
+		}
 	}
 	taken := map[int64]bool{}
 	var top, sort int64
@@ -46,9 +50,15 @@ func (s *Service) AddPicklistValue(ctx context.Context, entity, field, label str
 	if err != nil {
 		return 0, err
 	}
-	tenant, _ := store.TenantFrom(ctx)
-	s.mu.Lock()
-	delete(s.picklists, tenant)
-	s.mu.Unlock()
+	s.forgetPicklists(ctx)
 	return value, nil
+}
+
+func hasValue(list []store.PicklistValue, v int64) bool {
+	for _, x := range list {
+		if x.Value == v {
+			return true
+		}
+	}
+	return false
 }

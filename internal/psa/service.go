@@ -41,6 +41,7 @@ type Service struct {
 func New(db *store.DB) *Service {
 	s := &Service{DB: db, Catalog: db.Catalog, picklists: map[int64]*picklists{}, udfs: map[int64]*udfDefs{}}
 	s.hooks = coreHooks(s)
+	s.hooks["UserDefinedFieldDefinitions"] = udfDefinitionHooks(s)
 	webhookHooks(s, s.hooks)
 	return s
 }

@@ -3,6 +3,7 @@ package psa
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
@@ -113,4 +114,36 @@ func (s *Service) applyUDFs(ctx context.Context, e *catalog.Entity, row *store.R
 	}
 	row.UDF = out
 	return nil
+}
+
+// udfDefinitionHooks refuse a second active user-defined field of one collection with the same
+// name (letter case aside): UDF values are read and written by name.
+func udfDefinitionHooks(s *Service) *Hooks {
+	c := s.Catalog
+	name, typ, active := fieldIndex(c, "UserDefinedFieldDefinitions", "name"), fieldIndex(c, "UserDefinedFieldDefinitions", "udfType"), fieldIndex(c, "UserDefinedFieldDefinitions", "isActive")
+	check := func(ctx context.Context, e *catalog.Entity, row *store.Row) error {
+		n, _ := row.Values[name].(string)
+		t, _ := row.Values[typ].(int64)
+		if on, _ := row.Values[active].(bool); !on || n == "" {
+			return nil
+		}
+		defs, err := s.udfDefinitions(ctx)
+		if err != nil {
+			return err
+		}
+		for _, d := range defs.byEntity[udfEntities[t]] {
+			if d.ID != row.ID(e) && strings.EqualFold(strings.TrimSpace(d.Name), strings.TrimSpace(n)) {
+				return apperr.Invalid("%s already has a user-defined field named %q.", udfEntities[t], d.Name)
+			}
+		}
+		return nil
+	}
+	return &Hooks{
+		BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
+			return check(ctx, e, row)
+		},
+		BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
+			return check(ctx, e, row)
+		},
+	}
 }

@@ -226,3 +226,31 @@ func (db *DB) IsAPIResource(ctx context.Context, resourceID int64) (bool, error)
 	}
 	return err == nil, err
 }
+
+// UpdatePicklistValue changes the label and active flag of one value of the tenant's picklist
+// (entity, field, value); ErrNotFound when the picklist has no such value.
+func (tx *Tx) UpdatePicklistValue(ctx context.Context, p PicklistValue) error {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := tx.tx.ExecContext(ctx, rebind(tx.db.Dialect, `UPDATE picklist_values SET label = ?, is_active = ? WHERE tenant_id = ? AND entity = ? AND field = ? AND value = ?`),
+		p.Label, b2i(p.IsActive), tenant, p.Entity, p.Field, p.Value)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("%w: picklist %s.%s has no value %d", ErrNotFound, p.Entity, p.Field, p.Value)
+	}
+	return nil
+}
+
+// SetTenantTimeZone changes the tenant's time zone (an IANA name the caller has checked).
+func (tx *Tx) SetTenantTimeZone(ctx context.Context, zone string) error {
+	tenant, err := TenantFrom(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = tx.tx.ExecContext(ctx, rebind(tx.db.Dialect, `UPDATE tenants SET time_zone = ?, access_generation = access_generation + 1 WHERE id = ?`), zone, tenant)
+	return err
+}

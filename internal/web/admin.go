@@ -992,14 +992,15 @@ func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, s *sessio
 		p.Form["org"] = "on"
 	}
 	p.Form["domain"] = t.UsernameDomain
-	p.Data = t
+	p.Form["timezone"] = t.TimeZone
+	p.Data = settingsData(t, "")
 	h.render(w, r, http.StatusOK, "settings", p)
 }
 
 func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "Site Setup", "admin"
-	keep(p, r, "lockout", "strong", "domain", "org", "apithreshold")
-	p.Data = s.user.Tenant
+	keep(p, r, "lockout", "strong", "domain", "org", "apithreshold", "timezone")
+	p.Data = settingsData(s.user.Tenant, p.Form["timezone"])
 	n, err := strconv.ParseInt(p.Form["lockout"], 10, 64)
 	if err != nil || n < 1 || n > 100 {
 		p.Errors["lockout"] = "Enter a number from 1 to 100."
@@ -1013,7 +1014,11 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, s *sessio
 	}
 	if len(p.Errors) == 0 {
 		strong := p.Form["strong"] != ""
-		_, err = h.svc.ChangeSettings(r.Context(), admin.SettingsChange{StrongPasswords: &strong, LockoutThreshold: &n, UsernameDomain: ptr(p.Form["domain"]), APIThreshold: &api})
+		ch := admin.SettingsChange{StrongPasswords: &strong, LockoutThreshold: &n, UsernameDomain: ptr(p.Form["domain"]), APIThreshold: &api}
+		if _, sent := r.PostForm["timezone"]; sent {
+			ch.TimeZone = ptr(p.Form["timezone"])
+		}
+		_, err = h.svc.ChangeSettings(r.Context(), ch)
 		if err == nil && (p.Form["org"] != "") != s.user.Tenant.OrgStructure {
 			_, err = h.svc.SetOrgStructure(r.Context(), p.Form["org"] != "")
 		}
@@ -1021,7 +1026,10 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, s *sessio
 			http.Redirect(w, r, "/admin/settings?flash="+url.QueryEscape("The settings were saved."), http.StatusSeeOther)
 			return
 		}
-		p.Error = messageOf(err)
+		formErr(p, err, map[string]string{"time zone": "timezone", "domain": "domain", "lockout": "lockout", "threshold": "apithreshold"})
+	}
+	if p.Error == "" {
+		p.Error = "The settings were not saved: correct the fields marked below."
 	}
 	h.render(w, r, http.StatusUnprocessableEntity, "settings", p)
 }

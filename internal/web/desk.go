@@ -399,10 +399,12 @@ func nullable(n int64) any {
 // Contacts
 
 type contactLine struct {
-	ID                          int64
+	ID, CompanyID               int64
 	Name, Email, Company, Phone string
+	Title, Mobile               string
 	Active                      bool
 	Portal, Locked              bool
+	CanEdit                     bool
 }
 
 func (h *Handler) contactLine(ctx context.Context, e *catalog.Entity, r *store.Row, companies map[int64]string) contactLine {
@@ -412,8 +414,10 @@ func (h *Handler) contactLine(ctx context.Context, e *catalog.Entity, r *store.R
 	l.Name = strings.TrimSpace(f + " " + la)
 	l.Email, _ = r.Values[e.Index("emailAddress")].(string)
 	l.Phone, _ = r.Values[e.Index("phone")].(string)
-	c, _ := r.Values[e.Index("companyID")].(int64)
-	l.Company = companies[c]
+	l.Title, _ = r.Values[e.Index("title")].(string)
+	l.Mobile, _ = r.Values[e.Index("mobilePhone")].(string)
+	l.CompanyID, _ = r.Values[e.Index("companyID")].(int64)
+	l.Company = companies[l.CompanyID]
 	a, _ := r.Values[e.Index("isActive")].(int64)
 	l.Active = a == 1
 	l.Portal, l.Locked, _ = h.svc.HasPortalAccess(ctx, l.ID)
@@ -432,6 +436,9 @@ func (h *Handler) contactsPage(w http.ResponseWriter, r *http.Request, s *sessio
 	companies := h.names(ctx, "Companies", "companyName")
 	needle := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
 	p.Form["q"] = r.URL.Query().Get("q")
+	if allowed(ctx, e, 0) {
+		p.Form["canAdd"] = "yes"
+	}
 	var out []contactLine
 	for _, row := range rows {
 		l := h.contactLine(ctx, e, row, companies)
@@ -468,6 +475,7 @@ func (h *Handler) loadContact(r *http.Request) (*contactLine, error) {
 		return nil, apperr.New(http.StatusNotFound, "There is no such contact, or your security level does not let you see it.")
 	}
 	l := h.contactLine(ctx, e, row, h.names(ctx, "Companies", "companyName"))
+	l.CanEdit = allowed(ctx, e, l.ID)
 	return &l, nil
 }
 

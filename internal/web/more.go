@@ -71,6 +71,9 @@ func (h *Handler) companiesPage(w http.ResponseWriter, r *http.Request, s *sessi
 	}
 	types := h.labels(r.Context(), "Companies", "companyType")
 	v := &listView{Crumb: "CRM", Heading: "Companies", Sub: "Your customers, prospects and vendors.", Columns: []string{"Name", "Type", "Phone", "City"}, Filter: true}
+	if allowed(r.Context(), h.svc.Catalog.MustEntity("Companies"), 0) {
+		v.NewURL, v.NewLabel = "/crm/companies/new", "New Company"
+	}
 	for _, m := range rows {
 		v.Rows = append(v.Rows, []cell{{Text: str(m["companyName"]), Href: "/crm/companies/" + str(m["id"])}, {Text: types[id64(m["companyType"])]}, {Text: str(m["phone"])}, {Text: str(m["city"])}})
 	}
@@ -82,6 +85,9 @@ func (h *Handler) companiesPage(w http.ResponseWriter, r *http.Request, s *sessi
 type companyView struct {
 	Name, Phone, Web, City string
 	ID                     int64
+	Details                [][2]string // label, value of the fields the form edits
+	Active                 bool
+	CanEdit, CanAddContact bool
 	Contacts               []contactLine
 	Tickets                []ticketLine
 	CIs                    [][]cell
@@ -106,7 +112,24 @@ func (h *Handler) companyPage(w http.ResponseWriter, r *http.Request, s *session
 	v.Phone, _ = row.Values[e.Index("phone")].(string)
 	v.Web, _ = row.Values[e.Index("webAddress")].(string)
 	v.City, _ = row.Values[e.Index("city")].(string)
+	v.Active, _ = row.Values[e.Index("isActive")].(bool)
 	ce := h.svc.Catalog.MustEntity("Contacts")
+	v.CanEdit, v.CanAddContact = allowed(ctx, e, id), allowed(ctx, ce, 0)
+	for _, f := range h.companyForm().fields(ctx) {
+		val := row.Values[e.Index(f.Name)]
+		text := str(val)
+		if f.Kind == "select" {
+			text = ""
+			for _, o := range f.Options {
+				if n, ok := val.(int64); ok && o.ID == n {
+					text = o.Name
+				}
+			}
+		}
+		if f.Kind != "check" && f.Name != "companyName" && text != "" {
+			v.Details = append(v.Details, [2]string{f.Label, text})
+		}
+	}
 	contacts, err := h.svc.Query(ctx, ce, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "companyID", Value: id}}}, nil, -1, 500)
 	if err == nil {
 		names := map[int64]string{id: v.Name}
@@ -275,6 +298,7 @@ var picklistFields = [][3]string{
 
 type picklistView struct {
 	Name, Entity, Field string
+	URL                 string
 	Values              []option
 	Default             int64
 }
@@ -288,6 +312,9 @@ func (h *Handler) picklistsPage(w http.ResponseWriter, r *http.Request, s *sessi
 			continue
 		}
 		v := picklistView{Name: f[0], Entity: f[1], Field: f[2]}
+		if editablePicklist(f[1], f[2]) != nil {
+			v.URL = picklistURL(f[1], f[2])
+		}
 		vals, _ := h.svc.Picklist(r.Context(), e, f[2])
 		for _, pv := range vals {
 			label := pv.Label
@@ -308,7 +335,7 @@ func (h *Handler) picklistsPage(w http.ResponseWriter, r *http.Request, s *sessi
 func (h *Handler) udfsPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "User-Defined Fields", "admin"
 	v := &listView{Crumb: "Admin", Heading: "User-Defined Fields", Sub: "Extra fields of companies, contacts, tickets and the other collections; the REST API reads and writes them as userDefinedFields.",
-		Columns: []string{"Collection", "Name", "Type", "Required", "Active"}}
+		Columns: []string{"Collection", "Name", "Type", "Required", "Active"}, NewURL: "/admin/udfs/new", NewLabel: "New field"}
 	types := map[int64]string{1: "Text", 2: "Number", 3: "Date", 4: "List", 5: "Decimal"}
 	for _, name := range []string{"Companies", "Contacts", "Tickets", "ConfigurationItems", "Opportunities", "Projects", "Tasks"} {
 		e, ok := h.svc.Catalog.Entity(name)

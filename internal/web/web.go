@@ -205,6 +205,20 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /crm/contacts/{id}", h.console(h.contactPage))
 	m.HandleFunc("POST /crm/contacts/{id}", h.admin(h.contactAction))
 
+	// CRM create and edit, picklist editing, UDF definitions (crm.go, setup.go)
+	m.HandleFunc("GET /crm/companies/new", h.console(h.newCompanyPage))
+	m.HandleFunc("POST /crm/companies/new", h.console(h.createCompany))
+	m.HandleFunc("GET /crm/companies/{id}/edit", h.console(h.editCompanyPage))
+	m.HandleFunc("POST /crm/companies/{id}/edit", h.console(h.updateCompany))
+	m.HandleFunc("GET /crm/contacts/new", h.console(h.newContactPage))
+	m.HandleFunc("POST /crm/contacts/new", h.console(h.createContact))
+	m.HandleFunc("GET /crm/contacts/{id}/edit", h.console(h.editContactPage))
+	m.HandleFunc("POST /crm/contacts/{id}/edit", h.console(h.updateContact))
+	m.HandleFunc("GET /admin/picklists/{entity}/{field}", h.admin(h.picklistPage))
+	m.HandleFunc("POST /admin/picklists/{entity}/{field}", h.admin(h.picklistAction))
+	m.HandleFunc("GET /admin/udfs/new", h.admin(h.newUDFPage))
+	m.HandleFunc("POST /admin/udfs/new", h.admin(h.createUDF))
+
 	// The tile
 	m.HandleFunc("GET /tile/my-tickets", h.tile)
 	m.HandleFunc("GET /tile/my-tickets.json", h.tileJSON)

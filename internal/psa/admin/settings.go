@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/psa"
@@ -16,11 +17,12 @@ type SettingsChange struct {
 	UsernameDomain   *string
 	OrgLevel1Label   *string
 	OrgLevel2Label   *string
-	APIThreshold     *int64 // hourly API request threshold (psa.Service.APIThreshold, limits.go)
+	APIThreshold     *int64  // hourly API request threshold (psa.Service.APIThreshold, limits.go)
+	TimeZone         *string // an IANA zone name such as "Europe/Amsterdam"
 }
 
-// ChangeSettings edits the tenant's password policy, lockout threshold, username domain and
-// organizational level labels.
+// ChangeSettings edits the tenant's password policy, lockout threshold, username domain,
+// organizational level labels, API threshold and time zone.
 func (s *Service) ChangeSettings(ctx context.Context, ch SettingsChange) (*store.Tenant, error) {
 	t, err := s.tenantOf(ctx)
 	if err != nil {
@@ -54,13 +56,49 @@ func (s *Service) ChangeSettings(ctx context.Context, ch SettingsChange) (*store
 			*l.out = v
 		}
 	}
+	zone := ""
+	if ch.TimeZone != nil {
+		if zone, err = CheckTimeZone(*ch.TimeZone); err != nil {
+			return nil, err
+		}
+	}
 	if ch.APIThreshold != nil {
 		if err := s.setAPIThreshold(ctx, *ch.APIThreshold); err != nil {
 			return nil, err
 		}
 		t.RequestThreshold = *ch.APIThreshold
 	}
-	return t, s.saveSettings(ctx, t.TenantSettings)
+	if zone == "" || zone == t.TimeZone {
+		return t, s.saveSettings(ctx, t.TenantSettings)
+	}
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.SaveTenantSettings(ctx, t.TenantSettings); err != nil {
+			return err
+		}
+		return tx.SetTenantTimeZone(ctx, zone)
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.TimeZone = zone
+	s.AccessChanged(ctx) // also drops the time zone the ticket numbers remember (hooks.go)
+	return t, nil
+}
+
+// CheckTimeZone returns the IANA time zone name z (trimmed) when this server knows it, or a
+// clear error. "Local" is refused: it means the server's zone, not the tenant's.
+func CheckTimeZone(z string) (string, error) {
+	z = strings.TrimSpace(z)
+	switch {
+	case z == "":
+		return "", apperr.Invalid("Choose a time zone.")
+	case len(z) > 64 || z == "Local":
+		return "", apperr.Invalid("%q is not a time zone: choose one such as Europe/Amsterdam or America/New_York.", z)
+	}
+	if _, err := time.LoadLocation(z); err != nil {
+		return "", apperr.Invalid("%q is not a time zone: choose one such as Europe/Amsterdam or America/New_York.", z)
+	}
+	return z, nil
 }
 
 func (s *Service) saveSettings(ctx context.Context, st store.TenantSettings) error {

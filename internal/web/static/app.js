@@ -60,6 +60,9 @@
       });
     });
   });
+  // A form that came back with errors: focus the first field in error, for the keyboard.
+  var bad = document.querySelector(".field.has-error input, .field.has-error select, .field.has-error textarea, form [aria-invalid=true]");
+  if (bad) { bad.focus(); }
   // Filters that submit on change.
   document.querySelectorAll("form[data-autosubmit] select").forEach(function (s) {
     s.addEventListener("change", function () { s.form.submit(); });

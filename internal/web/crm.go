@@ -1,0 +1,405 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/switchboard-psa/switchboard/internal/access"
+	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/store"
+)
+
+// CRM forms: New Company, New Contact and Edit of each. A form field is named as the catalog
+// field it writes; the row is written through psa.Create and psa.Update with the signed-in
+// resource's rights, so required fields, lengths, picklist values, references, hooks and
+// permissions are the REST API's, and the service's messages are shown beside their fields.
+
+// formField is one labelled field of a record form.
+type formField struct {
+	Name, Label string
+	Kind        string // text, email, tel, url, select, check
+	Required    bool
+	MaxLength   int // the catalog's length (0: none), plus a margin so that the service says it
+	Options     []option
+	Blank       string // the label of the empty choice of a select that may stay empty
+	Hint        string
+}
+
+// recordForm is a New or Edit page of a catalog row.
+type recordForm struct {
+	Crumb, CrumbURL string
+	Heading, Sub    string
+	Action, Cancel  string
+	Submit          string
+	Fields          []formField
+}
+
+// entityForm describes a CRM collection's form.
+type entityForm struct {
+	entity string
+	noun   string // "company"
+	list   string // "/crm/companies"
+	fields func(ctx context.Context) []formField
+}
+
+func (h *Handler) companyForm() *entityForm {
+	return &entityForm{entity: "Companies", noun: "company", list: "/crm/companies", fields: func(ctx context.Context) []formField {
+		e := h.svc.Catalog.MustEntity("Companies")
+		fs := []formField{
+			{Name: "companyName", Label: "Name", Kind: "text", Required: true},
+			{Name: "companyType", Label: "Type", Kind: "select", Required: true, Options: h.picklist(ctx, "Companies", "companyType")},
+			{Name: "phone", Label: "Phone", Kind: "tel", Required: true},
+			{Name: "webAddress", Label: "Web address", Kind: "url"},
+			{Name: "address1", Label: "Address", Kind: "text"},
+			{Name: "city", Label: "City", Kind: "text"},
+			{Name: "state", Label: "State or province", Kind: "text"},
+			{Name: "postalCode", Label: "Postal code", Kind: "text"},
+		}
+		if countries := h.named(ctx, "Countries", "displayName"); len(countries) > 0 {
+			fs = append(fs, formField{Name: "countryID", Label: "Country", Kind: "select", Options: countries, Blank: "—"})
+		}
+		fs = append(fs,
+			formField{Name: "ownerResourceID", Label: "Account manager (owner)", Kind: "select", Required: true, Options: h.activePeople(ctx)},
+			formField{Name: "classification", Label: "Classification", Kind: "select", Options: h.picklist(ctx, "Companies", "classification"), Blank: "—"},
+			formField{Name: "isActive", Label: "Active", Kind: "check"})
+		return withLengths(e, fs)
+	}}
+}
+
+func (h *Handler) contactForm() *entityForm {
+	return &entityForm{entity: "Contacts", noun: "contact", list: "/crm/contacts", fields: func(ctx context.Context) []formField {
+		e := h.svc.Catalog.MustEntity("Contacts")
+		return withLengths(e, []formField{
+			{Name: "firstName", Label: "First name", Kind: "text", Required: true},
+			{Name: "lastName", Label: "Last name", Kind: "text", Required: true},
+			{Name: "companyID", Label: "Company", Kind: "select", Required: true, Options: h.named(ctx, "Companies", "companyName")},
+			{Name: "title", Label: "Job title", Kind: "text"},
+			{Name: "emailAddress", Label: "Email address", Kind: "email", Hint: "The contact signs in to the client portal with it."},
+			{Name: "phone", Label: "Phone", Kind: "tel"},
+			{Name: "mobilePhone", Label: "Mobile phone", Kind: "tel"},
+			{Name: "isActive", Label: "Active", Kind: "check"},
+		})
+	}}
+}
+
+func withLengths(e *catalog.Entity, fs []formField) []formField {
+	for i := range fs {
+		if f, ok := e.Field(fs[i].Name); ok && f.Length > 0 {
+			fs[i].MaxLength = f.Length + 10
+		}
+	}
+	return fs
+}
+
+func (h *Handler) newCompanyPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	h.recordPage(w, r, p, h.companyForm(), 0)
+}
+
+func (h *Handler) createCompany(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	h.saveRecord(w, r, p, h.companyForm(), 0)
+}
+
+func (h *Handler) editCompanyPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	h.recordPage(w, r, p, h.companyForm(), atoi64(r.PathValue("id")))
+}
+
+func (h *Handler) updateCompany(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	h.saveRecord(w, r, p, h.companyForm(), atoi64(r.PathValue("id")))
+}
+
+func (h *Handler) newContactPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	h.recordPage(w, r, p, h.contactForm(), 0)
+}
+
+func (h *Handler) createContact(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	h.saveRecord(w, r, p, h.contactForm(), 0)
+}
+
+func (h *Handler) editContactPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	h.recordPage(w, r, p, h.contactForm(), atoi64(r.PathValue("id")))
+}
+
+func (h *Handler) updateContact(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	h.saveRecord(w, r, p, h.contactForm(), atoi64(r.PathValue("id")))
+}
+
+// view is the page of the form: "New Company", or "Edit Acme Dental Group".
+func (ef *entityForm) view(id int64, name string, fields []formField) *recordForm {
+	noun := strings.ToUpper(ef.noun[:1]) + ef.noun[1:]
+	v := &recordForm{Crumb: ef.entity, CrumbURL: ef.list, Fields: fields}
+	if id == 0 {
+		v.Heading, v.Action, v.Cancel, v.Submit = "New "+noun, ef.list+"/new", ef.list, "Save"
+		v.Sub = "Fields marked * are required."
+	} else {
+		one := ef.list + "/" + strconv.FormatInt(id, 10)
+		v.Heading, v.Action, v.Cancel, v.Submit = "Edit "+name, one+"/edit", one, "Save"
+		v.Sub = "Change what you need and save; fields marked * are required."
+	}
+	return v
+}
+
+// recordPage shows a blank New form (with the defaults a technician expects) or the Edit form
+// filled from the row.
+func (h *Handler) recordPage(w http.ResponseWriter, r *http.Request, p *page, ef *entityForm, id int64) {
+	ctx := r.Context()
+	p.Section = "crm"
+	e := h.svc.Catalog.MustEntity(ef.entity)
+	fields := ef.fields(ctx)
+	name := ""
+	if id == 0 {
+		for _, f := range fields {
+			if f.Kind == "check" {
+				p.Form[f.Name] = "on"
+			}
+		}
+		if ef.entity == "Companies" {
+			vals, _ := h.svc.Picklist(ctx, e, "companyType")
+			for _, v := range vals {
+				if v.IsDefault {
+					p.Form["companyType"] = strconv.FormatInt(v.Value, 10)
+				}
+			}
+			p.Form["ownerResourceID"] = strconv.FormatInt(p.User.Resource.ID, 10)
+		}
+		if c, err := strconv.ParseInt(r.URL.Query().Get("company"), 10, 64); err == nil && ef.entity == "Contacts" {
+			p.Form["companyID"] = strconv.FormatInt(c, 10) // the company page's New Contact
+		}
+	} else {
+		row, err := h.svc.Get(ctx, e, id, nil)
+		if err != nil {
+			h.fail(w, r, p, err)
+			return
+		}
+		if row == nil {
+			h.fail(w, r, p, errNotVisible(ef.noun))
+			return
+		}
+		for _, f := range fields {
+			p.Form[f.Name] = formValue(row.Values[e.Index(f.Name)], f.Kind)
+		}
+		name = recordName(e, row)
+	}
+	h.keepCurrent(ctx, p, fields)
+	v := ef.view(id, name, fields)
+	if !allowed(ctx, e, id) {
+		p.Error = "Your security level does not allow you to " + map[bool]string{true: "add", false: "edit"}[id == 0] + " " + ef.noun + " records; saving will be refused."
+	}
+	p.Title, p.Data = v.Heading, v
+	h.render(w, r, http.StatusOK, "record", p)
+}
+
+// saveRecord writes the form through psa; on any error the form comes back as typed, with the
+// service's messages beside their fields, and nothing is saved.
+func (h *Handler) saveRecord(w http.ResponseWriter, r *http.Request, p *page, ef *entityForm, id int64) {
+	ctx := r.Context()
+	p.Section = "crm"
+	e := h.svc.Catalog.MustEntity(ef.entity)
+	fields := ef.fields(ctx)
+	name := ""
+	if id != 0 {
+		row, err := h.svc.Get(ctx, e, id, nil)
+		if err != nil {
+			h.fail(w, r, p, err)
+			return
+		}
+		if row == nil {
+			h.fail(w, r, p, errNotVisible(ef.noun))
+			return
+		}
+		name = recordName(e, row)
+	}
+	in := psa.NewInput()
+	if id != 0 {
+		in.Set[e.Index("id")] = id
+	}
+	for _, f := range fields {
+		raw := strings.TrimSpace(r.PostFormValue(f.Name))
+		p.Form[f.Name] = raw
+		cf, _ := e.Field(f.Name)
+		switch {
+		case f.Kind == "check":
+			on := raw != ""
+			if cf.Type == catalog.Boolean {
+				in.Set[e.Index(f.Name)] = on
+			} else if on {
+				in.Set[e.Index(f.Name)] = int64(1)
+			} else {
+				in.Set[e.Index(f.Name)] = int64(0)
+			}
+		case raw == "":
+			in.Set[e.Index(f.Name)] = nil
+		case cf.Type.IsInteger():
+			n, err := strconv.ParseInt(raw, 10, 64)
+			if err != nil {
+				p.Errors[f.Name] = "Choose a value from the list."
+				continue
+			}
+			in.Set[e.Index(f.Name)] = n
+		default:
+			in.Set[e.Index(f.Name)] = raw
+		}
+	}
+	status := http.StatusUnprocessableEntity
+	if len(p.Errors) == 0 {
+		var err error
+		if id == 0 {
+			id, err = h.svc.Create(ctx, e, in, nil)
+		} else {
+			_, err = h.svc.Update(ctx, e, in, nil, false)
+		}
+		if err == nil {
+			msg := "The " + ef.noun + " was saved."
+			http.Redirect(w, r, ef.list+"/"+strconv.FormatInt(id, 10)+"?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+			return
+		}
+		fieldErrors(p, e, fields, err)
+		if apperr.As(err).Status == http.StatusForbidden {
+			status = http.StatusForbidden
+		}
+	}
+	if p.Error == "" {
+		p.Error = "The " + ef.noun + " was not saved: correct the fields marked below."
+	}
+	h.keepCurrent(ctx, p, fields)
+	v := ef.view(id, name, fields)
+	p.Title, p.Data = v.Heading, v
+	h.render(w, r, status, "record", p)
+}
+
+// allowed reports whether the signed-in resource's level lets it add (id 0) or edit rows of e;
+// the page warns, the service decides.
+func allowed(ctx context.Context, e *catalog.Entity, id int64) bool {
+	rights := rightsOf(ctx)
+	if rights == nil {
+		return true
+	}
+	if id == 0 {
+		return rights.Allowed(e, access.Add)
+	}
+	return rights.Allowed(e, access.Edit)
+}
+
+// keepCurrent offers a select's current value even when the list does not (an inactive owner,
+// a company the user cannot see), so that saving the form never changes it silently.
+func (h *Handler) keepCurrent(ctx context.Context, p *page, fields []formField) {
+	for i, f := range fields {
+		n, err := strconv.ParseInt(p.Form[f.Name], 10, 64)
+		if f.Kind != "select" || err != nil {
+			continue
+		}
+		found := false
+		for _, o := range f.Options {
+			found = found || o.ID == n
+		}
+		if !found {
+			label := "Current value (" + strconv.FormatInt(n, 10) + ")"
+			if f.Name == "ownerResourceID" {
+				if name := h.names(ctx, "Resources", "firstName", "lastName")[n]; name != "" {
+					label = name + " (inactive)"
+				}
+			}
+			fields[i].Options = append([]option{{ID: n, Name: label}}, f.Options...)
+		}
+	}
+}
+
+func formValue(v any, kind string) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case bool:
+		if x {
+			return "on"
+		}
+		return ""
+	case int64:
+		if kind == "check" {
+			if x != 0 {
+				return "on"
+			}
+			return ""
+		}
+		return strconv.FormatInt(x, 10)
+	case string:
+		return x
+	}
+	return ""
+}
+
+func recordName(e *catalog.Entity, row *store.Row) string {
+	if e.Name == "Companies" {
+		n, _ := row.Values[e.Index("companyName")].(string)
+		return n
+	}
+	f, _ := row.Values[e.Index("firstName")].(string)
+	l, _ := row.Values[e.Index("lastName")].(string)
+	return strings.TrimSpace(f + " " + l)
+}
+
+// The psa messages that name a field, in Autotask's words.
+var (
+	reRequired = regexp.MustCompile(`^Missing Required Field: (\w+)$`)
+	reLength   = regexp.MustCompile(`^String value exceeds maximum length \(field:(\w+)\)\.$`)
+	reNamed    = regexp.MustCompile(`\b([a-z][A-Za-z0-9]*)\b`)
+)
+
+// fieldErrors puts each of the service's messages beside the field it names (in plain words
+// for the required and length rules); a message naming no field of the form goes on top.
+func fieldErrors(p *page, e *catalog.Entity, fields []formField, err error) {
+	byName := map[string]formField{}
+	for _, f := range fields {
+		byName[f.Name] = f
+	}
+	ae := apperr.As(err)
+	var top []string
+	for _, msg := range ae.Messages {
+		if m := reRequired.FindStringSubmatch(msg); m != nil {
+			if f, ok := byName[m[1]]; ok {
+				if f.Kind == "select" {
+					p.Errors[f.Name] = "Choose " + article(f.Label) + "."
+				} else {
+					p.Errors[f.Name] = "Enter " + article(f.Label) + "."
+				}
+				continue
+			}
+		}
+		if m := reLength.FindStringSubmatch(msg); m != nil {
+			if cf, ok := e.Field(m[1]); ok {
+				if _, on := byName[m[1]]; on {
+					p.Errors[m[1]] = "At most " + strconv.Itoa(cf.Length) + " characters."
+					continue
+				}
+			}
+		}
+		placed := false
+		if ae.Status != http.StatusForbidden {
+			for _, m := range reNamed.FindAllString(msg, -1) {
+				if _, ok := byName[m]; ok {
+					p.Errors[m] = msg
+					placed = true
+					break
+				}
+			}
+		}
+		if !placed {
+			top = append(top, msg)
+		}
+	}
+	if len(top) > 0 {
+		p.Error = strings.Join(top, " ")
+	}
+}
+
+func article(label string) string {
+	l := strings.ToLower(label)
+	if strings.ContainsAny(l[:1], "aeiou") {
+		return "an " + l
+	}
+	return "a " + l
+}

@@ -1,0 +1,271 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/store"
+)
+
+// Admin › Picklists (add, rename, activate and deactivate values) and Admin › User-Defined
+// Fields (New field), through psa.AddPicklistValue, psa.EditPicklistValue and psa.Create of
+// UserDefinedFieldDefinitions.
+
+type picklistRow struct {
+	Value                   int64
+	Label, Typed, Error     string
+	Parent                  string
+	Active, Default, System bool
+}
+
+type picklistEdit struct {
+	Name, Entity, Field string
+	ParentLabel         string // "Issue type" when values belong to a parent value
+	Parents             []option
+	Rows                []picklistRow
+}
+
+// editablePicklist finds the entry of picklistFields the page names, or nil.
+func editablePicklist(entity, field string) *[3]string {
+	for i := range picklistFields {
+		if picklistFields[i][1] == entity && picklistFields[i][2] == field {
+			return &picklistFields[i]
+		}
+	}
+	return nil
+}
+
+func picklistURL(entity, field string) string {
+	return "/admin/picklists/" + url.PathEscape(entity) + "/" + url.PathEscape(field)
+}
+
+func (h *Handler) picklistData(r *http.Request, f *[3]string) (*picklistEdit, error) {
+	ctx := r.Context()
+	e := h.svc.Catalog.MustEntity(f[1])
+	v := &picklistEdit{Name: f[0], Entity: f[1], Field: f[2]}
+	parents := map[int64]string{}
+	if cf, ok := e.Field(f[2]); ok && cf.PicklistParent != "" {
+		pf, _ := e.Field(cf.PicklistParent)
+		v.ParentLabel = "Issue type" // subIssueType is the one list of the page with a parent
+		vals, err := h.svc.Picklist(ctx, e, pf.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, pv := range vals {
+			parents[pv.Value] = pv.Label
+			if pv.IsActive {
+				v.Parents = append(v.Parents, option{ID: pv.Value, Name: pv.Label})
+			}
+		}
+	}
+	vals, err := h.svc.Picklist(ctx, e, f[2])
+	if err != nil {
+		return nil, err
+	}
+	for _, pv := range vals {
+		row := picklistRow{Value: pv.Value, Label: pv.Label, Typed: pv.Label, Active: pv.IsActive, Default: pv.IsDefault, System: pv.IsSystem}
+		if pv.Parent != nil {
+			row.Parent = parents[*pv.Parent]
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	return v, nil
+}
+
+func (h *Handler) picklistPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Section = "admin"
+	f := editablePicklist(r.PathValue("entity"), r.PathValue("field"))
+	if f == nil {
+		h.fail(w, r, p, apperr.New(http.StatusNotFound, "There is no such picklist."))
+		return
+	}
+	v, err := h.picklistData(r, f)
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	p.Title, p.Data = f[0], v
+	h.render(w, r, http.StatusOK, "picklist", p)
+}
+
+func (h *Handler) picklistAction(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Section = "admin"
+	ctx := r.Context()
+	f := editablePicklist(r.PathValue("entity"), r.PathValue("field"))
+	if f == nil {
+		h.fail(w, r, p, apperr.New(http.StatusNotFound, "There is no such picklist."))
+		return
+	}
+	value := atoi64(r.PostFormValue("value"))
+	label := r.PostFormValue("label")
+	var err error
+	var flash string
+	switch r.PostFormValue("action") {
+	case "add":
+		keep(p, r, "label", "parent")
+		var parent *int64
+		if n, perr := strconv.ParseInt(p.Form["parent"], 10, 64); perr == nil {
+			parent = &n
+		}
+		if cf, _ := h.svc.Catalog.MustEntity(f[1]).Field(f[2]); cf.PicklistParent != "" && parent == nil {
+			p.Errors["parent"] = "Choose the issue type the sub-issue type belongs to."
+			break
+		}
+		var v int64
+		if v, err = h.svc.AddPicklistValue(ctx, f[1], f[2], label, 0, parent); err == nil {
+			flash = "Added " + strings.TrimSpace(label) + " (" + strconv.FormatInt(v, 10) + ")."
+		}
+	case "rename":
+		_, err = h.svc.EditPicklistValue(ctx, f[1], f[2], value, psa.PicklistValueChange{Label: &label})
+		flash = "Renamed."
+	case "activate", "deactivate":
+		on := r.PostFormValue("action") == "activate"
+		_, err = h.svc.EditPicklistValue(ctx, f[1], f[2], value, psa.PicklistValueChange{Active: &on})
+		flash = map[bool]string{true: "Activated.", false: "Deactivated: new records can no longer choose it; records that have it keep it."}[on]
+	default:
+		err = errUnknown
+	}
+	if err == nil && len(p.Errors) == 0 {
+		http.Redirect(w, r, picklistURL(f[1], f[2])+"?flash="+url.QueryEscape(flash), http.StatusSeeOther)
+		return
+	}
+	v, lerr := h.picklistData(r, f)
+	if lerr != nil {
+		h.fail(w, r, p, lerr)
+		return
+	}
+	if err != nil {
+		msg := messageOf(err)
+		switch r.PostFormValue("action") {
+		case "add":
+			p.Errors["label"] = msg
+		case "rename", "activate", "deactivate":
+			placed := false
+			for i := range v.Rows {
+				if v.Rows[i].Value == value {
+					v.Rows[i].Error = msg
+					if r.PostFormValue("action") == "rename" {
+						v.Rows[i].Typed = label
+					}
+					placed = true
+				}
+			}
+			if !placed {
+				p.Error = msg
+			}
+		default:
+			p.Error = msg
+		}
+	}
+	if p.Error == "" {
+		p.Error = "Nothing was saved: see the message below."
+	}
+	p.Title, p.Data = f[0], v
+	h.render(w, r, http.StatusUnprocessableEntity, "picklist", p)
+}
+
+// udfCollections are the collections a UDF can be made for here, by udfType.
+var udfCollections = []option{{ID: 1, Name: "Companies"}, {ID: 4, Name: "Contacts"}, {ID: 6, Name: "Tickets"}, {ID: 2, Name: "ConfigurationItems"},
+	{ID: 3, Name: "Opportunities"}, {ID: 7, Name: "Projects"}, {ID: 8, Name: "Tasks"}}
+
+// udfDataTypes are the data types a UDF can be made with here (List needs list items, made
+// through the REST API).
+var udfDataTypes = []option{{ID: 1, Name: "Text"}, {ID: 2, Name: "Number"}, {ID: 5, Name: "Decimal"}, {ID: 3, Name: "Date"}}
+
+type udfForm struct {
+	Collections, DataTypes []option
+}
+
+func (h *Handler) newUDFPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Title, p.Section = "New User-Defined Field", "admin"
+	p.Form["udfType"], p.Form["dataType"], p.Form["isActive"] = "1", "1", "on"
+	p.Data = &udfForm{Collections: udfCollections, DataTypes: udfDataTypes}
+	h.render(w, r, http.StatusOK, "udf_new", p)
+}
+
+func (h *Handler) createUDF(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+	p.Title, p.Section = "New User-Defined Field", "admin"
+	p.Data = &udfForm{Collections: udfCollections, DataTypes: udfDataTypes}
+	keep(p, r, "udfType", "name", "description", "dataType", "isRequired", "defaultValue", "isActive")
+	e := h.svc.Catalog.MustEntity("UserDefinedFieldDefinitions")
+	in := psa.NewInput()
+	for _, f := range []string{"udfType", "dataType"} {
+		if n, err := strconv.ParseInt(p.Form[f], 10, 64); err == nil {
+			in.Set[e.Index(f)] = n
+		} else if p.Form[f] != "" {
+			p.Errors[f] = "Choose a value from the list."
+		} else {
+			in.Set[e.Index(f)] = nil
+		}
+	}
+	for _, f := range []string{"name", "description", "defaultValue"} {
+		if p.Form[f] != "" {
+			in.Set[e.Index(f)] = p.Form[f]
+		} else {
+			in.Set[e.Index(f)] = nil
+		}
+	}
+	in.Set[e.Index("isRequired")] = p.Form["isRequired"] != ""
+	in.Set[e.Index("isActive")] = p.Form["isActive"] != ""
+	if len(p.Errors) == 0 {
+		_, err := h.svc.Create(r.Context(), e, in, nil)
+		if err == nil {
+			http.Redirect(w, r, "/admin/udfs?flash="+url.QueryEscape("The field "+p.Form["name"]+" was added."), http.StatusSeeOther)
+			return
+		}
+		fields := []formField{{Name: "udfType", Label: "Collection", Kind: "select"}, {Name: "name", Label: "Name", Kind: "text"},
+			{Name: "description", Label: "Description", Kind: "text"}, {Name: "dataType", Label: "Data type", Kind: "select"},
+			{Name: "defaultValue", Label: "Default value", Kind: "text"}, {Name: "isRequired", Label: "Required", Kind: "check"}}
+		fieldErrors(p, e, fields, err)
+		// The duplicate-name rule names the collection, not a field: it belongs beside the name.
+		if strings.Contains(p.Error, "user-defined field named") {
+			p.Errors["name"], p.Error = p.Error, ""
+		}
+	}
+	if p.Error == "" {
+		p.Error = "The field was not saved: correct the fields marked below."
+	}
+	h.render(w, r, http.StatusUnprocessableEntity, "udf_new", p)
+}
+
+// commonZones are the time zones Site Setup offers (IANA names; the service checks the one
+// chosen, and the tenant's current zone is offered too when it is not among them).
+var commonZones = []string{
+	"UTC",
+	"America/Anchorage", "America/Chicago", "America/Denver", "America/Edmonton", "America/Halifax", "America/Los_Angeles",
+	"America/Mexico_City", "America/New_York", "America/Phoenix", "America/Regina", "America/Sao_Paulo", "America/St_Johns",
+	"America/Toronto", "America/Vancouver", "America/Winnipeg", "America/Bogota", "America/Buenos_Aires", "America/Santiago",
+	"Pacific/Honolulu", "Pacific/Auckland",
+	"Europe/Amsterdam", "Europe/Athens", "Europe/Berlin", "Europe/Brussels", "Europe/Dublin", "Europe/Helsinki", "Europe/Istanbul",
+	"Europe/Lisbon", "Europe/London", "Europe/Madrid", "Europe/Oslo", "Europe/Paris", "Europe/Prague", "Europe/Rome",
+	"Europe/Stockholm", "Europe/Vienna", "Europe/Warsaw", "Europe/Zurich",
+	"Africa/Cairo", "Africa/Johannesburg", "Africa/Lagos", "Africa/Nairobi",
+	"Asia/Dubai", "Asia/Hong_Kong", "Asia/Jerusalem", "Asia/Karachi", "Asia/Kolkata", "Asia/Manila", "Asia/Singapore",
+	"Asia/Seoul", "Asia/Shanghai", "Asia/Tokyo",
+	"Australia/Adelaide", "Australia/Brisbane", "Australia/Perth", "Australia/Sydney",
+}
+
+// settingsView is Site Setup: the tenant and the time zones to choose from.
+type settingsView struct {
+	*store.Tenant
+	Zones []string
+}
+
+// settingsData offers the common zones, the tenant's own, and the one sent when it was refused
+// (so the form shows what was sent beside its error).
+func settingsData(t *store.Tenant, sent string) *settingsView {
+	zones := append([]string(nil), commonZones...)
+	sort.Strings(zones[1:]) // UTC first, then by name
+	for _, z := range []string{t.TimeZone, sent} {
+		if z != "" && !slices.Contains(zones, z) {
+			zones = append([]string{z}, zones...)
+		}
+	}
+	return &settingsView{Tenant: t, Zones: zones}
+}
