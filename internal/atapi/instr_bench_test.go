@@ -5,8 +5,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"testing"
-
-	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
 
 // BenchmarkGetTicketSerial is P1 in process, one request after another, made for counting
@@ -18,7 +16,7 @@ import (
 //
 // Ir collected / calls of serveOneGet (callgrind_annotate shows both) is the count a request.
 func BenchmarkGetTicketSerial(b *testing.B) {
-	env := testsupport.Start(b, testsupport.SQLite, true)
+	env := benchEnv(b, true)
 	h := env.Server.Config.Handler
 	reqs := make([]*http.Request, 6)
 	for i := range reqs {
