@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -49,13 +50,17 @@ type mailboxRow struct {
 
 func (h *Handler) mailboxesPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "Mailboxes", "integrations"
+	h.renderMailboxes(w, r, p, http.StatusOK)
+}
+
+// mailboxDefaults fills the Add a mailbox form with the service's defaults.
+func mailboxDefaults(p *page) {
 	p.Form["kind"], p.Form["imapSecurity"] = mail.KindSMTP, "tls"
 	p.Form["rateLimit"] = strconv.Itoa(mail.DefaultRateLimit)
 	p.Form["imapFolder"], p.Form["imapProcessed"] = mail.DefaultFolder, mail.DefaultProcessed
 	p.Form["imapPoll"] = strconv.Itoa(mail.DefaultPoll)
 	p.Form["status"], p.Form["priority"] = strconv.Itoa(mail.DefaultStatus), strconv.Itoa(mail.DefaultPriority)
 	p.Form["source"] = strconv.Itoa(mail.DefaultSource)
-	h.renderMailboxes(w, r, p, http.StatusOK)
 }
 
 func (h *Handler) renderMailboxes(w http.ResponseWriter, r *http.Request, p *page, status int) {
@@ -63,6 +68,9 @@ func (h *Handler) renderMailboxes(w http.ResponseWriter, r *http.Request, p *pag
 	v, _ := p.Data.(*mailboxesView)
 	if v == nil {
 		v = &mailboxesView{}
+	}
+	if p.Form["kind"] == "" { // not the form coming back with its errors
+		mailboxDefaults(p)
 	}
 	v.Enabled = h.opt.Mail != nil
 	if v.Enabled {
@@ -301,12 +309,29 @@ type syncView struct {
 	Result  *sync.Status
 	RunErr  string
 	Running bool
+	Counts  []entityCounts // of Result, by entity
+}
+
+type entityCounts struct {
+	Name string
+	*sync.Counts
+}
+
+// entityLabel is an entity's name in words: "CompanyLocations" is "Company locations".
+func entityLabel(name string) string {
+	var b strings.Builder
+	for i, c := range name {
+		if i > 0 && c >= 'A' && c <= 'Z' {
+			b.WriteByte(' ')
+			c += 'a' - 'A'
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 func (h *Handler) syncPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "Sync jobs", "integrations"
-	p.Form["schedule"] = strconv.Itoa(sync.DefaultScheduleMinutes)
-	p.Form["fullPass"] = strconv.Itoa(sync.DefaultFullPassHours)
 	h.renderSync(w, r, p, http.StatusOK)
 }
 
@@ -314,6 +339,16 @@ func (h *Handler) renderSync(w http.ResponseWriter, r *http.Request, p *page, st
 	v, _ := p.Data.(*syncView)
 	if v == nil {
 		v = &syncView{}
+	}
+	if r.PostFormValue("action") != "add" { // not the form coming back with its errors
+		p.Form["schedule"] = strconv.Itoa(sync.DefaultScheduleMinutes)
+		p.Form["fullPass"] = strconv.Itoa(sync.DefaultFullPassHours)
+	}
+	if v.Result != nil {
+		for name, c := range v.Result.Counts {
+			v.Counts = append(v.Counts, entityCounts{Name: entityLabel(name), Counts: c})
+		}
+		sort.Slice(v.Counts, func(i, j int) bool { return v.Counts[i].Name < v.Counts[j].Name })
 	}
 	v.Enabled = h.opt.Sync != nil
 	if v.Enabled {

@@ -76,8 +76,12 @@ func drawUsage(l chartLayout, series map[string]map[int64]int64, rows []usageRow
 	id := "chart-title-" + l.class
 	fmt.Fprintf(&b, `<svg class="chart %s" viewBox="0 0 %d %d" role="img" aria-labelledby="%s" xmlns="http://www.w3.org/2000/svg">`, l.class, w, h, id)
 	fmt.Fprintf(&b, `<title id="%s">API requests per hour</title>`, id)
-	for i := 0; i <= l.yTicks; i++ {
+	for i, prev := 0, int64(-1); i <= l.yTicks; i++ {
 		v := scaleMax * int64(i) / int64(l.yTicks)
+		if v == prev {
+			continue // a small scale: no label twice
+		}
+		prev = v
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#e5e7eb"/>`, left, w-8, y(v), y(v))
 		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end" font-size="%d" fill="#6b7280">%d</text>`, left-5, y(v)+float64(l.font)/3, l.font, v)
 	}

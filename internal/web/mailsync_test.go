@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -35,18 +36,39 @@ func (s *site) integrated() (*connection.Service, *mail.Service, *sync.Service) 
 	return conns, ms, ss
 }
 
-// noPageScroll checks that at phone width the page itself does not scroll sideways (wide
-// tables scroll in their own box).
-func (s *site) noPageScroll(path string) {
+// noPageScroll checks that at phone width the page itself does not scroll sideways: a wide
+// table (wideTable, a selector, when given) scrolls inside its own box instead.
+func (s *site) noPageScroll(path, wideTable string) {
 	s.t.Helper()
 	s.run(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	defer s.run(chromedp.EmulateViewport(1280, 900))
 	s.open(path)
 	over := get(s, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
-	s.run(chromedp.EmulateViewport(1280, 900))
 	if over > 0 {
 		s.t.Fatalf("%s is %dpx wider than a 390px phone screen: the page scrolls sideways", path, over)
 	}
+	if wideTable != "" {
+		box := get(s, chromedp.Evaluate[int](`(() => { const w = document.querySelector(` + jsString(wideTable) + `).closest(".tablewrap"); return w.scrollWidth - w.clientWidth })()`))
+		if box <= 0 {
+			s.t.Fatalf("%s: the table %s should be wider than a phone and scroll in its box", path, wideTable)
+		}
+	}
 }
+
+// chartReadable checks that the usage chart a phone shows has labels at least 10px high.
+func (s *site) chartReadable() {
+	s.t.Helper()
+	s.run(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	defer s.run(chromedp.EmulateViewport(1280, 900))
+	s.open("/admin/api-usage")
+	px := get(s, chromedp.Evaluate[float64](`(() => { const c = [...document.querySelectorAll("svg.chart")].find(e => e.getBoundingClientRect().width > 0);
+		return Math.min(...[...c.querySelectorAll("text")].map(t => t.getBoundingClientRect().height)) })()`))
+	if px < 10 {
+		s.t.Fatalf("the usage chart's labels are %.1fpx high on a phone", px)
+	}
+}
+
+func jsString(v string) string { b, _ := json.Marshal(v); return string(b) }
 
 // Integrations › Mailboxes: bad input shows its message in place and saves nothing; an IMAP
 // mailbox on a Dovecot of the test's own is added (its password never shown back), "Poll now"
@@ -136,7 +158,7 @@ func TestBrowserMailboxes(t *testing.T) {
 	if m, _ := ms.Mailbox(context.Background(), "helpdesk@msp.test"); m == nil || m.Active {
 		t.Fatalf("the mailbox is still active: %+v", m)
 	}
-	s.noPageScroll("/admin/integrations/mailboxes")
+	s.noPageScroll("/admin/integrations/mailboxes", "#mailboxes")
 	get(s, chromedp.Evaluate[bool](`window.confirm = () => true; true`))
 	s.press("#mailboxes button[value=remove]")
 	s.mustSee("was removed", "No mailboxes yet")
@@ -218,11 +240,12 @@ func TestBrowserSyncJobs(t *testing.T) {
 	}
 	s.press("#syncjobs button[value=pause]")
 	s.mustSee("is paused", "Paused", "Resume")
-	s.noPageScroll("/admin/integrations/sync")
-	s.noPageScroll("/admin/integrations")
-	s.noPageScroll("/admin/api-usage")
-	s.noPageScroll("/desk/tickets")
-	s.noPageScroll("/admin/resources")
+	s.noPageScroll("/admin/integrations/sync", "#syncjobs")
+	s.noPageScroll("/admin/integrations", "")
+	s.noPageScroll("/admin/api-usage", "")
+	s.noPageScroll("/desk/tickets", "")
+	s.noPageScroll("/admin/resources", "")
+	s.chartReadable()
 }
 
 func ptr(s string) *string { return &s }
