@@ -48,7 +48,7 @@ func (s *site) noPageScroll(path, wideTable string) {
 		s.t.Fatalf("%s is %dpx wider than a 390px phone screen: the page scrolls sideways", path, over)
 	}
 	if wideTable != "" {
-		box := get(s, chromedp.Evaluate[int](`(() => { const w = document.querySelector(` + jsString(wideTable) + `).closest(".tablewrap"); return w.scrollWidth - w.clientWidth })()`))
+		box := get(s, chromedp.Evaluate[int](`(() => { const w = document.querySelector(`+jsString(wideTable)+`).closest(".tablewrap"); return w.scrollWidth - w.clientWidth })()`))
 		if box <= 0 {
 			s.t.Fatalf("%s: the table %s should be wider than a phone and scroll in its box", path, wideTable)
 		}
