@@ -147,3 +147,58 @@ func TestMailboxesAndSyncJobsTenantIsolation(t *testing.T) {
 		})
 	}
 }
+
+// New Ticket's "Primary resource (role)" offers active people with their own roles, never an
+// API-only user; a forged value is refused in place by the psa service's rule, a malformed one
+// by the page, and neither saves a ticket. A good one assigns resource and role together.
+func TestNewTicketAssignment(t *testing.T) {
+	env := testsupport.Start(t, testsupport.SQLite, true)
+	admin, err := env.PSA.EditResource(env.Ctx(), "1", psa.ResourceChange{Password: adminPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, env.Server.URL)
+	tok := c.csrf("/signin")
+	if st, _, _ := c.post("/signin", url.Values{"csrf": {tok}, "username": {admin.Username}, "password": {adminPassword}}); st != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", st)
+	}
+	// Without a department/role association no one can be assigned, and the page says why.
+	if _, _, page := c.get("/desk/tickets/new"); !strings.Contains(page, "No one can be assigned yet") || strings.Contains(page, "<optgroup") {
+		t.Fatalf("the list without associations:\n%s", page)
+	}
+	deps := []psa.DepartmentRole{{DepartmentID: 1, RoleID: 2, Default: true}}
+	if _, err := env.PSA.EditResource(env.Ctx(), "1", psa.ResourceChange{Departments: &deps}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, page := c.get("/desk/tickets/new")
+	apiUser := strconv.FormatInt(env.Creds.ResourceID, 10)
+	if strings.Contains(page, `value="`+apiUser+`:`) || !strings.Contains(page, `<optgroup label="Administrator Account">`) {
+		t.Fatalf("the assignment list offers the API user, or not the administrator:\n%s", page)
+	}
+	tok = c.csrf("/desk/tickets/new")
+	form := func(title, assign string) url.Values {
+		return url.Values{"csrf": {tok}, "company": {"0"}, "title": {title}, "status": {"1"}, "priority": {"2"}, "queue": {"8"}, "assign": {assign}}
+	}
+	count := func(title string) int {
+		_, body := api(t, env.Server.URL, http.MethodPost, "/ATServicesRest/V1.0/Tickets/query", env.Creds.Username, env.Creds.Secret, env.Creds.IntegrationCode,
+			`{"filter":[{"op":"eq","field":"title","value":"`+title+`"}]}`)
+		return len(items(body))
+	}
+	if st, _, body := c.post("/desk/tickets/new", form("Forged assignment", apiUser+":1")); st != http.StatusUnprocessableEntity || !strings.Contains(body, "API-only user cannot be the assigned resource") {
+		t.Errorf("an API user as the assignee: %d\n%s", st, body)
+	}
+	if st, _, body := c.post("/desk/tickets/new", form("Forged assignment", "1;drop")); st != http.StatusUnprocessableEntity || !strings.Contains(body, "Choose a resource and role from the list.") {
+		t.Errorf("a malformed assignee: %d\n%s", st, body)
+	}
+	if n := count("Forged assignment"); n != 0 {
+		t.Fatalf("a forged assignment saved %d ticket(s)", n)
+	}
+	st, loc, _ := c.post("/desk/tickets/new", form("Assigned at creation", "1:2"))
+	if st != http.StatusSeeOther {
+		t.Fatalf("create with an assignee: %d", st)
+	}
+	_, _, body := c.get(loc)
+	if !strings.Contains(body, `<option value="1:2" selected>`) {
+		t.Errorf("the new ticket's page does not show the assignment:\n%s", body)
+	}
+}
