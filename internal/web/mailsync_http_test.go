@@ -11,7 +11,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/mail"
-	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/server"
 	"github.com/switchboard-psa/switchboard/internal/sync"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
@@ -29,7 +29,7 @@ func TestMailboxesAndSyncJobsTenantIsolation(t *testing.T) {
 				t.Skip("SWITCHBOARD_TEST_POSTGRES is not set")
 			}
 			env := testsupport.Start(t, b, true)
-			adminA, err := env.PSA.EditResource(env.Ctx(), "1", psa.ResourceChange{Password: adminPassword})
+			adminA, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,21 +153,21 @@ func TestMailboxesAndSyncJobsTenantIsolation(t *testing.T) {
 // by the page, and neither saves a ticket. A good one assigns resource and role together.
 func TestNewTicketAssignment(t *testing.T) {
 	env := testsupport.Start(t, testsupport.SQLite, true)
-	admin, err := env.PSA.EditResource(env.Ctx(), "1", psa.ResourceChange{Password: adminPassword})
+	adm, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := newClient(t, env.Server.URL)
 	tok := c.csrf("/signin")
-	if st, _, _ := c.post("/signin", url.Values{"csrf": {tok}, "username": {admin.Username}, "password": {adminPassword}}); st != http.StatusSeeOther {
+	if st, _, _ := c.post("/signin", url.Values{"csrf": {tok}, "username": {adm.Username}, "password": {adminPassword}}); st != http.StatusSeeOther {
 		t.Fatalf("sign-in: %d", st)
 	}
 	// Without a department/role association no one can be assigned, and the page says why.
 	if _, _, page := c.get("/desk/tickets/new"); !strings.Contains(page, "No one can be assigned yet") || strings.Contains(page, "<optgroup") {
 		t.Fatalf("the list without associations:\n%s", page)
 	}
-	deps := []psa.DepartmentRole{{DepartmentID: 1, RoleID: 2, Default: true}}
-	if _, err := env.PSA.EditResource(env.Ctx(), "1", psa.ResourceChange{Departments: &deps}); err != nil {
+	deps := []admin.DepartmentRole{{DepartmentID: 1, RoleID: 2, Default: true}}
+	if _, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Departments: &deps}); err != nil {
 		t.Fatal(err)
 	}
 	_, _, page := c.get("/desk/tickets/new")
