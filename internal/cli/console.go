@@ -11,9 +11,11 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/connection"
+	"github.com/switchboard-psa/switchboard/internal/mail"
 	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
+	"github.com/switchboard-psa/switchboard/internal/sync"
 	"github.com/switchboard-psa/switchboard/internal/web"
 )
 
@@ -23,12 +25,14 @@ import (
 // demoPortalEmail is the demo contact who signs in to the client portal (she has tickets).
 const demoPortalEmail = "alice.archer@acmedental.example"
 
-func (a *app) webOptions(log *slog.Logger, db *store.DB) web.Options {
+func (a *app) webOptions(log *slog.Logger, svc *admin.Service) web.Options {
 	opt := web.Options{Logger: log, FrameAncestors: strings.Fields(a.cfg.TileFrameAncestors)}
 	if sealer, err := connection.LoadKey(a.cfg.DataDir, os.Getenv(connection.KeyEnv)); err == nil {
-		opt.Connections = &connection.Service{DB: db, Sealer: sealer, Logger: log}
+		opt.Connections = &connection.Service{DB: svc.DB, Sealer: sealer, Logger: log}
+		opt.Mail = mail.NewService(svc, opt.Connections, log)
+		opt.Sync = sync.New(svc, opt.Connections, log)
 	} else {
-		log.Warn("the Integrations page cannot manage connections", slog.Any("error", err))
+		log.Warn("the Integrations page cannot manage connections, mailboxes or sync jobs", slog.Any("error", err))
 	}
 	return opt
 }

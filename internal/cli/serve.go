@@ -68,7 +68,7 @@ func (a *app) serve(ctx context.Context) error {
 		return err
 	}
 	defer closeLimits()
-	handler, parts := server.New(svc, server.Options{PublicURL: a.cfg.Public(), Version: Version, Logger: log, Limits: limitsCfg, Web: a.webOptions(log, svc.DB)})
+	handler, parts := server.New(svc, server.Options{PublicURL: a.cfg.Public(), Version: Version, Logger: log, Limits: limitsCfg, Web: a.webOptions(log, svc)})
 	flushCtx, stopFlush := context.WithCancel(context.Background())
 	flushed := make(chan struct{})
 	go func() { defer close(flushed); parts.RunUsageFlusher(flushCtx, 30*time.Second, log) }()

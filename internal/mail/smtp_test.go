@@ -2,20 +2,11 @@ package mail_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"net"
 	"net/smtp"
 	"net/textproto"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,41 +15,6 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/store"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
-
-// selfSigned makes a certificate for 127.0.0.1 and localhost, and writes it and its key as PEM
-// files into dir.
-func selfSigned(t testing.TB, dir string) (tls.Certificate, *x509.CertPool, string, string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"}, DNSNames: []string{"localhost"},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true, IsCA: true}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, _ := x509.MarshalECPrivateKey(key)
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, certPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pair, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(certPEM)
-	return pair, pool, certFile, keyFile
-}
 
 // startSMTP runs the listener for the world's service on a free port.
 func startSMTP(t testing.TB, w *world, o mail.SMTPOptions) string {
@@ -87,7 +43,7 @@ func TestSMTPListener(t *testing.T) {
 	for _, b := range testsupport.Backends() {
 		t.Run(string(b), func(t *testing.T) {
 			w := newWorld(t, b)
-			pair, pool, _, _ := selfSigned(t, t.TempDir())
+			pair, pool, _, _ := testsupport.SelfSigned(t, t.TempDir())
 			addr := startSMTP(t, w, mail.SMTPOptions{TLS: &tls.Config{Certificates: []tls.Certificate{pair}}, RequireTLS: true, MaxMessageBytes: 64 << 10})
 
 			c, err := smtp.Dial(addr)

@@ -200,8 +200,25 @@ func TestBrowserNewResourceSignsIn(t *testing.T) {
 	s.shot("ticket-new")
 	s.press("form button[type=submit].primary")
 	s.mustSee("The ticket was created.", "Laptop will not boot")
-	s.set("#resource", fmt.Sprint(res.ID))
-	s.set("#role", "1")
+	c0 := s.env.Creds
+	// "Assign to" offers resource and role together: active people with the roles they hold,
+	// never an API-only user.
+	opts := get(s, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#assign option")].map(o => o.value + "=" + o.textContent)`))
+	for _, o := range opts {
+		if strings.Contains(o, c0.Username) || strings.Contains(o, "API User") {
+			t.Fatalf("the assignment list offers an API user: %q", opts)
+		}
+	}
+	tess := []string{}
+	for _, o := range opts {
+		if strings.HasPrefix(o, fmt.Sprint(res.ID)+":") {
+			tess = append(tess, o)
+		}
+	}
+	if len(tess) != 1 || !strings.HasPrefix(tess[0], fmt.Sprintf("%d:1=Tess Tech · ", res.ID)) {
+		t.Fatalf("Tess should be offered with her one role only: %q", tess)
+	}
+	s.set("#assign", fmt.Sprintf("%d:1", res.ID))
 	s.set("#status", "8")
 	s.press("form input[value=update] ~ div.actions button")
 	s.mustSee("Saved.", "Tess Tech")

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -198,8 +199,7 @@ type ticketView struct {
 	Fields     map[string]string
 	Notes      []noteLine
 	Statuses   []option
-	Resources  []option
-	Roles      []option
+	Assignees  []assignGroup
 	CanEdit    bool
 	CanNote    bool
 	StatusNow  int64
@@ -233,10 +233,7 @@ func (h *Handler) loadTicket(ctx context.Context, id int64) (*ticketView, error)
 	v.AssignedID, _ = row.Values[e.Index("assignedResourceID")].(int64)
 	v.RoleID, _ = row.Values[e.Index("assignedResourceRoleID")].(int64)
 	v.Statuses = h.picklist(ctx, "Tickets", "status")
-	for _, res := range h.activePeople(ctx) {
-		v.Resources = append(v.Resources, res)
-	}
-	v.Roles = h.named(ctx, "Roles", "name")
+	v.Assignees = h.assignees(ctx, v.AssignedID, v.RoleID)
 	rights := rightsOf(ctx)
 	v.CanEdit = rights == nil || rights.Allowed(e, access.Edit)
 	v.CanNote = v.CanEdit
@@ -285,6 +282,80 @@ func (h *Handler) activePeople(ctx context.Context) []option {
 		}
 	}
 	return out
+}
+
+// assignGroup is one resource in the "Assign to" list, with the roles they may be assigned
+// with; assignChoice is one resource-and-role pair ("resourceID:roleID").
+type assignGroup struct {
+	Name    string
+	Choices []assignChoice
+}
+
+type assignChoice struct {
+	Value, Label string
+}
+
+// assignees lists who a ticket can be assigned to, resource and role together as Autotask
+// does: active resources that are not API-only users, each with the roles of their
+// department/role associations (a resource without one cannot be assigned). The current
+// assignment stays in the list when it is no longer one of those, so saving another field
+// does not change it. The psa service still checks what is saved.
+func (h *Handler) assignees(ctx context.Context, curRes, curRole int64) []assignGroup {
+	res, err := h.svc.Resources(store.WithTenant(context.Background(), mustTenant(ctx)))
+	if err != nil {
+		return nil
+	}
+	roles := h.names(ctx, "Roles", "name")
+	var out []assignGroup
+	found := curRes == 0
+	for _, r := range res {
+		if !r.Active || r.APIOnly {
+			continue
+		}
+		g := assignGroup{Name: strings.TrimSpace(r.FirstName + " " + r.LastName)}
+		seen := map[int64]bool{}
+		for _, d := range r.Departments {
+			if seen[d.RoleID] || roles[d.RoleID] == "" {
+				continue
+			}
+			seen[d.RoleID] = true
+			g.Choices = append(g.Choices, assignChoice{Value: fmt.Sprintf("%d:%d", r.ID, d.RoleID), Label: g.Name + " · " + roles[d.RoleID]})
+			if r.ID == curRes && d.RoleID == curRole {
+				found = true
+			}
+		}
+		if len(g.Choices) > 0 {
+			out = append(out, g)
+		}
+	}
+	if !found {
+		name := ""
+		for _, r := range res {
+			if r.ID == curRes {
+				name = strings.TrimSpace(r.FirstName + " " + r.LastName)
+			}
+		}
+		if name == "" {
+			name = fmt.Sprintf("Resource %d", curRes)
+		}
+		label := name + " · " + roles[curRole] + " (current)"
+		out = append([]assignGroup{{Name: "Current assignment", Choices: []assignChoice{{Value: fmt.Sprintf("%d:%d", curRes, curRole), Label: label}}}}, out...)
+	}
+	return out
+}
+
+// parseAssign reads an "Assign to" value: "resourceID:roleID", or "" for unassigned.
+func parseAssign(v string) (res, role int64, ok bool) {
+	if v == "" || v == "none" {
+		return 0, 0, true
+	}
+	a, b, cut := strings.Cut(v, ":")
+	res, err1 := strconv.ParseInt(a, 10, 64)
+	role, err2 := strconv.ParseInt(b, 10, 64)
+	if !cut || err1 != nil || err2 != nil || res <= 0 || role <= 0 {
+		return 0, 0, false
+	}
+	return res, role, true
 }
 
 func rightsOf(ctx context.Context) *access.Rights {
@@ -362,8 +433,12 @@ func (h *Handler) ticketAction(w http.ResponseWriter, r *http.Request, s *sessio
 		if st := atoi64(r.PostFormValue("status")); st != 0 {
 			in.Set[e.Index("status")] = st
 		}
-		res, role := atoi64(r.PostFormValue("resource")), atoi64(r.PostFormValue("role"))
-		if res != 0 || role != 0 {
+		if _, ok := r.PostForm["assign"]; ok {
+			res, role, ok := parseAssign(r.PostFormValue("assign"))
+			if !ok {
+				p.Errors["assign"] = "Choose a resource and role from the list."
+				break
+			}
 			in.Set[e.Index("assignedResourceID")] = nullable(res)
 			in.Set[e.Index("assignedResourceRoleID")] = nullable(role)
 		}

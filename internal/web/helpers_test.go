@@ -32,10 +32,16 @@ const adminPassword = "Console-Admin-2026!"
 
 func newSite(t *testing.T) *site {
 	t.Helper()
+	return newSiteOf(t, true)
+}
+
+// newSiteOf is newSite with or without the demo data.
+func newSiteOf(t *testing.T, demo bool) *site {
+	t.Helper()
 	if browser == nil {
 		t.Skip(noBrowserWhy)
 	}
-	env := testsupport.Start(t, testsupport.SQLite, true)
+	env := testsupport.Start(t, testsupport.SQLite, demo)
 	admin, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
 	if err != nil {
 		t.Fatal(err)

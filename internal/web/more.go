@@ -172,12 +172,13 @@ func (h *Handler) cisPage(w http.ResponseWriter, r *http.Request, s *session, p 
 
 type newTicketView struct {
 	Companies, Contacts, Statuses, Priorities, Queues []option
+	Assignees                                         []assignGroup
 }
 
 func (h *Handler) newTicketData(r *http.Request) *newTicketView {
 	ctx := r.Context()
 	v := &newTicketView{Companies: h.named(ctx, "Companies", "companyName"), Statuses: h.picklist(ctx, "Tickets", "status"),
-		Priorities: h.picklist(ctx, "Tickets", "priority"), Queues: h.picklist(ctx, "Tickets", "queueID")}
+		Priorities: h.picklist(ctx, "Tickets", "priority"), Queues: h.picklist(ctx, "Tickets", "queueID"), Assignees: h.assignees(ctx, 0, 0)}
 	for _, c := range h.named(ctx, "Contacts", "firstName lastName") {
 		v.Contacts = append(v.Contacts, c)
 	}
@@ -195,7 +196,7 @@ func (h *Handler) newTicketPage(w http.ResponseWriter, r *http.Request, s *sessi
 func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "New Ticket", "tickets"
 	p.Data = h.newTicketData(r)
-	keep(p, r, "company", "contact", "title", "description", "status", "priority", "queue")
+	keep(p, r, "company", "contact", "title", "description", "status", "priority", "queue", "assign")
 	if atoi64(p.Form["company"]) == 0 && p.Form["company"] != "0" {
 		p.Errors["company"] = "Choose the company."
 	}
@@ -208,6 +209,10 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, s *sessio
 	if len(p.Form["description"]) > 8000 {
 		p.Errors["description"] = "A description has at most 8000 characters."
 	}
+	assignRes, assignRole, ok := parseAssign(p.Form["assign"])
+	if !ok {
+		p.Errors["assign"] = "Choose a resource and role from the list."
+	}
 	if len(p.Errors) == 0 {
 		e := h.svc.Catalog.MustEntity("Tickets")
 		in := psa.NewInput()
@@ -219,6 +224,9 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, s *sessio
 		if c := atoi64(p.Form["contact"]); c != 0 {
 			set["contactID"] = c
 		}
+		if assignRes != 0 {
+			set["assignedResourceID"], set["assignedResourceRoleID"] = assignRes, assignRole
+		}
 		for k, v := range set {
 			in.Set[e.Index(k)] = v
 		}
@@ -227,7 +235,7 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, s *sessio
 			http.Redirect(w, r, "/desk/tickets/"+strconv.FormatInt(id, 10)+"?flash="+url.QueryEscape("The ticket was created."), http.StatusSeeOther)
 			return
 		}
-		formErr(p, err, map[string]string{"contact": "contact", "company": "company", "title": "title", "queue": "queue", "status": "status", "priority": "priority"})
+		formErr(p, err, map[string]string{"assign": "assign", "resource": "assign", "contact": "contact", "company": "company", "title": "title", "queue": "queue", "status": "status", "priority": "priority"})
 	}
 	if p.Error == "" {
 		p.Error = "The ticket was not saved: correct the fields marked below."

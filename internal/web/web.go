@@ -25,9 +25,11 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/connection"
+	"github.com/switchboard-psa/switchboard/internal/mail"
 	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/store"
+	"github.com/switchboard-psa/switchboard/internal/sync"
 )
 
 //go:embed templates/*.html
@@ -46,6 +48,11 @@ type Options struct {
 	FrameAncestors []string
 	// Connections, when set, is managed on the Integrations page.
 	Connections *connection.Service
+	// Mail and Sync, when set, show the tenant's mailboxes (email to ticket) and sync jobs on
+	// the Integrations page. Both services are deployment-wide; the pages scope them to the
+	// signed-in user's tenant.
+	Mail *mail.Service
+	Sync *sync.Service
 	// Version is shown in the footer.
 	Version string
 	// AdminLinks are pages other features add to the Admin menu (limits and webhooks, email,
@@ -184,6 +191,11 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /admin/vendors", h.admin(h.vendorAction))
 	m.HandleFunc("GET /admin/integrations", h.admin(h.integrationsPage))
 	m.HandleFunc("POST /admin/integrations", h.admin(h.integrationAction))
+	// Integrations › Mailboxes and Sync jobs (admin_integrations.go)
+	m.HandleFunc("GET /admin/integrations/mailboxes", h.admin(h.mailboxesPage))
+	m.HandleFunc("POST /admin/integrations/mailboxes", h.admin(h.mailboxAction))
+	m.HandleFunc("GET /admin/integrations/sync", h.admin(h.syncPage))
+	m.HandleFunc("POST /admin/integrations/sync", h.admin(h.syncAction))
 	m.HandleFunc("GET /admin/api-usage", h.admin(h.usagePage))
 	m.HandleFunc("GET /admin/settings", h.admin(h.settingsPage))
 	m.HandleFunc("POST /admin/settings", h.admin(h.saveSettings))

@@ -67,4 +67,17 @@
   document.querySelectorAll("form[data-autosubmit] select").forEach(function (s) {
     s.addEventListener("change", function () { s.form.submit(); });
   });
+  // Add a mailbox: the IMAP account's fields only when the kind is IMAP.
+  document.querySelectorAll("select[data-kind]").forEach(function (kind) {
+    var box = kind.form.querySelector("fieldset[data-imap]");
+    var show = function () { box.hidden = kind.value !== "imap"; };
+    kind.addEventListener("change", show);
+    show();
+  });
+  // "Sync now" and "Poll now" wait for the answer: say so on the button.
+  document.querySelectorAll("button[value=run], button[value=poll]").forEach(function (btn) {
+    btn.form.addEventListener("submit", function () {
+      setTimeout(function () { btn.disabled = true; btn.textContent = btn.value === "run" ? "Syncing…" : "Polling…"; }, 0);
+    });
+  });
 })();

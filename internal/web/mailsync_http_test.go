@@ -1,0 +1,204 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-psa/switchboard/internal/connection"
+	"github.com/switchboard-psa/switchboard/internal/mail"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
+	"github.com/switchboard-psa/switchboard/internal/server"
+	"github.com/switchboard-psa/switchboard/internal/sync"
+	"github.com/switchboard-psa/switchboard/internal/testsupport"
+	"github.com/switchboard-psa/switchboard/internal/web"
+)
+
+// Integrations › Mailboxes and Sync jobs act for the signed-in tenant only: another tenant's
+// mailbox or job is not listed, and a form naming it is "not found" and changes nothing; a
+// form without its CSRF token saves nothing; script typed in a field comes back as text.
+// Plain HTTP, SQLite and PostgreSQL.
+func TestMailboxesAndSyncJobsTenantIsolation(t *testing.T) {
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			if b == testsupport.Postgres && testsupport.PostgresURL() == "" {
+				t.Skip("SWITCHBOARD_TEST_POSTGRES is not set")
+			}
+			env := testsupport.Start(t, b, true)
+			adminA, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tenantB, err := env.PSA.CreateTenant(context.Background(), "Other "+testsupport.RandomHex(4), "UTC")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sealer, err := connection.LoadKey(t.TempDir(), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns := &connection.Service{DB: env.PSA.DB, Sealer: sealer}
+			ms, ss := mail.NewService(env.PSA, conns, nil), sync.New(env.PSA, conns, nil)
+			handler, _ := server.New(env.PSA, server.Options{Version: "test", Web: web.Options{Connections: conns, Mail: ms, Sync: ss}})
+			srv := httptest.NewServer(handler)
+			t.Cleanup(srv.Close)
+			ctx := context.Background()
+
+			// B's mailbox, connection and sync job (the remote is this server's own tenant A).
+			suffix := testsupport.RandomHex(3)
+			boxB, connB, jobB := "desk-"+suffix+"@b.example", "B remote "+suffix, "B job "+suffix
+			mb, err := ms.AddMailbox(ctx, mail.MailboxChange{Address: &boxB, Tenant: &tenantB.Name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := conns.Add(ctx, connection.Input{Name: connB, Username: env.Creds.Username, Secret: env.Creds.Secret, IntegrationCode: env.Creds.IntegrationCode,
+				BaseURL: srv.URL + "/ATServicesRest/", TenantID: tenantB.ID}, false); err != nil {
+				t.Fatal(err)
+			}
+			manual := 0
+			if _, err := ss.Add(ctx, sync.AddInput{Name: jobB, Connection: connB, Tenant: tenantB.Name, ScheduleMinutes: &manual}); err != nil {
+				t.Fatal(err)
+			}
+
+			a := newClient(t, srv.URL)
+			tok := a.csrf("/signin")
+			if st, _, _ := a.post("/signin", url.Values{"csrf": {tok}, "username": {adminA.Username}, "password": {adminPassword}}); st != http.StatusSeeOther {
+				t.Fatalf("sign-in: %d", st)
+			}
+			st, _, body := a.get("/admin/integrations/mailboxes")
+			if st != http.StatusOK || strings.Contains(body, boxB) || !strings.Contains(body, "No mailboxes yet") {
+				t.Fatalf("A's Mailboxes page shows B's mailbox: %d\n%s", st, body)
+			}
+			st, _, body = a.get("/admin/integrations/sync")
+			if st != http.StatusOK || strings.Contains(body, jobB) || strings.Contains(body, connB) || !strings.Contains(body, "No sync jobs yet") {
+				t.Fatalf("A's Sync jobs page shows B's: %d\n%s", st, body)
+			}
+			tok = a.csrf("/admin/integrations/mailboxes")
+			for _, action := range []string{"disable", "poll", "remove"} {
+				st, _, body := a.post("/admin/integrations/mailboxes", url.Values{"csrf": {tok}, "action": {action}, "id": {strconv.FormatInt(mb.ID, 10)}})
+				if st != http.StatusNotFound || !strings.Contains(body, "There is no such mailbox") {
+					t.Errorf("A %s B's mailbox: %d, want 404", action, st)
+				}
+			}
+			if m, err := ms.Mailbox(ctx, boxB); err != nil || !m.Active {
+				t.Errorf("B's mailbox after A's forged forms: %+v %v", m, err)
+			}
+			for _, action := range []string{"run", "pause", "remove"} {
+				st, _, body := a.post("/admin/integrations/sync", url.Values{"csrf": {tok}, "action": {action}, "name": {jobB}})
+				if st != http.StatusNotFound || !strings.Contains(body, "There is no such sync job") {
+					t.Errorf("A %s B's job: %d, want 404", action, st)
+				}
+			}
+			if j, err := ss.Get(ctx, jobB); err != nil || j.Paused || j.Status.State != sync.StateNever {
+				t.Errorf("B's job after A's forged forms: %+v %v", j, err)
+			}
+			// A job of A's over B's connection: refused beside the field, nothing saved.
+			st, _, body = a.post("/admin/integrations/sync", url.Values{"csrf": {tok}, "action": {"add"}, "name": {"Stolen " + suffix}, "connection": {connB}, "schedule": {"0"}, "fullPass": {"24"}})
+			if st != http.StatusUnprocessableEntity || !strings.Contains(body, "There is no connection named") {
+				t.Errorf("A adds a job over B's connection: %d\n%s", st, body)
+			}
+			if _, err := ss.Get(ctx, "Stolen "+suffix); err == nil {
+				t.Error("a job over B's connection was saved")
+			}
+
+			// No CSRF token: refused, nothing saved.
+			for path, form := range map[string]url.Values{
+				"/admin/integrations/mailboxes": {"action": {"add"}, "address": {"nocsrf-" + suffix + "@a.example"}, "kind": {"smtp"}},
+				"/admin/integrations/sync":      {"action": {"add"}, "name": {"No CSRF " + suffix}, "connection": {connB}},
+			} {
+				if st, _, body := a.post(path, form); st != http.StatusForbidden || !strings.Contains(body, "The form expired or did not come from this site") {
+					t.Errorf("POST %s without CSRF: %d", path, st)
+				}
+			}
+			if _, err := ms.Mailbox(ctx, "nocsrf-"+suffix+"@a.example"); err == nil {
+				t.Error("a mailbox was saved without a CSRF token")
+			}
+
+			// Script typed in a field is shown as text, and nothing is saved.
+			st, _, body = a.post("/admin/integrations/mailboxes", url.Values{"csrf": {tok}, "action": {"add"}, "address": {`<script>alert(1)</script>@a.example`}, "kind": {"smtp"},
+				"status": {"1"}, "priority": {"2"}, "source": {"2"}, "rateLimit": {"20"}})
+			if st != http.StatusUnprocessableEntity || strings.Contains(body, "<script>alert(1)") || !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;@a.example") {
+				t.Errorf("script in the address: %d\n%s", st, body)
+			}
+			if list, _ := ms.Mailboxes(ctx, env.Tenant.ID); len(list) != 0 {
+				t.Errorf("bad input saved %d mailboxes", len(list))
+			}
+
+			// A's own SMTP mailbox: added for A's tenant, disabled, removed.
+			own := "help-" + suffix + "@a.example"
+			if st, loc, _ := a.post("/admin/integrations/mailboxes", url.Values{"csrf": {tok}, "action": {"add"}, "address": {own}, "kind": {"smtp"}, "queue": {"0"},
+				"status": {"1"}, "priority": {"2"}, "source": {"2"}, "fallback": {"0"}, "rateLimit": {"5"}, "domains": {"acme-mail.example=0"}}); st != http.StatusSeeOther || !strings.Contains(loc, "was+added") {
+				t.Fatalf("A adds a mailbox: %d %s", st, loc)
+			}
+			m, err := ms.Mailbox(ctx, own)
+			if err != nil || m.TenantID != env.Tenant.ID || m.Kind != mail.KindSMTP || m.RateLimit != 5 || m.Domains["acme-mail.example"] != 0 || len(m.Domains) != 1 {
+				t.Fatalf("A's mailbox: %+v %v", m, err)
+			}
+			if st, _, _ := a.post("/admin/integrations/mailboxes", url.Values{"csrf": {tok}, "action": {"disable"}, "id": {strconv.FormatInt(m.ID, 10)}}); st != http.StatusSeeOther {
+				t.Errorf("A disables its mailbox: %d", st)
+			}
+			if m, _ := ms.Mailbox(ctx, own); m == nil || m.Active {
+				t.Errorf("A's mailbox is still active: %+v", m)
+			}
+		})
+	}
+}
+
+// New Ticket's "Primary resource (role)" offers active people with their own roles, never an
+// API-only user; a forged value is refused in place by the psa service's rule, a malformed one
+// by the page, and neither saves a ticket. A good one assigns resource and role together.
+func TestNewTicketAssignment(t *testing.T) {
+	env := testsupport.Start(t, testsupport.SQLite, true)
+	adm, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, env.Server.URL)
+	tok := c.csrf("/signin")
+	if st, _, _ := c.post("/signin", url.Values{"csrf": {tok}, "username": {adm.Username}, "password": {adminPassword}}); st != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", st)
+	}
+	// Without a department/role association no one can be assigned, and the page says why.
+	if _, _, page := c.get("/desk/tickets/new"); !strings.Contains(page, "No one can be assigned yet") || strings.Contains(page, "<optgroup") {
+		t.Fatalf("the list without associations:\n%s", page)
+	}
+	deps := []admin.DepartmentRole{{DepartmentID: 1, RoleID: 2, Default: true}}
+	if _, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Departments: &deps}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, page := c.get("/desk/tickets/new")
+	apiUser := strconv.FormatInt(env.Creds.ResourceID, 10)
+	if strings.Contains(page, `value="`+apiUser+`:`) || !strings.Contains(page, `<optgroup label="Administrator Account">`) {
+		t.Fatalf("the assignment list offers the API user, or not the administrator:\n%s", page)
+	}
+	tok = c.csrf("/desk/tickets/new")
+	form := func(title, assign string) url.Values {
+		return url.Values{"csrf": {tok}, "company": {"0"}, "title": {title}, "status": {"1"}, "priority": {"2"}, "queue": {"8"}, "assign": {assign}}
+	}
+	count := func(title string) int {
+		_, body := api(t, env.Server.URL, http.MethodPost, "/ATServicesRest/V1.0/Tickets/query", env.Creds.Username, env.Creds.Secret, env.Creds.IntegrationCode,
+			`{"filter":[{"op":"eq","field":"title","value":"`+title+`"}]}`)
+		return len(items(body))
+	}
+	if st, _, body := c.post("/desk/tickets/new", form("Forged assignment", apiUser+":1")); st != http.StatusUnprocessableEntity || !strings.Contains(body, "API-only user cannot be the assigned resource") {
+		t.Errorf("an API user as the assignee: %d\n%s", st, body)
+	}
+	if st, _, body := c.post("/desk/tickets/new", form("Forged assignment", "1;drop")); st != http.StatusUnprocessableEntity || !strings.Contains(body, "Choose a resource and role from the list.") {
+		t.Errorf("a malformed assignee: %d\n%s", st, body)
+	}
+	if n := count("Forged assignment"); n != 0 {
+		t.Fatalf("a forged assignment saved %d ticket(s)", n)
+	}
+	st, loc, _ := c.post("/desk/tickets/new", form("Assigned at creation", "1:2"))
+	if st != http.StatusSeeOther {
+		t.Fatalf("create with an assignee: %d", st)
+	}
+	_, _, body := c.get(loc)
+	if !strings.Contains(body, `<option value="1:2" selected>`) {
+		t.Errorf("the new ticket's page does not show the assignment:\n%s", body)
+	}
+}
