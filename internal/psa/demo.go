@@ -9,7 +9,7 @@ import (
 // locations, configuration items, and tickets with notes. It goes through the same services as
 // the API, so the demo data obeys every rule.
 func (s *Service) SeedDemo(ctx context.Context) error {
-	ctx = WithActor(ctx, Actor{ResourceID: 1})
+	ctx = WithActor(ctx, SystemActor)
 	create := func(entity string, parent *Parent, values map[string]any) (int64, error) {
 		e := s.Catalog.MustEntity(entity)
 		in := NewInput()

@@ -56,6 +56,11 @@ type Actor struct {
 	Rights *access.Rights
 }
 
+// SystemActor is Switchboard itself acting: the CLI, seed data, sync jobs. No security level
+// bounds it (Rights is nil), and what it writes is recorded as resource 1, the tenant's
+// administrator created with the tenant.
+var SystemActor = Actor{ResourceID: 1}
+
 type actorKey struct{}
 
 // WithActor returns a context that carries the actor of the calls made with it.
