@@ -221,7 +221,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, e *catalog.Entit
 		return
 	}
 	if pathID != 0 && !in.Has(e, "id") {
-		in.Set[e.Index("id")] = pathID
+		in.Set[e.IDIndex()] = pathID
 	}
 	id, err := s.PSA.Update(r.Context(), e, in, parent, replace)
 	if err != nil {

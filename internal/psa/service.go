@@ -23,6 +23,7 @@ type Service struct {
 	DB      *store.DB
 	Catalog *catalog.Catalog
 	hooks   map[string]*Hooks
+	f       coreFields // the collections and fields named in code, resolved by New
 	// WebhookPolicy decides which webhook URLs may be saved (internal/webhook); set it before use.
 	WebhookPolicy  webhook.Policy
 	webhookConfigs webhook.Cache
@@ -40,6 +41,7 @@ type Service struct {
 // New makes the service over an open, migrated database.
 func New(db *store.DB) *Service {
 	s := &Service{DB: db, Catalog: db.Catalog, picklists: map[int64]*picklists{}, udfs: map[int64]*udfDefs{}, HashGate: auth.NewHashGate(0)}
+	s.f = resolveCoreFields(db.Catalog)
 	s.hooks = coreHooks(s)
 	webhookHooks(s, s.hooks)
 	return s

@@ -37,7 +37,7 @@ func (s *Service) CreateTenant(ctx context.Context, name, timeZone string) (*sto
 		put := func(entity string, id int64, values map[string]any) error {
 			e := s.Catalog.MustEntity(entity)
 			row := store.NewRow(e)
-			row.Values[e.Index("id")] = id
+			row.Values[e.IDIndex()] = id
 			for k, v := range values {
 				i := e.Index(k)
 				if i < 0 {

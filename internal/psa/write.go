@@ -71,7 +71,7 @@ func (s *Service) CreateThen(ctx context.Context, e *catalog.Entity, in *Input, 
 		if id, err = tx.NextID(ctx, e.Table); err != nil {
 			return err
 		}
-		row.Values[e.Index("id")] = id
+		row.Values[e.IDIndex()] = id
 		if err := tx.Insert(ctx, e, row); err != nil {
 			return err
 		}
