@@ -12,6 +12,16 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
 
+// otherTenant is a context acting on a second new tenant of db.
+func otherTenant(t *testing.T, db *store.DB) context.Context {
+	t.Helper()
+	tn, err := db.CreateTenant(context.Background(), "store-test-"+testsupport.RandomHex(6), "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store.WithTenant(context.Background(), tn.ID)
+}
+
 // country is a row of Countries with id and name, its required fields filled.
 func country(id int64, name string) *store.Row {
 	e := catalog.Default.MustEntity("Countries")
@@ -64,11 +74,7 @@ func TestRowsAreTenantScoped(t *testing.T) {
 	for _, b := range testsupport.Backends() {
 		t.Run(string(b), func(t *testing.T) {
 			db, ctxA := tenantDB(t, b)
-			tb, err := db.CreateTenant(context.Background(), "store-test-"+testsupport.RandomHex(6), "UTC")
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctxB := store.WithTenant(context.Background(), tb.ID)
+			ctxB := otherTenant(t, db)
 			e := catalog.Default.MustEntity("Countries")
 			insert := func(ctx context.Context, r *store.Row) error {
 				return db.InTx(ctx, func(tx *store.Tx) error { return tx.Insert(ctx, e, r) })
@@ -122,11 +128,7 @@ func TestSequences(t *testing.T) {
 	for _, b := range testsupport.Backends() {
 		t.Run(string(b), func(t *testing.T) {
 			db, ctxA := tenantDB(t, b)
-			tb, err := db.CreateTenant(context.Background(), "store-test-"+testsupport.RandomHex(6), "UTC")
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctxB := store.WithTenant(context.Background(), tb.ID)
+			ctxB := otherTenant(t, db)
 			next := func(ctx context.Context, name string) int64 {
 				t.Helper()
 				var id int64
@@ -177,11 +179,7 @@ func TestPaging(t *testing.T) {
 	for _, b := range testsupport.Backends() {
 		t.Run(string(b), func(t *testing.T) {
 			db, ctx := tenantDB(t, b)
-			other, err := db.CreateTenant(context.Background(), "store-test-"+testsupport.RandomHex(6), "UTC")
-			if err != nil {
-				t.Fatal(err)
-			}
-			octx := store.WithTenant(context.Background(), other.ID)
+			octx := otherTenant(t, db)
 			e := catalog.Default.MustEntity("Countries")
 			// Inserted out of order; the other tenant's rows interleave.
 			for _, id := range []int64{900105, 900101, 900107, 900103, 900102, 900106, 900104} {
