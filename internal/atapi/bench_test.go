@@ -3,6 +3,7 @@ package atapi_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"testing"
 
@@ -72,6 +73,29 @@ func BenchmarkBareHandler(b *testing.B) {
 		for pb.Next() {
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, httptest.NewRequest("GET", "/x", nil))
+		}
+	})
+}
+
+// BenchmarkQueryTickets is the query route, GET /Tickets/query?search=..., a page of the demo
+// tickets through the whole handler: the envelope with items and pageDetails.
+func BenchmarkQueryTickets(b *testing.B) {
+	env := benchEnv(b, true)
+	h := env.Server.Config.Handler
+	search := url.QueryEscape(`{"filter":[{"op":"gte","field":"id","value":0}],"MaxRecords":10}`)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r := httptest.NewRequest("GET", "/ATServicesRest/V1.0/Tickets/query?search="+search, nil)
+			r.Header.Set("UserName", env.Creds.Username)
+			r.Header.Set("Secret", env.Creds.Secret)
+			r.Header.Set("ApiIntegrationCode", env.Creds.IntegrationCode)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != 200 {
+				b.Fatalf("status %d: %s", w.Code, w.Body)
+			}
 		}
 	})
 }

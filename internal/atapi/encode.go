@@ -3,7 +3,6 @@ package atapi
 import (
 	"encoding/json"
 	"math"
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -177,21 +176,4 @@ func appendJSONString(buf []byte, s string) []byte {
 	}
 	buf = append(buf, s[start:]...)
 	return append(buf, '"')
-}
-
-func writeRaw(w http.ResponseWriter, status int, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		b = []byte(`{"errors":["An internal error occurred."]}`)
-		status = http.StatusInternalServerError
-	}
-	writeRaw(w, status, b)
 }

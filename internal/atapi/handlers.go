@@ -21,7 +21,7 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, e *catalog.Entity, 
 		return
 	}
 	if row == nil {
-		writeRaw(w, http.StatusOK, []byte(`{"item":null}`))
+		newEnvelope(16).key("item").null().send(w, http.StatusOK)
 		return
 	}
 	udfs, err := s.PSA.UDFDefinitions(r.Context(), e)
@@ -29,12 +29,7 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, e *catalog.Entity, 
 		s.writeError(w, r, err)
 		return
 	}
-	enc := newRowEncoder(e, udfs, nil)
-	buf := make([]byte, 0, 2048)
-	buf = append(buf, `{"item":`...)
-	buf = enc.append(buf, row)
-	buf = append(buf, '}')
-	writeRaw(w, http.StatusOK, buf)
+	newEnvelope(2048).key("item").row(newRowEncoder(e, udfs, nil), row).send(w, http.StatusOK)
 }
 
 // queryParam reads a URL parameter whatever the casing of its name.
@@ -132,38 +127,27 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request, e *catalog.Entity
 		s.writeError(w, r, err)
 		return
 	}
-	enc := newRowEncoder(e, udfs, fields)
-	buf := make([]byte, 0, 1024+len(rows)*1024)
-	buf = append(buf, `{"items":[`...)
-	for i, row := range rows {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = enc.append(buf, row)
-	}
-	buf = append(buf, `],"pageDetails":{"count":`...)
-	buf = strconv.AppendInt(buf, int64(len(rows)), 10)
-	buf = append(buf, `,"requestCount":`...)
-	buf = strconv.AppendInt(buf, int64(size), 10)
-	buf = append(buf, `,"prevPageUrl":`...)
+	b := newEnvelope(1024 + len(rows)*1024)
+	b.key("items").rows(newRowEncoder(e, udfs, fields), rows)
+	b.key("pageDetails").begin().key("count").int(int64(len(rows))).key("requestCount").int(int64(size))
+	b.key("prevPageUrl")
 	if len(cursor.NextIDs) > 0 && len(rows) > 0 {
-		buf = appendJSONString(buf, s.pageURL(r, e, parent, raw, prevPage(cursor, size)))
+		b.str(s.pageURL(r, e, parent, raw, prevPage(cursor, size)))
 	} else {
-		buf = append(buf, "null"...)
+		b.null()
 	}
-	buf = append(buf, `,"nextPageUrl":`...)
+	b.key("nextPageUrl")
 	if more {
 		last := rows[len(rows)-1].ID(e)
 		prev := append(append([]int64(nil), cursor.PreviousIDs...), after)
 		if len(prev) > 50 { // the URL carries a bounded history for prevPageUrl
 			prev = prev[len(prev)-50:]
 		}
-		buf = appendJSONString(buf, s.pageURL(r, e, parent, raw, paging{PageSize: size, PreviousIDs: prev, NextIDs: []int64{last}}))
+		b.str(s.pageURL(r, e, parent, raw, paging{PageSize: size, PreviousIDs: prev, NextIDs: []int64{last}}))
 	} else {
-		buf = append(buf, "null"...)
+		b.null()
 	}
-	buf = append(buf, "}}"...)
-	writeRaw(w, http.StatusOK, buf)
+	b.end().send(w, http.StatusOK)
 }
 
 // prevPage is the cursor of the page before the one cursor c points at: c.PreviousIDs is the
@@ -213,7 +197,7 @@ func (s *Server) count(w http.ResponseWriter, r *http.Request, e *catalog.Entity
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"queryCount": n})
+	newEnvelope(32).key("queryCount").value(n).send(w, http.StatusOK)
 }
 
 func (s *Server) create(w http.ResponseWriter, r *http.Request, e *catalog.Entity, parent *psa.Parent) {
@@ -237,7 +221,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, e *catalog.Entit
 		return
 	}
 	if pathID != 0 && !in.Has(e, "id") {
-		in.Set[e.Index("id")] = pathID
+		in.Set[e.IDIndex()] = pathID
 	}
 	id, err := s.PSA.Update(r.Context(), e, in, parent, replace)
 	if err != nil {
@@ -254,9 +238,4 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, e *catalog.Entit
 		return
 	}
 	writeItemID(w, id)
-}
-
-func writeItemID(w http.ResponseWriter, id int64) {
-	buf := append([]byte(`{"itemId":`), strconv.FormatInt(id, 10)...)
-	writeRaw(w, http.StatusOK, append(buf, '}'))
 }

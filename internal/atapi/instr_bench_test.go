@@ -3,6 +3,7 @@ package atapi_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"testing"
 )
@@ -44,4 +45,26 @@ func serveOneGet(h http.Handler, r *http.Request) int {
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	return w.Code
+}
+
+// BenchmarkQueryTicketsSerial is the query route counted the same way: a page of ten demo
+// tickets, GET /Tickets/query?search=..., through serveOneGet.
+func BenchmarkQueryTicketsSerial(b *testing.B) {
+	env := benchEnv(b, true)
+	h := env.Server.Config.Handler
+	r := httptest.NewRequest("GET", "/ATServicesRest/V1.0/Tickets/query?search="+
+		url.QueryEscape(`{"filter":[{"op":"gte","field":"id","value":0}],"MaxRecords":10}`), nil)
+	r.Header.Set("UserName", env.Creds.Username)
+	r.Header.Set("Secret", env.Creds.Secret)
+	r.Header.Set("ApiIntegrationCode", env.Creds.IntegrationCode)
+	if code := serveOneGet(h, r); code != 200 {
+		b.Fatalf("warm-up: status %d", code)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if code := serveOneGet(h, r); code != 200 {
+			b.Fatalf("status %d", code)
+		}
+	}
 }

@@ -34,7 +34,7 @@ func TestTenantIsolation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			octx := psa.WithActor(store.WithTenant(env.Ctx(), other.ID), psa.Actor{ResourceID: 1})
+			octx := psa.WithActor(store.WithTenant(env.Ctx(), other.ID), psa.SystemActor)
 			if err := svc.SeedDemo(octx); err != nil {
 				t.Fatal(err)
 			}

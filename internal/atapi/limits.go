@@ -29,7 +29,7 @@ func (s *Server) limit(w http.ResponseWriter, r *http.Request, p *auth.Principal
 		if !ref.Thread {
 			w.Header().Set("Retry-After", strconv.FormatInt(ref.RetryAfterSeconds(), 10))
 		}
-		writeJSON(w, http.StatusTooManyRequests, map[string]any{"errors": []string{ref.Message}})
+		writeErrors(w, http.StatusTooManyRequests, []string{ref.Message})
 		return nil, false
 	}
 	if t.Delay > 0 {
@@ -57,9 +57,6 @@ func (s *Server) thresholdInformation(w http.ResponseWriter, r *http.Request, p 
 			count = max(count, s.Limits.InWindow(p.TenantID))
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"externalRequestThreshold":     threshold,
-		"requestThresholdTimeframe":    60,
-		"currentTimeframeRequestCount": count,
-	})
+	newEnvelope(128).key("currentTimeframeRequestCount").int(count).key("externalRequestThreshold").int(threshold).
+		key("requestThresholdTimeframe").int(60).send(w, http.StatusOK)
 }

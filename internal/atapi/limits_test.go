@@ -288,7 +288,7 @@ func TestSharedBudget(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx := psa.WithActor(store.WithTenant(context.Background(), tenant.ID), psa.Actor{ResourceID: 1})
+			ctx := psa.WithActor(store.WithTenant(context.Background(), tenant.ID), psa.SystemActor)
 			creds, err := svc.CreateAPIUser(ctx, admin.NewAPIUser{FirstName: "Shared", LastName: "Budget"})
 			if err != nil {
 				t.Fatal(err)

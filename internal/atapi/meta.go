@@ -38,7 +38,7 @@ func (s *Server) info(r *http.Request, e *catalog.Entity, verbs catalog.Verb) en
 }
 
 func (s *Server) entityInformation(w http.ResponseWriter, r *http.Request, e *catalog.Entity, verbs catalog.Verb) {
-	writeJSON(w, http.StatusOK, map[string]any{"info": s.info(r, e, verbs)})
+	newEnvelope(512).key("info").value(s.info(r, e, verbs)).send(w, http.StatusOK)
 }
 
 func (s *Server) globalEntityInformation(w http.ResponseWriter, r *http.Request) {
@@ -48,7 +48,7 @@ func (s *Server) globalEntityInformation(w http.ResponseWriter, r *http.Request)
 			list = append(list, map[string]any{"info": s.info(r, e, e.Verbs)})
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entityDescriptions": list})
+	newEnvelope(64<<10).key("entityDescriptions").value(list).send(w, http.StatusOK)
 }
 
 type picklistValue struct {
@@ -103,7 +103,7 @@ func (s *Server) fields(w http.ResponseWriter, r *http.Request, e *catalog.Entit
 		}
 		out = append(out, fi)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"fields": out})
+	newEnvelope(16<<10).key("fields").value(out).send(w, http.StatusOK)
 }
 
 func picklistJSON(v store.PicklistValue) picklistValue {
@@ -133,7 +133,7 @@ func (s *Server) userDefinedFields(w http.ResponseWriter, r *http.Request, e *ca
 			"isPickList": d.DataType == 4, "picklistValues": []picklistValue{}, "picklistParentValueField": "", "defaultValue": d.Default,
 			"isSupportedWebhookField": e.Webhooks})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"fields": out})
+	newEnvelope(1024).key("fields").value(out).send(w, http.StatusOK)
 }
 
 // moduleKeys numbers the modules (the catalog's permission sections). Autotask answers Modules
@@ -149,7 +149,7 @@ func (s *Server) modules(w http.ResponseWriter, r *http.Request) {
 	for i := range moduleKeys {
 		list[i] = module{Key: i + 1, Value: true}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"modules": list})
+	newEnvelope(512).key("modules").value(list).send(w, http.StatusOK)
 }
 
 // zoneInformation answers zone discovery without authentication: the base URL of the zone that
@@ -157,7 +157,7 @@ func (s *Server) modules(w http.ResponseWriter, r *http.Request) {
 func (s *Server) zoneInformation(w http.ResponseWriter, r *http.Request) {
 	user := strings.TrimSpace(queryParam(r, "user"))
 	if user == "" {
-		writeJSON(w, http.StatusInternalServerError, map[string]any{"errors": []string{"Zone information could not be determined"}})
+		writeErrors(w, http.StatusInternalServerError, []string{"Zone information could not be determined"})
 		return
 	}
 	tenantID, _, err := s.PSA.DB.UsernameOwner(r.Context(), user)
@@ -166,11 +166,12 @@ func (s *Server) zoneInformation(w http.ResponseWriter, r *http.Request) {
 		tenant, err = s.PSA.DB.TenantByID(r.Context(), tenantID)
 	}
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]any{"errors": []string{"Zone information could not be determined"}})
+		writeErrors(w, http.StatusInternalServerError, []string{"Zone information could not be determined"})
 		return
 	}
 	base := s.publicBase(r)
-	writeJSON(w, http.StatusOK, map[string]any{"zoneName": "Switchboard", "url": base + "/ATServicesRest/", "webUrl": base + "/", "ci": tenant.CI})
+	newEnvelope(256).key("ci").value(tenant.CI).key("url").value(base+"/ATServicesRest/").key("webUrl").value(base+"/").
+		key("zoneName").value("Switchboard").send(w, http.StatusOK)
 }
 
 // publicBase is the configured public URL, or the one the request came in on.

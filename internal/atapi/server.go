@@ -51,7 +51,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !allow(w, r, http.MethodGet) {
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"apiVersions": []string{"V1.0"}})
+		newEnvelope(32).key("apiVersions").value([]string{"V1.0"}).send(w, http.StatusOK)
 		return
 	}
 	if len(segs) < 2 || !strings.EqualFold(segs[0], "v1.0") {
@@ -110,7 +110,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case "version":
 		if allow(w, r, http.MethodGet) {
-			writeJSON(w, http.StatusOK, map[string]any{"majorVersion": "1", "minorVersion": "0", "build": s.Version, "customerType": "Switchboard"})
+			newEnvelope(128).key("build").value(s.Version).key("customerType").value("Switchboard").
+				key("majorVersion").value("1").key("minorVersion").value("0").send(w, http.StatusOK)
 		}
 		return
 	case "entityinformation":
@@ -208,11 +209,11 @@ func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 }
 
 func writeMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"Message": "The requested resource does not support http method '" + r.Method + "'."})
+	writeMessage(w, http.StatusMethodNotAllowed, "The requested resource does not support http method '"+r.Method+"'.")
 }
 
 func writeNotFound(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusNotFound, map[string]any{"Message": "No HTTP resource was found that matches the request URI '" + r.URL.Path + "'."})
+	writeMessage(w, http.StatusNotFound, "No HTTP resource was found that matches the request URI '"+r.URL.Path+"'.")
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -222,5 +223,5 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	} else {
 		s.Logger.Warn("request refused", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", e.Status), slog.Any("error", err))
 	}
-	writeJSON(w, e.Status, map[string]any{"errors": e.Messages})
+	writeErrors(w, e.Status, e.Messages)
 }

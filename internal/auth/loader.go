@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/switchboard-psa/switchboard/internal/access"
+	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
@@ -36,17 +37,26 @@ type Subject struct {
 	Active  bool
 }
 
+// The collections and the field this file names, checked against the catalog when the package
+// starts: a wrong name stops the program there, not a sign-in. (The database's catalog is
+// catalog.Default.)
+const resourcesName, orgResourcesName = "Resources", "OrganizationalResources"
+
+var (
+	resourceIsActive = catalog.MustIndex(resourcesName, "isActive")
+	_                = catalog.Default.MustEntity(orgResourcesName)
+)
+
 // LoadSubject reads what a resource's rights are made of: its level, whether it is an API-only
 // user, whether it is active, and its lines of business when the tenant's organizational
 // structure is on. ErrNotFound when the tenant has no such resource.
 func LoadSubject(ctx context.Context, db *store.DB, tenant *store.Tenant, resourceID int64) (*Subject, error) {
 	ctx = store.WithTenant(ctx, tenant.ID)
-	res, err := db.Get(ctx, db.Catalog.MustEntity("Resources"), resourceID)
+	res, err := db.Get(ctx, db.Catalog.MustEntity(resourcesName), resourceID)
 	if err != nil {
 		return nil, err
 	}
-	e := db.Catalog.MustEntity("Resources")
-	active, _ := res.Values[e.Index("isActive")].(bool)
+	active, _ := res.Values[resourceIsActive].(bool)
 	s := &Subject{Party: access.Party{ResourceID: resourceID}, Active: active}
 	levelID := DefaultLevel
 	sec, err := db.ResourceSecurity(ctx, resourceID)
@@ -77,7 +87,7 @@ func LoadSubject(ctx context.Context, db *store.DB, tenant *store.Tenant, resour
 // ResourceLOBs lists the line-of-business associations of a resource (OrganizationalResources),
 // or nil when it has none.
 func ResourceLOBs(ctx context.Context, db *store.DB, resourceID int64) ([]int64, error) {
-	e := db.Catalog.MustEntity("OrganizationalResources")
+	e := db.Catalog.MustEntity(orgResourcesName)
 	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "resourceID", Value: resourceID}}}, e, nil, db.Dialect)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ package catalog
 //go:generate go run ./gen -src ../../../shared/autotask -out catalog_gen.go -doc ../../docs/compatibility.md
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -118,6 +119,7 @@ type Entity struct {
 	Core bool
 
 	byName map[string]int
+	id     int // index of the id field; -1 when there is none
 }
 
 // Field finds a field by name, case-insensitively.
@@ -137,6 +139,26 @@ func (e *Entity) Index(name string) int {
 	}
 	return i
 }
+
+// MustIndex is Index for a field the code itself names; it panics on a name the entity lacks.
+// Resolve such names once, where a package or service starts (a package variable, or New),
+// never on a request: a wrong name then stops the program at start, and every test of the
+// package, instead of failing a call.
+func (e *Entity) MustIndex(name string) int {
+	i := e.Index(name)
+	if i < 0 {
+		panic(fmt.Sprintf("catalog: entity %s has no field %q", e.Name, name))
+	}
+	return i
+}
+
+// IDIndex is the index of the id field, resolved when the catalog is made, or -1 for the few
+// collections that have none.
+func (e *Entity) IDIndex() int { return e.id }
+
+// MustIndex resolves entity.field in the Default catalog, for package variables: see
+// Entity.MustIndex.
+func MustIndex(entity, field string) int { return Default.MustEntity(entity).MustIndex(field) }
 
 // Child finds a child collection by its path segment, case-insensitively.
 func (e *Entity) Child(name string) (*Child, bool) {
@@ -162,6 +184,7 @@ func New(entities []*Entity) *Catalog {
 		for i, f := range e.Fields {
 			e.byName[strings.ToLower(f.Name)] = i
 		}
+		e.id = e.Index("id")
 		c.entities = append(c.entities, e)
 		c.byName[strings.ToLower(e.Name)] = e
 	}

@@ -78,3 +78,22 @@ func TestCreateDefaultsActive(t *testing.T) {
 		}
 	}
 }
+
+// TestMustIndex: a field named in code resolves to its index, and a name the entity lacks
+// panics with the entity and the name, so that a package variable holding it stops the program
+// at start.
+func TestMustIndex(t *testing.T) {
+	e := catalog.Default.MustEntity("Tickets")
+	if i := catalog.MustIndex("Tickets", "title"); e.Fields[i].Name != "title" {
+		t.Errorf("MustIndex(Tickets, title) = %d (%s)", i, e.Fields[i].Name)
+	}
+	if i := e.IDIndex(); i < 0 || e.Fields[i].Name != "id" {
+		t.Errorf("IDIndex = %d", i)
+	}
+	defer func() {
+		if msg, _ := recover().(string); msg != `catalog: entity Tickets has no field "titel"` {
+			t.Errorf("panic %q", msg)
+		}
+	}()
+	e.MustIndex("titel")
+}

@@ -5,9 +5,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
 	"github.com/switchboard-psa/switchboard/internal/psa/admin"
-	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
 func (a *app) apiUserCommand() *cobra.Command {
@@ -17,61 +15,53 @@ func (a *app) apiUserCommand() *cobra.Command {
 	return cmd
 }
 
-func (a *app) printCredentials(t *store.Tenant, c *admin.APIUserCredentials, asJSON bool, what string) error {
-	if asJSON {
-		out := map[string]any{"tenant": t.Name, "resourceId": c.ResourceID, "username": c.Username, "secret": c.Secret,
-			"integrationCode": c.IntegrationCode, "securityLevel": c.SecurityLevel, "trackingIdentifier": "custom"}
-		if c.Vendor != "" {
-			out["trackingIdentifier"], out["vendor"] = "vendor", c.Vendor
-		}
-		return a.printJSON(out)
-	}
-	tracking := "Custom (Internal Integration)"
+func (a *app) printCredentials(ts *tenantSession, c *admin.APIUserCredentials, what string) error {
+	t := ts.tenant
+	out := map[string]any{"tenant": t.Name, "resourceId": c.ResourceID, "username": c.Username, "secret": c.Secret,
+		"integrationCode": c.IntegrationCode, "securityLevel": c.SecurityLevel, "trackingIdentifier": "custom"}
 	if c.Vendor != "" {
-		tracking = "Integration Vendor: " + c.Vendor
+		out["trackingIdentifier"], out["vendor"] = "vendor", c.Vendor
 	}
-	fmt.Fprintf(a.out, "%s in %q (resource %d, %s). The secret is shown only now:\n  UserName:           %s\n  Secret:             %s\n  ApiIntegrationCode: %s\n  Tracking:           %s\n",
-		what, t.Name, c.ResourceID, c.SecurityLevel, c.Username, c.Secret, c.IntegrationCode, tracking)
-	return nil
+	return ts.print(out, func() error {
+		tracking := "Custom (Internal Integration)"
+		if c.Vendor != "" {
+			tracking = "Integration Vendor: " + c.Vendor
+		}
+		fmt.Fprintf(a.out, "%s in %q (resource %d, %s). The secret is shown only now:\n  UserName:           %s\n  Secret:             %s\n  ApiIntegrationCode: %s\n  Tracking:           %s\n",
+			what, t.Name, c.ResourceID, c.SecurityLevel, c.Username, c.Secret, c.IntegrationCode, tracking)
+		return nil
+	})
 }
 
 func (a *app) apiUserCreate() *cobra.Command {
-	var tenant string
 	var in admin.NewAPIUser
-	var custom, asJSON bool
+	var custom bool
 	var lobs []string
-	cmd := &cobra.Command{
+	cmd := a.tenantCmd(&cobra.Command{
 		Use:   "create",
 		Short: `"New API User": generated 15-character key and 25-character secret (or typed ones); the secret is shown once`,
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		PreRunE: func(cmd *cobra.Command, args []string) error {
 			if custom && in.Vendor != "" {
 				return fmt.Errorf("give --vendor NAME or --custom, not both")
 			}
-			if err := readValue(cmd, &in.Secret); err != nil {
-				return err
-			}
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			for _, ref := range lobs {
-				id, err := ts.svc.AssociationID(ts.ctx, ref)
-				if err != nil {
-					return err
-				}
-				in.LOBs = append(in.LOBs, id)
-			}
-			creds, err := ts.svc.CreateAPIUser(ts.ctx, in)
-			if err != nil {
-				return err
-			}
-			return a.printCredentials(ts.tenant, creds, asJSON, "API user created")
+			return readValue(cmd, &in.Secret)
 		},
-	}
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		for _, ref := range lobs {
+			id, err := ts.svc.AssociationID(ts.ctx, ref)
+			if err != nil {
+				return err
+			}
+			in.LOBs = append(in.LOBs, id)
+		}
+		creds, err := ts.svc.CreateAPIUser(ts.ctx, in)
+		if err != nil {
+			return err
+		}
+		return a.printCredentials(ts, creds, "API user created")
+	})
 	f := cmd.Flags()
-	tenantFlag(cmd, &tenant)
 	f.StringVar(&in.SecurityLevel, "security-level", "", `an active API-only security level (default "API User (system) (API-only)")`)
 	f.StringVar(&in.Vendor, "vendor", "", "API tracking identifier: an integration vendor from the tenant's list (switchboard vendor list)")
 	f.BoolVar(&custom, "custom", false, "API tracking identifier: Custom (Internal Integration), a generated code (the default)")
@@ -83,70 +73,46 @@ func (a *app) apiUserCreate() *cobra.Command {
 	f.StringVar(&in.Email, "email", "", "email address (receives integration error notices)")
 	f.Int64Var(&in.LocationID, "location", 0, "primary internal location id; default: the tenant's default location")
 	f.StringArrayVar(&lobs, "lob", nil, "a line of business, as DIVISION/LINE or association id (repeatable)")
-	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
 func (a *app) apiUserList() *cobra.Command {
-	var tenant string
-	var asJSON bool
-	cmd := &cobra.Command{
+	return a.tenantCmd(&cobra.Command{
 		Use:   "list",
 		Short: "List the tenant's API users (never their secrets)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		users, err := ts.svc.APIUsers(ts.ctx)
+		if err != nil {
+			return err
+		}
+		var rows [][]string
+		for _, u := range users {
+			tracking := "custom"
+			if u.Vendor != "" {
+				tracking = u.Vendor
 			}
-			defer ts.close()
-			users, err := ts.svc.APIUsers(ts.ctx)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if users == nil {
-					users = []*admin.APIUser{}
-				}
-				return a.printJSON(users)
-			}
-			var rows [][]string
-			for _, u := range users {
-				tracking := "custom"
-				if u.Vendor != "" {
-					tracking = u.Vendor
-				}
-				rows = append(rows, []string{fmt.Sprint(u.ResourceID), u.Username, u.SecurityLevel, tracking, yesNoText(u.Active), yesNoText(u.Locked), fmt.Sprint(u.FailedLogins)})
-			}
-			return a.table("RESOURCE\tUSERNAME\tSECURITY LEVEL\tTRACKING\tACTIVE\tLOCKED\tFAILURES", rows)
-		},
-	}
-	tenantFlag(cmd, &tenant)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+			rows = append(rows, []string{fmt.Sprint(u.ResourceID), u.Username, u.SecurityLevel, tracking, yesNoText(u.Active), yesNoText(u.Locked), fmt.Sprint(u.FailedLogins)})
+		}
+		if users == nil {
+			users = []*admin.APIUser{}
+		}
+		return ts.printTable(users, "RESOURCE\tUSERNAME\tSECURITY LEVEL\tTRACKING\tACTIVE\tLOCKED\tFAILURES", rows)
+	})
 }
 
 // apiUserAction is a command on one API user that prints it afterwards.
 func (a *app) apiUserAction(use, short string, run func(ts *tenantSession, username string) (*admin.APIUser, error)) *cobra.Command {
-	var tenant string
-	var asJSON bool
-	cmd := &cobra.Command{
+	return a.tenantCmd(&cobra.Command{
 		Use:   use + " USERNAME",
 		Short: short,
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			u, err := run(ts, args[0])
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return a.printJSON(u)
-			}
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		u, err := run(ts, args[0])
+		if err != nil {
+			return err
+		}
+		return ts.print(u, func() error {
 			tracking := "Custom (Internal Integration)"
 			if u.Vendor != "" {
 				tracking = "Integration Vendor: " + u.Vendor
@@ -155,11 +121,8 @@ func (a *app) apiUserAction(use, short string, run func(ts *tenantSession, usern
 				u.Username, u.ResourceID, u.FirstName+" "+u.LastName, u.SecurityLevel, yesNoText(u.Active), yesNoText(u.Locked), u.RecordedFailures, u.FailedLogins,
 				ts.tenant.LockoutThreshold, tracking, u.IntegrationCode)
 			return nil
-		},
-	}
-	tenantFlag(cmd, &tenant)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+		})
+	})
 }
 
 func (a *app) apiUserShow() *cobra.Command {
@@ -198,68 +161,44 @@ func (a *app) apiUserTracking() *cobra.Command {
 }
 
 func (a *app) apiUserRegenerate() *cobra.Command {
-	var tenant, secret string
-	var asJSON bool
-	cmd := &cobra.Command{
+	var secret string
+	cmd := a.tenantCmd(&cobra.Command{
 		Use:   "regenerate-secret USERNAME",
 		Short: "Give an API user a new secret (generated, or typed with --secret); the old one stops working at once",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := readValue(cmd, &secret); err != nil {
-				return err
-			}
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			creds, err := ts.svc.RegenerateSecret(ts.ctx, args[0], secret)
-			if err != nil {
-				return err
-			}
-			return a.printCredentials(ts.tenant, creds, asJSON, "New secret for "+creds.Username)
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			return readValue(cmd, &secret)
 		},
-	}
-	tenantFlag(cmd, &tenant)
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		creds, err := ts.svc.RegenerateSecret(ts.ctx, args[0], secret)
+		if err != nil {
+			return err
+		}
+		return a.printCredentials(ts, creds, "New secret for "+creds.Username)
+	})
 	cmd.Flags().StringVar(&secret, "secret", "", "the new secret; default: Generate Secret; - reads it from standard input")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
 func (a *app) apiUserFailures() *cobra.Command {
-	var tenant string
-	var asJSON bool
 	var limit int
-	cmd := &cobra.Command{
+	cmd := a.tenantCmd(&cobra.Command{
 		Use:   "failures USERNAME",
 		Short: "List an API user's latest failed authentications with their source addresses",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			list, err := ts.svc.AuthFailures(ts.ctx, args[0], limit)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				out := make([]map[string]any, 0, len(list))
-				for _, f := range list {
-					out = append(out, map[string]any{"at": f.At.Format(time.RFC3339Nano), "remoteAddr": f.RemoteAddr, "reason": f.Reason})
-				}
-				return a.printJSON(out)
-			}
-			var rows [][]string
-			for _, f := range list {
-				rows = append(rows, []string{f.At.Format(time.RFC3339), f.RemoteAddr, f.Reason})
-			}
-			return a.table("AT\tFROM\tREASON", rows)
-		},
-	}
-	tenantFlag(cmd, &tenant)
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		list, err := ts.svc.AuthFailures(ts.ctx, args[0], limit)
+		if err != nil {
+			return err
+		}
+		out := make([]map[string]any, 0, len(list))
+		var rows [][]string
+		for _, f := range list {
+			out = append(out, map[string]any{"at": f.At.Format(time.RFC3339Nano), "remoteAddr": f.RemoteAddr, "reason": f.Reason})
+			rows = append(rows, []string{f.At.Format(time.RFC3339), f.RemoteAddr, f.Reason})
+		}
+		return ts.printTable(out, "AT\tFROM\tREASON", rows)
+	})
 	cmd.Flags().IntVar(&limit, "limit", 50, "how many")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-psa/switchboard/internal/auth"
+	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/mail"
 	"github.com/switchboard-psa/switchboard/internal/psa/admin"
@@ -69,7 +70,7 @@ func (a *app) ensureDemoWeb(ctx context.Context, svc *admin.Service) error {
 	if _, err := svc.EditResource(tctx, "1", admin.ResourceChange{Password: console.Password}); err != nil {
 		return fmt.Errorf("demo administrator: %w", err)
 	}
-	e := svc.Catalog.MustEntity("Contacts")
+	e := svc.Catalog.MustEntity(contactsName)
 	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "emailAddress", Value: demoPortalEmail}}}, e, nil, svc.DB.Dialect)
 	if err != nil {
 		return err
@@ -116,3 +117,9 @@ Client portal: %s/ClientPortal/  (tile: %s/tile/my-tickets)
 
 `, base, c.Console.Username, c.Console.Password, base, base, c.Portal.Username, c.Portal.Password)
 }
+
+// contactsName is checked against the catalog when the package starts: a wrong name stops the
+// program there.
+const contactsName = "Contacts"
+
+var _ = catalog.Default.MustEntity(contactsName)

@@ -41,7 +41,7 @@ func (a *app) devCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tctx := psa.WithActor(store.WithTenant(ctx, t.ID), psa.Actor{ResourceID: 1})
+			tctx := psa.WithActor(store.WithTenant(ctx, t.ID), psa.SystemActor)
 			counts := devseed.ForScale(scale)
 			start := time.Now()
 			last := time.Now()

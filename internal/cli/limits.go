@@ -78,74 +78,48 @@ func (a *app) limitsConfig() (*limits.Config, func(), error) {
 // usageCommand is "usage": API activity by hour per tracking identifier and API user, and the
 // threshold notices of the tenant.
 func (a *app) usageCommand() *cobra.Command {
-	var tenant string
 	var hours int
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := a.tenantCmd(&cobra.Command{
 		Use:   "usage",
 		Short: "API activity by hour per tracking identifier and API user (kept 30 days; running servers store it every 30 seconds)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		list, err := ts.svc.UsageByHour(ts.ctx, hours)
+		if err != nil {
+			return err
+		}
+		rows := make([][]string, 0, len(list))
+		for _, u := range list {
+			user := u.Username
+			if u.ResourceID == 0 {
+				user = "(not recorded)"
 			}
-			defer ts.close()
-			list, err := ts.svc.UsageByHour(ts.ctx, hours)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return a.printJSON(list)
-			}
-			rows := make([][]string, 0, len(list))
-			for _, u := range list {
-				user := u.Username
-				if u.ResourceID == 0 {
-					user = "(not recorded)"
-				}
-				rows = append(rows, []string{u.Hour.Format(time.RFC3339), u.Identifier, u.Code, user, fmt.Sprint(u.Requests)})
-			}
-			return a.table("HOUR (UTC)\tIDENTIFIER\tCODE\tAPI USER\tREQUESTS", rows)
-		},
-	}
-	tenantFlag(cmd, &tenant)
+			rows = append(rows, []string{u.Hour.Format(time.RFC3339), u.Identifier, u.Code, user, fmt.Sprint(u.Requests)})
+		}
+		return ts.printTable(list, "HOUR (UTC)\tIDENTIFIER\tCODE\tAPI USER\tREQUESTS", rows)
+	})
 	cmd.Flags().IntVar(&hours, "hours", 24, "how many hours back (at most 720 are kept)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.AddCommand(a.usageNotices())
 	return cmd
 }
 
 func (a *app) usageNotices() *cobra.Command {
-	var tenant string
 	var hours int
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := a.tenantCmd(&cobra.Command{
 		Use:   "notices",
 		Short: "Notices for the tenant's administrators: the API threshold's 50%, 75% and 100% crossed",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			list, err := ts.svc.ThresholdNotices(ts.ctx, hours)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return a.printJSON(list)
-			}
-			rows := make([][]string, 0, len(list))
-			for _, n := range list {
-				rows = append(rows, []string{n.At.Format(time.RFC3339), fmt.Sprintf("%d%%", n.Tier), fmt.Sprintf("%d/%d", n.Requests, n.Threshold), n.Message})
-			}
-			return a.table("AT (UTC)\tTIER\tREQUESTS\tNOTICE", rows)
-		},
-	}
-	tenantFlag(cmd, &tenant)
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		list, err := ts.svc.ThresholdNotices(ts.ctx, hours)
+		if err != nil {
+			return err
+		}
+		rows := make([][]string, 0, len(list))
+		for _, n := range list {
+			rows = append(rows, []string{n.At.Format(time.RFC3339), fmt.Sprintf("%d%%", n.Tier), fmt.Sprintf("%d/%d", n.Requests, n.Threshold), n.Message})
+		}
+		return ts.printTable(list, "AT (UTC)\tTIER\tREQUESTS\tNOTICE", rows)
+	})
 	cmd.Flags().IntVar(&hours, "hours", 24*7, "how many hours back")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/mail"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
@@ -20,16 +19,11 @@ import (
 // openMail opens the database, the connections (for mailboxes that target one, and the key
 // that seals IMAP passwords) and the mail service.
 func (a *app) openMail(ctx context.Context) (*mail.Service, func(), error) {
-	svc, closeDB, err := a.open(ctx)
+	svc, conns, closeDB, err := a.openSealed(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	sealer, err := connection.LoadKey(a.cfg.DataDir, os.Getenv(connection.KeyEnv))
-	if err != nil {
-		closeDB()
-		return nil, nil, err
-	}
-	conns := &connection.Service{DB: svc.DB, Sealer: sealer, Logger: a.logger()}
+	conns.Logger = a.logger()
 	return mail.NewService(svc, conns, a.logger()), closeDB, nil
 }
 
@@ -154,24 +148,23 @@ serve --smtp-addr for that address (kind smtp), or mail Switchboard polls from a
 }
 
 func (a *app) printMailbox(m *mail.Mailbox, asJSON bool, what string) error {
-	if asJSON {
-		return a.printJSON(m)
-	}
-	if what != "" {
-		fmt.Fprintf(a.out, "Mailbox %s %s.\n", m.Address, what)
-	}
-	rows := [][]string{
-		{"id:", fmt.Sprint(m.ID)}, {"address:", m.Address}, {"kind:", m.Kind}, {"target:", m.TargetText()}, {"active:", yesNoText(m.Active)},
-		{"queue:", fmt.Sprint(m.QueueID)}, {"source:", fmt.Sprint(m.Source)}, {"status:", fmt.Sprint(m.Status)}, {"priority:", fmt.Sprint(m.Priority)},
-		{"fallback company:", fmt.Sprint(m.FallbackCompanyID)}, {"create contacts:", yesNoText(m.CreateContacts)},
-		{"extra domains:", strings.Join(m.SortedDomains(), ", ")}, {"rate limit:", fmt.Sprintf("%d per sender per hour", m.RateLimit)},
-		{"inline images:", yesNoText(m.InlineImages)},
-	}
-	if m.Kind == mail.KindIMAP {
-		rows = append(rows, []string{"imap:", fmt.Sprintf("%s@%s (%s), folder %s → %s, poll %ds, password %s", m.IMAPUsername, m.IMAPHost, m.IMAPSecurity,
-			m.IMAPFolder, m.IMAPProcessed, m.IMAPPoll, map[bool]string{true: "stored", false: "not set"}[m.HasIMAPPassword])})
-	}
-	return a.pairs(rows)
+	return a.print(asJSON, m, func() error {
+		if what != "" {
+			fmt.Fprintf(a.out, "Mailbox %s %s.\n", m.Address, what)
+		}
+		rows := [][]string{
+			{"id:", fmt.Sprint(m.ID)}, {"address:", m.Address}, {"kind:", m.Kind}, {"target:", m.TargetText()}, {"active:", yesNoText(m.Active)},
+			{"queue:", fmt.Sprint(m.QueueID)}, {"source:", fmt.Sprint(m.Source)}, {"status:", fmt.Sprint(m.Status)}, {"priority:", fmt.Sprint(m.Priority)},
+			{"fallback company:", fmt.Sprint(m.FallbackCompanyID)}, {"create contacts:", yesNoText(m.CreateContacts)},
+			{"extra domains:", strings.Join(m.SortedDomains(), ", ")}, {"rate limit:", fmt.Sprintf("%d per sender per hour", m.RateLimit)},
+			{"inline images:", yesNoText(m.InlineImages)},
+		}
+		if m.Kind == mail.KindIMAP {
+			rows = append(rows, []string{"imap:", fmt.Sprintf("%s@%s (%s), folder %s → %s, poll %ds, password %s", m.IMAPUsername, m.IMAPHost, m.IMAPSecurity,
+				m.IMAPFolder, m.IMAPProcessed, m.IMAPPoll, map[bool]string{true: "stored", false: "not set"}[m.HasIMAPPassword])})
+		}
+		return a.pairs(rows)
+	})
 }
 
 func (a *app) mailboxAdd() *cobra.Command {
@@ -257,17 +250,14 @@ func (a *app) mailboxList() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				if list == nil {
-					list = []*mail.Mailbox{}
-				}
-				return a.printJSON(list)
-			}
 			var rows [][]string
 			for _, m := range list {
 				rows = append(rows, []string{fmt.Sprint(m.ID), m.Address, m.Kind, m.TargetText(), yesNoText(m.Active)})
 			}
-			return a.table("ID\tADDRESS\tKIND\tTARGET\tACTIVE", rows)
+			if list == nil {
+				list = []*mail.Mailbox{}
+			}
+			return a.printTable(asJSON, list, "ID\tADDRESS\tKIND\tTARGET\tACTIVE", rows)
 		},
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "only this tenant's mailboxes")
@@ -319,12 +309,6 @@ func (a *app) mailboxRemove() *cobra.Command {
 }
 
 func (a *app) printEntries(list []*mail.Entry, asJSON bool) error {
-	if asJSON {
-		if list == nil {
-			list = []*mail.Entry{}
-		}
-		return a.printJSON(list)
-	}
 	var rows [][]string
 	for _, e := range list {
 		ticket := ""
@@ -333,7 +317,10 @@ func (a *app) printEntries(list []*mail.Entry, asJSON bool) error {
 		}
 		rows = append(rows, []string{fmt.Sprint(e.ID), e.ReceivedAt.UTC().Format(time.DateTime), e.Mailbox, e.Sender, truncateText(e.Subject, 40), e.Outcome, ticket, truncateText(e.Reason, 60)})
 	}
-	return a.table("ID\tRECEIVED (UTC)\tMAILBOX\tSENDER\tSUBJECT\tOUTCOME\tTICKET\tREASON", rows)
+	if list == nil {
+		list = []*mail.Entry{}
+	}
+	return a.printTable(asJSON, list, "ID\tRECEIVED (UTC)\tMAILBOX\tSENDER\tSUBJECT\tOUTCOME\tTICKET\tREASON", rows)
 }
 
 // pairs writes label/value rows, aligned.
@@ -424,13 +411,12 @@ func (a *app) logEntryCommand(use, short string, do func(*mail.Service, context.
 }
 
 func (a *app) printEntry(e *mail.Entry, asJSON bool) error {
-	if asJSON {
-		return a.printJSON(e)
-	}
-	return a.pairs([][]string{{"id:", fmt.Sprint(e.ID)}, {"mailbox:", e.Mailbox}, {"message-id:", e.MessageID}, {"sender:", e.Sender},
-		{"subject:", e.Subject}, {"size:", fmt.Sprint(e.Size)}, {"received:", e.ReceivedAt.UTC().Format(time.RFC3339)},
-		{"outcome:", e.Outcome}, {"reason:", e.Reason}, {"ticket:", fmt.Sprintf("%s (%d)", e.TicketNumber, e.TicketID)},
-		{"note:", fmt.Sprint(e.NoteID)}, {"link:", e.Link}, {"attempts:", fmt.Sprint(e.Attempts)}, {"can reprocess:", yesNoText(e.CanReprocess)}})
+	return a.print(asJSON, e, func() error {
+		return a.pairs([][]string{{"id:", fmt.Sprint(e.ID)}, {"mailbox:", e.Mailbox}, {"message-id:", e.MessageID}, {"sender:", e.Sender},
+			{"subject:", e.Subject}, {"size:", fmt.Sprint(e.Size)}, {"received:", e.ReceivedAt.UTC().Format(time.RFC3339)},
+			{"outcome:", e.Outcome}, {"reason:", e.Reason}, {"ticket:", fmt.Sprintf("%s (%d)", e.TicketNumber, e.TicketID)},
+			{"note:", fmt.Sprint(e.NoteID)}, {"link:", e.Link}, {"attempts:", fmt.Sprint(e.Attempts)}, {"can reprocess:", yesNoText(e.CanReprocess)}})
+	})
 }
 
 func (a *app) mailboxReceive() *cobra.Command {

@@ -104,237 +104,162 @@ func (rf *resourceFlags) resolve(ts *tenantSession) (deps []admin.DepartmentRole
 	return
 }
 
-func (a *app) printResource(r *admin.Resource, asJSON bool, what string) error {
-	if asJSON {
-		return a.printJSON(r)
-	}
-	fmt.Fprintf(a.out, "%s: resource %d %s %s (%s), %s, active %s, can sign in %s\n", what, r.ID, r.FirstName, r.LastName, r.Username, r.SecurityLevel,
-		yesNoText(r.Active), yesNoText(r.ConsoleLogin))
-	if r.APIOnly {
-		fmt.Fprintf(a.out, "API-only user: ApiIntegrationCode %s (%s)\n", r.IntegrationCode, map[bool]string{true: "Integration Vendor " + r.Vendor, false: "Custom"}[r.Vendor != ""])
-	}
-	return nil
+func (a *app) printResource(ts *tenantSession, r *admin.Resource, what string) error {
+	return ts.print(r, func() error {
+		fmt.Fprintf(a.out, "%s: resource %d %s %s (%s), %s, active %s, can sign in %s\n", what, r.ID, r.FirstName, r.LastName, r.Username, r.SecurityLevel,
+			yesNoText(r.Active), yesNoText(r.ConsoleLogin))
+		if r.APIOnly {
+			fmt.Fprintf(a.out, "API-only user: ApiIntegrationCode %s (%s)\n", r.IntegrationCode, map[bool]string{true: "Integration Vendor " + r.Vendor, false: "Custom"}[r.Vendor != ""])
+		}
+		return nil
+	})
 }
 
 func (a *app) resourceCreate() *cobra.Command {
-	var tenant string
 	var rf resourceFlags
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := a.tenantCmd(&cobra.Command{
 		Use:   "create",
 		Short: "Create a resource with a typed username and password, security level, location, departments, queues, approvers",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := readValue(cmd, &rf.password); err != nil {
-				return err
-			}
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			deps, queues, tsa, exa, lobs, loc, err := rf.resolve(ts)
-			if err != nil {
-				return err
-			}
-			in := admin.NewResource{FirstName: rf.firstName, LastName: rf.lastName, Email: rf.email, Title: rf.title, Username: rf.username,
-				Password: rf.password, SecurityLevel: rf.level, LocationID: loc, Departments: deps, Queues: queues,
-				TimesheetApprovers: tsa, ExpenseApprovers: exa, LOBs: lobs, Vendor: rf.vendor}
-			if rf.custom && rf.vendor != "" {
-				return fmt.Errorf("give --vendor NAME or --custom, not both")
-			}
-			if cmd.Flags().Changed("internal-cost") {
-				in.InternalCost = &rf.internalCost
-			}
-			r, err := ts.svc.CreateResource(ts.ctx, in)
-			if err != nil {
-				return err
-			}
-			return a.printResource(r, asJSON, "Created")
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			return readValue(cmd, &rf.password)
 		},
-	}
-	tenantFlag(cmd, &tenant)
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		deps, queues, tsa, exa, lobs, loc, err := rf.resolve(ts)
+		if err != nil {
+			return err
+		}
+		in := admin.NewResource{FirstName: rf.firstName, LastName: rf.lastName, Email: rf.email, Title: rf.title, Username: rf.username,
+			Password: rf.password, SecurityLevel: rf.level, LocationID: loc, Departments: deps, Queues: queues,
+			TimesheetApprovers: tsa, ExpenseApprovers: exa, LOBs: lobs, Vendor: rf.vendor}
+		if rf.custom && rf.vendor != "" {
+			return fmt.Errorf("give --vendor NAME or --custom, not both")
+		}
+		if ts.cmd.Flags().Changed("internal-cost") {
+			in.InternalCost = &rf.internalCost
+		}
+		r, err := ts.svc.CreateResource(ts.ctx, in)
+		if err != nil {
+			return err
+		}
+		return a.printResource(ts, r, "Created")
+	})
 	rf.add(cmd, true)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
 func (a *app) resourceEdit() *cobra.Command {
-	var tenant string
 	var rf resourceFlags
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := a.tenantCmd(&cobra.Command{
 		Use:   "edit RESOURCE",
 		Short: "Change a resource (by id or username); only the flags given change",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := readValue(cmd, &rf.password); err != nil {
-				return err
-			}
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			deps, queues, tsa, exa, lobs, loc, err := rf.resolve(ts)
-			if err != nil {
-				return err
-			}
-			f := cmd.Flags()
-			ch := admin.ResourceChange{SecurityLevel: rf.level, Password: rf.password}
-			for flag, dst := range map[string]**string{"first-name": &ch.FirstName, "last-name": &ch.LastName, "email": &ch.Email, "title": &ch.Title} {
-				if f.Changed(flag) {
-					v, _ := f.GetString(flag)
-					*dst = &v
-				}
-			}
-			if f.Changed("location") {
-				ch.LocationID = &loc
-			}
-			if f.Changed("internal-cost") {
-				ch.InternalCost = &rf.internalCost
-			}
-			if f.Changed("department") {
-				ch.Departments = &deps
-			}
-			if f.Changed("queue") {
-				ch.Queues = &queues
-			}
-			if f.Changed("timesheet-approver") {
-				ch.TimesheetApprovers = &tsa
-			}
-			if f.Changed("expense-approver") {
-				ch.ExpenseApprovers = &exa
-			}
-			if f.Changed("lob") {
-				ch.LOBs = &lobs
-			}
-			if rf.active != "" {
-				b, err := parseYesNo("active", rf.active)
-				if err != nil {
-					return err
-				}
-				ch.Active = &b
-			}
-			r, err := ts.svc.EditResource(ts.ctx, args[0], ch)
-			if err != nil {
-				return err
-			}
-			return a.printResource(r, asJSON, "Changed")
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			return readValue(cmd, &rf.password)
 		},
-	}
-	tenantFlag(cmd, &tenant)
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		deps, queues, tsa, exa, lobs, loc, err := rf.resolve(ts)
+		if err != nil {
+			return err
+		}
+		f := ts.cmd.Flags()
+		ch := admin.ResourceChange{SecurityLevel: rf.level, Password: rf.password}
+		for flag, dst := range map[string]**string{"first-name": &ch.FirstName, "last-name": &ch.LastName, "email": &ch.Email, "title": &ch.Title} {
+			if f.Changed(flag) {
+				v, _ := f.GetString(flag)
+				*dst = &v
+			}
+		}
+		if f.Changed("location") {
+			ch.LocationID = &loc
+		}
+		if f.Changed("internal-cost") {
+			ch.InternalCost = &rf.internalCost
+		}
+		if f.Changed("department") {
+			ch.Departments = &deps
+		}
+		if f.Changed("queue") {
+			ch.Queues = &queues
+		}
+		if f.Changed("timesheet-approver") {
+			ch.TimesheetApprovers = &tsa
+		}
+		if f.Changed("expense-approver") {
+			ch.ExpenseApprovers = &exa
+		}
+		if f.Changed("lob") {
+			ch.LOBs = &lobs
+		}
+		if rf.active != "" {
+			b, err := parseYesNo("active", rf.active)
+			if err != nil {
+				return err
+			}
+			ch.Active = &b
+		}
+		r, err := ts.svc.EditResource(ts.ctx, args[0], ch)
+		if err != nil {
+			return err
+		}
+		return a.printResource(ts, r, "Changed")
+	})
 	rf.add(cmd, false)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// resourceAction is a command on one resource (by id or username) that prints it afterwards
+// under what.
+func (a *app) resourceAction(use, short, what string, run func(ts *tenantSession, ref string) (*admin.Resource, error)) *cobra.Command {
+	return a.tenantCmd(&cobra.Command{
+		Use:   use + " RESOURCE",
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		r, err := run(ts, args[0])
+		if err != nil {
+			return err
+		}
+		return a.printResource(ts, r, what)
+	})
 }
 
 func (a *app) resourceDeactivate() *cobra.Command {
-	var tenant string
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "deactivate RESOURCE",
-		Short: "Deactivate a resource (by id or username): it can no longer sign in or call the API",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			r, err := ts.svc.DeactivateResource(ts.ctx, args[0])
-			if err != nil {
-				return err
-			}
-			return a.printResource(r, asJSON, "Deactivated")
-		},
-	}
-	tenantFlag(cmd, &tenant)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	return a.resourceAction("deactivate", "Deactivate a resource (by id or username): it can no longer sign in or call the API", "Deactivated",
+		func(ts *tenantSession, ref string) (*admin.Resource, error) {
+			return ts.svc.DeactivateResource(ts.ctx, ref)
+		})
 }
 
 func (a *app) resourceUnlock() *cobra.Command {
-	var tenant string
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "unlock RESOURCE",
-		Short: "Unlock a resource's console sign-in after failed attempts (API users: apiuser unlock)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			r, err := ts.svc.UnlockResource(ts.ctx, args[0])
-			if err != nil {
-				return err
-			}
-			return a.printResource(r, asJSON, "Unlocked")
-		},
-	}
-	tenantFlag(cmd, &tenant)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	return a.resourceAction("unlock", "Unlock a resource's console sign-in after failed attempts (API users: apiuser unlock)", "Unlocked",
+		func(ts *tenantSession, ref string) (*admin.Resource, error) {
+			return ts.svc.UnlockResource(ts.ctx, ref)
+		})
 }
 
 func (a *app) resourceShow() *cobra.Command {
-	var tenant string
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "show RESOURCE",
-		Short: "Show a resource (by id or username)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			r, err := ts.svc.Resource(ts.ctx, args[0])
-			if err != nil {
-				return err
-			}
-			return a.printResource(r, asJSON, "Resource")
-		},
-	}
-	tenantFlag(cmd, &tenant)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	return a.resourceAction("show", "Show a resource (by id or username)", "Resource",
+		func(ts *tenantSession, ref string) (*admin.Resource, error) { return ts.svc.Resource(ts.ctx, ref) })
 }
 
 func (a *app) resourceList() *cobra.Command {
-	var tenant string
-	var asJSON bool
-	cmd := &cobra.Command{
+	return a.tenantCmd(&cobra.Command{
 		Use:   "list",
 		Short: "List the tenant's resources",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			list, err := ts.svc.Resources(ts.ctx)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if list == nil {
-					list = []*admin.Resource{}
-				}
-				return a.printJSON(list)
-			}
-			var rows [][]string
-			for _, r := range list {
-				rows = append(rows, []string{fmt.Sprint(r.ID), r.Username, r.FirstName + " " + r.LastName, r.SecurityLevel, yesNoText(r.APIOnly), yesNoText(r.Active), ids(r.LOBs)})
-			}
-			return a.table("ID\tUSERNAME\tNAME\tSECURITY LEVEL\tAPI-ONLY\tACTIVE\tLOBS", rows)
-		},
-	}
-	tenantFlag(cmd, &tenant)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		list, err := ts.svc.Resources(ts.ctx)
+		if err != nil {
+			return err
+		}
+		var rows [][]string
+		for _, r := range list {
+			rows = append(rows, []string{fmt.Sprint(r.ID), r.Username, r.FirstName + " " + r.LastName, r.SecurityLevel, yesNoText(r.APIOnly), yesNoText(r.Active), ids(r.LOBs)})
+		}
+		if list == nil {
+			list = []*admin.Resource{}
+		}
+		return ts.printTable(list, "ID\tUSERNAME\tNAME\tSECURITY LEVEL\tAPI-ONLY\tACTIVE\tLOBS", rows)
+	})
 }

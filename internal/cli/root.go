@@ -22,6 +22,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/config"
+	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
@@ -179,6 +180,21 @@ func (a *app) openOrCreate(ctx context.Context) (*admin.Service, func(), error) 
 		return nil, nil, err
 	}
 	return svc, func() { db.Close() }, nil
+}
+
+// openSealed is open with the connection service over the same database, holding the key
+// that seals the connections' secrets and the IMAP passwords (for mailbox and sync).
+func (a *app) openSealed(ctx context.Context) (*admin.Service, *connection.Service, func(), error) {
+	svc, closeDB, err := a.open(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sealer, err := connection.LoadKey(a.cfg.DataDir, os.Getenv(connection.KeyEnv))
+	if err != nil {
+		closeDB()
+		return nil, nil, nil, err
+	}
+	return svc, &connection.Service{DB: svc.DB, Sealer: sealer}, closeDB, nil
 }
 
 func (a *app) migrateCommand() *cobra.Command {

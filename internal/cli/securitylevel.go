@@ -24,46 +24,31 @@ func levelSummary(l *access.Level) map[string]any {
 }
 
 func (a *app) levelList() *cobra.Command {
-	var tenant string
-	var asJSON bool
-	cmd := &cobra.Command{
+	return a.tenantCmd(&cobra.Command{
 		Use:   "list",
 		Short: "List security levels: system levels (read-only) and the tenant's copies",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			levels, err := ts.svc.SecurityLevels(ts.ctx)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				out := make([]map[string]any, 0, len(levels))
-				for _, l := range levels {
-					out = append(out, levelSummary(l))
-				}
-				return a.printJSON(out)
-			}
-			var rows [][]string
-			for _, l := range levels {
-				rows = append(rows, []string{fmt.Sprint(l.ID), l.Name, yesNoText(l.System), yesNoText(l.APIOnly), yesNoText(l.Active), l.License.String()})
-			}
-			return a.table("ID\tNAME\tSYSTEM\tAPI-ONLY\tACTIVE\tLICENSE", rows)
-		},
-	}
-	tenantFlag(cmd, &tenant)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		levels, err := ts.svc.SecurityLevels(ts.ctx)
+		if err != nil {
+			return err
+		}
+		out := make([]map[string]any, 0, len(levels))
+		var rows [][]string
+		for _, l := range levels {
+			out = append(out, levelSummary(l))
+			rows = append(rows, []string{fmt.Sprint(l.ID), l.Name, yesNoText(l.System), yesNoText(l.APIOnly), yesNoText(l.Active), l.License.String()})
+		}
+		return ts.printTable(out, "ID\tNAME\tSYSTEM\tAPI-ONLY\tACTIVE\tLICENSE", rows)
+	})
 }
 
-func (a *app) printLevel(ts *tenantSession, l *access.Level, asJSON bool) error {
+func (a *app) printLevel(ts *tenantSession, l *access.Level) error {
 	g := l.Grid(ts.svc.Catalog)
-	if asJSON {
-		return a.printJSON(g)
-	}
+	return ts.print(g, func() error { return a.printGrid(g) })
+}
+
+func (a *app) printGrid(g access.Grid) error {
 	fmt.Fprintf(a.out, "%s (id %d): system %s, API-only %s, active %s, license %s\n", g.Name, g.ID, yesNoText(g.System), yesNoText(g.APIOnly), yesNoText(g.Active), g.License)
 	f := g.Flags
 	fmt.Fprintf(a.out, "Can view internal cost data: %s; webhooks: %s (max %d); impersonates resources: %s; may be impersonated: %s; not required to change password: %s\n",
@@ -84,65 +69,43 @@ func (a *app) printLevel(ts *tenantSession, l *access.Level, asJSON bool) error 
 }
 
 func (a *app) levelShow() *cobra.Command {
-	var tenant string
-	var asJSON bool
-	cmd := &cobra.Command{
+	return a.tenantCmd(&cobra.Command{
 		Use:   "show NAME",
 		Short: "Show a level's permissions, section by section",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			l, err := ts.svc.SecurityLevel(ts.ctx, args[0])
-			if err != nil {
-				return err
-			}
-			return a.printLevel(ts, l, asJSON)
-		},
-	}
-	tenantFlag(cmd, &tenant)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		l, err := ts.svc.SecurityLevel(ts.ctx, args[0])
+		if err != nil {
+			return err
+		}
+		return a.printLevel(ts, l)
+	})
 }
 
 func (a *app) levelCopy() *cobra.Command {
-	var tenant, name string
-	var noPermission, asJSON bool
-	cmd := &cobra.Command{
+	var name string
+	var noPermission bool
+	cmd := a.tenantCmd(&cobra.Command{
 		Use:   "copy SOURCE --name NEW",
 		Short: `"Copy Security Level": a custom level with the source's permissions and license type (or No Permission everywhere)`,
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			l, err := ts.svc.CopySecurityLevel(ts.ctx, args[0], name, noPermission)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return a.printJSON(levelSummary(l))
-			}
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		l, err := ts.svc.CopySecurityLevel(ts.ctx, args[0], name, noPermission)
+		if err != nil {
+			return err
+		}
+		return ts.print(levelSummary(l), func() error {
 			fmt.Fprintf(a.out, "Created security level %q (id %d) from %q.\n", l.Name, l.ID, args[0])
 			return nil
-		},
-	}
-	tenantFlag(cmd, &tenant)
+		})
+	})
 	cmd.Flags().StringVar(&name, "name", "", "name of the new level (required)")
 	cmd.Flags().BoolVar(&noPermission, "no-permission", false, `start from "No Permission" in every section`)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
 func (a *app) levelSet() *cobra.Command {
-	var tenant string
 	var ch admin.LevelChange
-	var asJSON bool
 	var maxWebhooks int
 	flagNames := map[string]string{
 		"can-view-costs":                  access.FlagInternalCost,
@@ -152,7 +115,7 @@ func (a *app) levelSet() *cobra.Command {
 		"not-required-to-change-password": access.FlagNoPasswordChange,
 	}
 	flagValues := map[string]*string{}
-	cmd := &cobra.Command{
+	cmd := a.tenantCmd(&cobra.Command{
 		Use:   "set NAME",
 		Short: "Change a custom level: an object's View/Add/Edit/Delete, a section's Full or No Permission, the yes/no settings",
 		Long: `Change a custom security level (system levels are read-only: copy them first).
@@ -166,7 +129,7 @@ func (a *app) levelSet() *cobra.Command {
   --can-view-costs, --webhooks, --max-webhooks N, --impersonate (API-only levels),
   --allow-impersonation (other levels), --not-required-to-change-password: yes|no settings.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		PreRunE: func(cmd *cobra.Command, args []string) error {
 			ch.Flags = map[string]bool{}
 			for flag, name := range flagNames {
 				if v := *flagValues[flag]; v != "" {
@@ -183,24 +146,19 @@ func (a *app) levelSet() *cobra.Command {
 			if ch.Object == "" && (ch.View != "" || ch.Add != "" || ch.Edit != "" || ch.Delete != "") {
 				return fmt.Errorf("--view, --add, --edit and --delete need --object COLLECTION")
 			}
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			l, err := ts.svc.ChangeSecurityLevel(ts.ctx, args[0], ch)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return a.printJSON(l.Grid(ts.svc.Catalog))
-			}
-			fmt.Fprintf(a.out, "Changed security level %q.\n", l.Name)
 			return nil
 		},
-	}
+	}, "print the level as JSON", func(ts *tenantSession, args []string) error {
+		l, err := ts.svc.ChangeSecurityLevel(ts.ctx, args[0], ch)
+		if err != nil {
+			return err
+		}
+		return ts.print(l.Grid(ts.svc.Catalog), func() error {
+			fmt.Fprintf(a.out, "Changed security level %q.\n", l.Name)
+			return nil
+		})
+	})
 	f := cmd.Flags()
-	tenantFlag(cmd, &tenant)
 	f.StringVar(&ch.Object, "object", "", "a collection (or permission object) whose row to set")
 	f.StringVar(&ch.View, "view", "", "all, mine, mine-companies, my-companies or none")
 	f.StringVar(&ch.Add, "add", "", "yes or no")
@@ -216,30 +174,20 @@ func (a *app) levelSet() *cobra.Command {
 	}
 	f.IntVar(&maxWebhooks, "max-webhooks", 0, "the most webhooks a user of the level may have (0 turns webhooks off)")
 	f.StringVar(&ch.Rename, "rename", "", "a new name")
-	f.BoolVar(&asJSON, "json", false, "print the level as JSON")
 	return cmd
 }
 
 func (a *app) levelActive(use string, active bool) *cobra.Command {
-	var tenant string
-	cmd := &cobra.Command{
+	return a.tenantCmd(&cobra.Command{
 		Use:   use + " NAME",
 		Short: strings.ToUpper(use[:1]) + use[1:] + " a custom level (users keep an inactive level; it is no longer offered)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			l, err := ts.svc.SetSecurityLevelActive(ts.ctx, args[0], active)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.out, "Security level %q is now %s.\n", l.Name, map[bool]string{true: "active", false: "inactive"}[l.Active])
-			return nil
-		},
-	}
-	tenantFlag(cmd, &tenant)
-	return cmd
+	}, "", func(ts *tenantSession, args []string) error {
+		l, err := ts.svc.SetSecurityLevelActive(ts.ctx, args[0], active)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.out, "Security level %q is now %s.\n", l.Name, map[bool]string{true: "active", false: "inactive"}[l.Active])
+		return nil
+	})
 }

@@ -12,61 +12,57 @@ import (
 // settingsCommand is "tenant settings": the password policy, lockout threshold, username domain
 // and the labels of the organizational levels.
 func (a *app) settingsCommand() *cobra.Command {
-	var tenant, strong, domain, label1, label2 string
+	var strong, domain, label1, label2 string
 	var threshold, apiThreshold int64
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := a.tenantCmd(&cobra.Command{
 		Use:   "settings --tenant TENANT",
 		Short: "Show or change a tenant's access settings: password policy, lockout threshold, username domain",
 		Long: `Show or change a tenant's access settings: password policy, lockout threshold, username domain.
 The tenant is given with --tenant, like every other command; "tenant settings TENANT" works too.`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		PreRunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
-				if tenant != "" && tenant != args[0] {
+				if tenant, _ := cmd.Flags().GetString("tenant"); tenant != "" && tenant != args[0] {
 					return fmt.Errorf("two tenants given: --tenant %q and %q", tenant, args[0])
 				}
-				tenant = args[0]
+				return cmd.Flags().Set("tenant", args[0])
 			}
-			ts, err := a.openTenant(cmd, tenant)
+			return nil
+		},
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		f := ts.cmd.Flags()
+		var ch admin.SettingsChange
+		if strong != "" {
+			b, err := parseYesNo("strong-passwords", strong)
 			if err != nil {
 				return err
 			}
-			defer ts.close()
-			f := cmd.Flags()
-			var ch admin.SettingsChange
-			if strong != "" {
-				b, err := parseYesNo("strong-passwords", strong)
-				if err != nil {
-					return err
-				}
-				ch.StrongPasswords = &b
+			ch.StrongPasswords = &b
+		}
+		if f.Changed("lockout-threshold") {
+			ch.LockoutThreshold = &threshold
+		}
+		if f.Changed("username-domain") {
+			ch.UsernameDomain = &domain
+		}
+		if f.Changed("level1-label") {
+			ch.OrgLevel1Label = &label1
+		}
+		if f.Changed("level2-label") {
+			ch.OrgLevel2Label = &label2
+		}
+		if f.Changed("api-threshold") {
+			ch.APIThreshold = &apiThreshold
+		}
+		t := ts.tenant
+		if ch != (admin.SettingsChange{}) {
+			var err error
+			if t, err = ts.svc.ChangeSettings(ts.ctx, ch); err != nil {
+				return err
 			}
-			if f.Changed("lockout-threshold") {
-				ch.LockoutThreshold = &threshold
-			}
-			if f.Changed("username-domain") {
-				ch.UsernameDomain = &domain
-			}
-			if f.Changed("level1-label") {
-				ch.OrgLevel1Label = &label1
-			}
-			if f.Changed("level2-label") {
-				ch.OrgLevel2Label = &label2
-			}
-			if f.Changed("api-threshold") {
-				ch.APIThreshold = &apiThreshold
-			}
-			t := ts.tenant
-			if ch != (admin.SettingsChange{}) {
-				if t, err = ts.svc.ChangeSettings(ts.ctx, ch); err != nil {
-					return err
-				}
-			}
-			return a.printSettings(t, asJSON)
-		},
-	}
-	tenantFlag(cmd, &tenant)
+		}
+		return a.printSettings(ts, t)
+	})
 	f := cmd.Flags()
 	f.StringVar(&strong, "strong-passwords", "", `yes or no: Site Setup's "Require strong passwords"`)
 	f.Int64Var(&threshold, "lockout-threshold", 10, "failed authentications that lock an API user")
@@ -74,19 +70,17 @@ The tenant is given with --tenant, like every other command; "tenant settings TE
 	f.StringVar(&label1, "level1-label", "", `label of organizational level 1 (default "Division")`)
 	f.StringVar(&label2, "level2-label", "", `label of organizational level 2 (default "Line of Business")`)
 	f.Int64Var(&apiThreshold, "api-threshold", 10000, "API requests per rolling hour before 429 (latency above 50% and 75%)")
-	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
-func (a *app) printSettings(t *store.Tenant, asJSON bool) error {
+func (a *app) printSettings(ts *tenantSession, t *store.Tenant) error {
 	out := map[string]any{"tenant": t.Name, "strongPasswords": t.StrongPasswords, "lockoutThreshold": t.LockoutThreshold,
 		"usernameDomain": t.UsernameDomain, "organizationalStructure": t.OrgStructure, "level1Label": t.OrgLevel1Label, "level2Label": t.OrgLevel2Label,
 		"apiThreshold": t.RequestThreshold}
-	if asJSON {
-		return a.printJSON(out)
-	}
-	fmt.Fprintf(a.out, "%s: strong passwords %s, lockout after %d failed authentications, username domain %q, organizational structure %s (%s / %s)\n",
-		t.Name, yesNoText(t.StrongPasswords), t.LockoutThreshold, t.UsernameDomain, map[bool]string{true: "on", false: "off"}[t.OrgStructure], t.OrgLevel1Label, t.OrgLevel2Label)
-	fmt.Fprintf(a.out, "API threshold: %d requests per rolling hour\n", t.RequestThreshold)
-	return nil
+	return ts.print(out, func() error {
+		fmt.Fprintf(a.out, "%s: strong passwords %s, lockout after %d failed authentications, username domain %q, organizational structure %s (%s / %s)\n",
+			t.Name, yesNoText(t.StrongPasswords), t.LockoutThreshold, t.UsernameDomain, map[bool]string{true: "on", false: "off"}[t.OrgStructure], t.OrgLevel1Label, t.OrgLevel2Label)
+		fmt.Fprintf(a.out, "API threshold: %d requests per rolling hour\n", t.RequestThreshold)
+		return nil
+	})
 }

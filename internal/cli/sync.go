@@ -22,16 +22,11 @@ import (
 
 // openSync opens the database and the connection key, and returns the sync service.
 func (a *app) openSync(ctx context.Context) (*sync.Service, func(), error) {
-	svc, closeDB, err := a.open(ctx)
+	svc, conns, closeDB, err := a.openSealed(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	sealer, err := connection.LoadKey(a.cfg.DataDir, os.Getenv(connection.KeyEnv))
-	if err != nil {
-		closeDB()
-		return nil, nil, err
-	}
-	return sync.New(svc, &connection.Service{DB: svc.DB, Sealer: sealer}, a.logger()), closeDB, nil
+	return sync.New(svc, conns, a.logger()), closeDB, nil
 }
 
 // startSyncScheduler runs the sync jobs on their schedules while the server runs.

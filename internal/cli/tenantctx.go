@@ -18,9 +18,12 @@ import (
 // tenantSession is an open database and a context acting on one tenant as its administrator,
 // for the commands that take --tenant.
 type tenantSession struct {
+	a      *app
 	svc    *admin.Service
 	ctx    context.Context
 	tenant *store.Tenant
+	cmd    *cobra.Command
+	json   bool // --json was given
 	close  func()
 }
 
@@ -39,13 +42,58 @@ func (a *app) openTenant(cmd *cobra.Command, name string) (*tenantSession, error
 		return nil, fmt.Errorf("no tenant named %q", name)
 	}
 	// The CLI acts as the system (no security level bounds it), recorded as the administrator.
-	ctx := psa.WithActor(store.WithTenant(cmd.Context(), t.ID), psa.Actor{ResourceID: 1})
-	return &tenantSession{svc: svc, ctx: ctx, tenant: t, close: closeDB}, nil
+	ctx := psa.WithActor(store.WithTenant(cmd.Context(), t.ID), psa.SystemActor)
+	return &tenantSession{a: a, svc: svc, ctx: ctx, tenant: t, cmd: cmd, close: closeDB}, nil
+}
+
+// tenantCmd makes cmd a command acting on one tenant as its administrator: it adds --tenant
+// (required) and, when jsonHelp is not empty, --json with that help; its RunE opens the
+// database and the tenant, runs run, and closes the database. Checks of the flags that need no
+// database belong in cmd.PreRunE, which runs before the tenant is opened.
+func (a *app) tenantCmd(cmd *cobra.Command, jsonHelp string, run func(ts *tenantSession, args []string) error) *cobra.Command {
+	var tenant string
+	var asJSON bool
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		ts, err := a.openTenant(cmd, tenant)
+		if err != nil {
+			return err
+		}
+		defer ts.close()
+		ts.json = asJSON
+		return run(ts, args)
+	}
+	tenantFlag(cmd, &tenant)
+	if jsonHelp != "" {
+		cmd.Flags().BoolVar(&asJSON, "json", false, jsonHelp)
+	}
+	return cmd
 }
 
 // tenantFlag adds the --tenant flag every access command takes.
 func tenantFlag(cmd *cobra.Command, v *string) {
 	cmd.Flags().StringVar(v, "tenant", "", "tenant name (required)")
+}
+
+// print writes v as indented JSON when asJSON, otherwise what text writes: the one way every
+// command answers --json.
+func (a *app) print(asJSON bool, v any, text func() error) error {
+	if asJSON {
+		return a.printJSON(v)
+	}
+	return text()
+}
+
+// printTable writes v as indented JSON when asJSON, otherwise rows under header.
+func (a *app) printTable(asJSON bool, v any, header string, rows [][]string) error {
+	return a.print(asJSON, v, func() error { return a.table(header, rows) })
+}
+
+// print is app.print under this command's --json.
+func (ts *tenantSession) print(v any, text func() error) error { return ts.a.print(ts.json, v, text) }
+
+// printTable is app.printTable under this command's --json.
+func (ts *tenantSession) printTable(v any, header string, rows [][]string) error {
+	return ts.a.printTable(ts.json, v, header, rows)
 }
 
 // table writes rows under a header, tab-aligned.

@@ -21,145 +21,101 @@ func trackingJSON(t *store.TrackingIdentifier) map[string]any {
 }
 
 func (a *app) vendorList() *cobra.Command {
-	var tenant string
-	var asJSON, custom bool
-	cmd := &cobra.Command{
+	var custom bool
+	cmd := a.tenantCmd(&cobra.Command{
 		Use:   "list",
 		Short: "List the tenant's integration vendors with their codes (--custom: the Custom codes too)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		list, err := ts.svc.TrackingIdentifiers(ts.ctx)
+		if err != nil {
+			return err
+		}
+		out := []map[string]any{}
+		var rows [][]string
+		for _, t := range list {
+			if t.Kind == store.TrackingCustom && !custom {
+				continue
 			}
-			defer ts.close()
-			list, err := ts.svc.TrackingIdentifiers(ts.ctx)
-			if err != nil {
-				return err
-			}
-			out := []map[string]any{}
-			var rows [][]string
-			for _, t := range list {
-				if t.Kind == store.TrackingCustom && !custom {
-					continue
-				}
-				out = append(out, trackingJSON(t))
-				rows = append(rows, []string{t.Name, t.Kind, t.Code, yesNoText(t.Active)})
-			}
-			if asJSON {
-				return a.printJSON(out)
-			}
-			return a.table("NAME\tKIND\tCODE\tACTIVE", rows)
-		},
-	}
-	tenantFlag(cmd, &tenant)
+			out = append(out, trackingJSON(t))
+			rows = append(rows, []string{t.Name, t.Kind, t.Code, yesNoText(t.Active)})
+		}
+		return ts.printTable(out, "NAME\tKIND\tCODE\tACTIVE", rows)
+	})
 	cmd.Flags().BoolVar(&custom, "custom", false, "list the Custom (Internal Integration) codes too")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
 func (a *app) vendorAdd() *cobra.Command {
-	var tenant, code string
-	var asJSON bool
-	cmd := &cobra.Command{
+	var code string
+	cmd := a.tenantCmd(&cobra.Command{
 		Use:   "add NAME",
 		Short: "Add an integration vendor to the list, with its 27-character code (--code) or a generated one",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			t, err := ts.svc.AddVendor(ts.ctx, args[0], code)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return a.printJSON(trackingJSON(t))
-			}
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		t, err := ts.svc.AddVendor(ts.ctx, args[0], code)
+		if err != nil {
+			return err
+		}
+		return ts.print(trackingJSON(t), func() error {
 			fmt.Fprintf(a.out, "Added vendor %q with tracking identifier %s.\n", t.Name, t.Code)
 			return nil
-		},
-	}
-	tenantFlag(cmd, &tenant)
+		})
+	})
 	cmd.Flags().StringVar(&code, "code", "", "the vendor's tracking identifier (27 upper-case letters and digits)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
 func (a *app) vendorActive(use string, active bool) *cobra.Command {
-	var tenant string
-	cmd := &cobra.Command{
+	return a.tenantCmd(&cobra.Command{
 		Use:   use + " VENDOR|CODE|USERNAME",
 		Short: fmt.Sprintf("%s a vendor (by name) or a Custom code (by code or its API user's username)", map[bool]string{true: "Enable", false: "Disable: calls with it are refused"}[active]),
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
-			}
-			defer ts.close()
-			t, err := ts.svc.SetTrackingIdentifierActive(ts.ctx, args[0], active)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.out, "Tracking identifier %q (%s) is now %s.\n", t.Name, t.Code, map[bool]string{true: "enabled", false: "disabled"}[active])
-			return nil
-		},
-	}
-	tenantFlag(cmd, &tenant)
-	return cmd
+	}, "", func(ts *tenantSession, args []string) error {
+		t, err := ts.svc.SetTrackingIdentifierActive(ts.ctx, args[0], active)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.out, "Tracking identifier %q (%s) is now %s.\n", t.Name, t.Code, map[bool]string{true: "enabled", false: "disabled"}[active])
+		return nil
+	})
 }
 
 func (a *app) vendorUsage() *cobra.Command {
-	var tenant string
 	var hours int
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := a.tenantCmd(&cobra.Command{
 		Use:   "usage",
 		Short: "API activity by hour: requests per tracking identifier (flushed by running servers every 30 seconds)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := a.openTenant(cmd, tenant)
-			if err != nil {
-				return err
+	}, "print JSON", func(ts *tenantSession, args []string) error {
+		since := time.Now().Unix()/3600 - int64(hours) + 1
+		usage, err := ts.svc.Usage(ts.ctx, since)
+		if err != nil {
+			return err
+		}
+		list, err := ts.svc.TrackingIdentifiers(ts.ctx)
+		if err != nil {
+			return err
+		}
+		names := map[string]string{}
+		for _, t := range list {
+			names[t.Code] = t.Name
+		}
+		sort.Slice(usage, func(i, j int) bool {
+			if usage[i].Hour != usage[j].Hour {
+				return usage[i].Hour < usage[j].Hour
 			}
-			defer ts.close()
-			since := time.Now().Unix()/3600 - int64(hours) + 1
-			usage, err := ts.svc.Usage(ts.ctx, since)
-			if err != nil {
-				return err
-			}
-			list, err := ts.svc.TrackingIdentifiers(ts.ctx)
-			if err != nil {
-				return err
-			}
-			names := map[string]string{}
-			for _, t := range list {
-				names[t.Code] = t.Name
-			}
-			sort.Slice(usage, func(i, j int) bool {
-				if usage[i].Hour != usage[j].Hour {
-					return usage[i].Hour < usage[j].Hour
-				}
-				return usage[i].Code < usage[j].Code
-			})
-			out := []map[string]any{}
-			var rows [][]string
-			for _, u := range usage {
-				hour := time.Unix(u.Hour*3600, 0).UTC().Format(time.RFC3339)
-				out = append(out, map[string]any{"hour": hour, "code": u.Code, "name": names[u.Code], "requests": u.Requests})
-				rows = append(rows, []string{hour, names[u.Code], u.Code, fmt.Sprint(u.Requests)})
-			}
-			if asJSON {
-				return a.printJSON(out)
-			}
-			return a.table("HOUR (UTC)\tIDENTIFIER\tCODE\tREQUESTS", rows)
-		},
-	}
-	tenantFlag(cmd, &tenant)
+			return usage[i].Code < usage[j].Code
+		})
+		out := []map[string]any{}
+		var rows [][]string
+		for _, u := range usage {
+			hour := time.Unix(u.Hour*3600, 0).UTC().Format(time.RFC3339)
+			out = append(out, map[string]any{"hour": hour, "code": u.Code, "name": names[u.Code], "requests": u.Requests})
+			rows = append(rows, []string{hour, names[u.Code], u.Code, fmt.Sprint(u.Requests)})
+		}
+		return ts.printTable(out, "HOUR (UTC)\tIDENTIFIER\tCODE\tREQUESTS", rows)
+	})
 	cmd.Flags().IntVar(&hours, "hours", 24, "how many hours back")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

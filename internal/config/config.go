@@ -46,19 +46,6 @@ func Env(flag string) (string, bool) {
 	return os.LookupEnv("SWITCHBOARD_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_")))
 }
 
-// EnvBool parses a boolean environment value.
-func EnvBool(flag string, def bool) (bool, error) {
-	v, ok := Env(flag)
-	if !ok {
-		return def, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return def, fmt.Errorf("SWITCHBOARD_%s: %q is not true or false", strings.ToUpper(strings.ReplaceAll(flag, "-", "_")), v)
-	}
-	return b, nil
-}
-
 // DatabaseURL is the database to open: the configured one, or SQLite in the data directory.
 func (c Config) DatabaseURL() string {
 	if c.Database != "" {

@@ -83,7 +83,7 @@ func (g *gen) input(entity string, values map[string]any) *psa.Input {
 	e := g.cat.MustEntity(entity)
 	in := psa.NewInput()
 	for k, v := range values {
-		in.Set[e.Index(k)] = v
+		in.Set[e.MustIndex(k)] = v
 	}
 	return in
 }
@@ -111,7 +111,7 @@ func (g *gen) fill(ctx context.Context, entity string, total int, fill func(i in
 		for i := start; i < end; i++ {
 			row := store.NewRow(e)
 			id := first + int64(i)
-			row.Values[e.Index("id")] = id
+			row.Values[e.IDIndex()] = id
 			fill(i, id, row)
 			rows = append(rows, row)
 		}
@@ -131,7 +131,7 @@ func (g *gen) fill(ctx context.Context, entity string, total int, fill func(i in
 
 func set(e *catalog.Entity, row *store.Row, values ...any) {
 	for i := 0; i < len(values); i += 2 {
-		row.Values[e.Index(values[i].(string))] = values[i+1]
+		row.Values[e.MustIndex(values[i].(string))] = values[i+1]
 	}
 }
 

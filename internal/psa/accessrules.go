@@ -125,7 +125,11 @@ func checkLOBWrite(ctx context.Context, e *catalog.Entity, row *store.Row) error
 	if r == nil {
 		return nil
 	}
-	v, _ := row.Values[e.Index("organizationalLevelAssociationID")].(int64)
+	i := e.Index("organizationalLevelAssociationID")
+	if i < 0 {
+		return nil
+	}
+	v, _ := row.Values[i].(int64)
 	for _, p := range r.Parties {
 		if p.LOBs != nil && !slices.Contains(p.LOBs, v) {
 			return apperr.New(http.StatusForbidden, "The logged in Resource does not have the adequate permissions to use organizationalLevelAssociationID %d: it is not one of the Resource's lines of business.", v)

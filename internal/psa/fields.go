@@ -35,3 +35,34 @@ func resolveTicketFields(c *catalog.Catalog) ticketFields {
 		assignedResourceID: f("assignedResourceID"), assignedResourceRoleID: f("assignedResourceRoleID"),
 	}
 }
+
+// entity resolves a collection the services name in code, once, like fieldIndex.
+func entity(c *catalog.Catalog, name string) *catalog.Entity {
+	e, ok := c.Entity(name)
+	if !ok {
+		panic(fmt.Sprintf("psa: the catalog has no entity %q", name))
+	}
+	return e
+}
+
+// coreFields are the other collections and fields the engine names in code (UDF definitions,
+// new companies' primary locations), resolved by New like ticketFields: a wrong name stops New,
+// never a request. The administration resolves its own names the same way (admin/fields.go).
+type coreFields struct {
+	udfDefs, companyLocations *catalog.Entity
+
+	companyName int
+	udf         struct {
+		name, description, dataType, isRequired, isActive, sortOrder, defaultValue, udfType int
+	}
+}
+
+func resolveCoreFields(c *catalog.Catalog) coreFields {
+	var f coreFields
+	f.udfDefs, f.companyLocations = entity(c, "UserDefinedFieldDefinitions"), entity(c, "CompanyLocations")
+	f.companyName = fieldIndex(c, "Companies", "companyName")
+	ud := func(field string) int { return fieldIndex(c, "UserDefinedFieldDefinitions", field) }
+	f.udf.name, f.udf.description, f.udf.dataType, f.udf.isRequired = ud("name"), ud("description"), ud("dataType"), ud("isRequired")
+	f.udf.isActive, f.udf.sortOrder, f.udf.defaultValue, f.udf.udfType = ud("isActive"), ud("sortOrder"), ud("defaultValue"), ud("udfType")
+	return f
+}

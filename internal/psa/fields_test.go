@@ -1,6 +1,7 @@
 package psa
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/switchboard-psa/switchboard/internal/catalog"
@@ -39,5 +40,45 @@ func TestBelongsToUnknownParentField(t *testing.T) {
 	}
 	if belongsTo(e, row, &Parent{ID: 7, Child: &catalog.Child{ParentField: "noSuchField"}}) {
 		t.Error("belongs through a field it does not have")
+	}
+}
+
+// misspelt is catalog.Default with one field of one entity renamed, as a typo in the code
+// would look to the catalog.
+func misspelt(entity, field string) *catalog.Catalog {
+	var list []*catalog.Entity
+	for _, e := range catalog.Default.Entities() {
+		c := *e
+		c.Fields = append([]catalog.Field(nil), e.Fields...)
+		if e.Name == entity {
+			for i := range c.Fields {
+				if c.Fields[i].Name == field {
+					c.Fields[i].Name = field + "X"
+				}
+			}
+		}
+		list = append(list, &c)
+	}
+	return catalog.New(list)
+}
+
+// TestCoreFieldsResolveAtStart: every collection and field the engine names (UDF definitions,
+// primary locations) is resolved when the service is made; one the catalog lacks stops it,
+// naming the field.
+func TestCoreFieldsResolveAtStart(t *testing.T) {
+	f := resolveCoreFields(catalog.Default)
+	if got := f.udfDefs.Fields[f.udf.udfType].Name; got != "udfType" {
+		t.Errorf("UDF type resolved to %q", got)
+	}
+	for _, c := range [][2]string{{"Companies", "companyName"}, {"UserDefinedFieldDefinitions", "udfType"}} {
+		func() {
+			defer func() {
+				msg, _ := recover().(string)
+				if msg == "" || !strings.Contains(msg, c[1]) {
+					t.Errorf("a catalog without %s.%s: panic %q, want one naming the field", c[0], c[1], msg)
+				}
+			}()
+			resolveCoreFields(misspelt(c[0], c[1]))
+		}()
 	}
 }

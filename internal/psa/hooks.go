@@ -216,9 +216,9 @@ var primaryLocationFields = []string{"address1", "address2", "city", "state", "p
 // organization has at least one location"): named after the company, active, primary, with
 // the company's address and phone numbers. See docs/compatibility.md.
 func (s *Service) createPrimaryLocation(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
-	loc := s.Catalog.MustEntity("CompanyLocations")
+	loc := s.f.companyLocations
 	values := map[string]any{"companyID": row.ID(e), "isPrimary": true, "isActive": true}
-	name, _ := row.Values[e.Index("companyName")].(string)
+	name, _ := row.Values[s.f.companyName].(string)
 	if f, ok := loc.Field("name"); ok && f.Length > 0 && len([]rune(name)) > f.Length {
 		name = string([]rune(name)[:f.Length])
 	}

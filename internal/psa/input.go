@@ -25,7 +25,7 @@ func (in *Input) Has(e *catalog.Entity, name string) bool {
 
 // ID is the id the caller sent (0 when none).
 func (in *Input) ID(e *catalog.Entity) int64 {
-	v, _ := in.Set[e.Index("id")].(int64)
+	v, _ := in.Set[e.IDIndex()].(int64)
 	return v
 }
 

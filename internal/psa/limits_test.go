@@ -23,7 +23,7 @@ func TestUsageKeptThirtyDays(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx := psa.WithActor(store.WithTenant(context.Background(), tenant.ID), psa.Actor{ResourceID: 1})
+			ctx := psa.WithActor(store.WithTenant(context.Background(), tenant.ID), psa.SystemActor)
 			creds, err := svc.CreateAPIUser(ctx, admin.NewAPIUser{FirstName: "Usage", LastName: "Test"})
 			if err != nil {
 				t.Fatal(err)

@@ -27,6 +27,7 @@ type Service struct {
 	DB      *store.DB
 	Catalog *catalog.Catalog
 	hooks   map[string]*Hooks
+	f       coreFields // the collections and fields named in code, resolved by New
 	// WebhookPolicy decides which webhook URLs may be saved (internal/webhook); set it before use.
 	WebhookPolicy  webhook.Policy
 	webhookConfigs webhook.Cache
@@ -40,6 +41,7 @@ type Service struct {
 // New makes the service over an open, migrated database.
 func New(db *store.DB) *Service {
 	s := &Service{DB: db, Catalog: db.Catalog, picklists: map[int64]*picklists{}, udfs: map[int64]*udfDefs{}}
+	s.f = resolveCoreFields(db.Catalog)
 	s.hooks = coreHooks(s)
 	s.hooks["UserDefinedFieldDefinitions"] = udfDefinitionHooks(s)
 	webhookHooks(s, s.hooks)
@@ -56,6 +58,11 @@ type Actor struct {
 	// Rights bound what the call may read and write; nil is the system itself (CLI, seed data).
 	Rights *access.Rights
 }
+
+// SystemActor is Switchboard itself acting: the CLI, seed data, sync jobs. No security level
+// bounds it (Rights is nil), and what it writes is recorded as resource 1, the tenant's
+// administrator created with the tenant.
+var SystemActor = Actor{ResourceID: 1}
 
 type actorKey struct{}
 

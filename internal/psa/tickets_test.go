@@ -29,7 +29,7 @@ func TestTicketNumbersFollowTheTenantsDay(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				ctx := psa.WithActor(store.WithTenant(context.Background(), tenant.ID), psa.Actor{ResourceID: 1})
+				ctx := psa.WithActor(store.WithTenant(context.Background(), tenant.ID), psa.SystemActor)
 				loc, _ := time.LoadLocation(tz)
 				for i := 1; i <= 3; i++ {
 					before := time.Now().In(loc).Format("20060102")

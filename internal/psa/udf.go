@@ -41,7 +41,7 @@ func (s *Service) udfDefinitions(ctx context.Context) (*udfDefs, error) {
 	if d != nil {
 		return d, nil
 	}
-	e := s.Catalog.MustEntity("UserDefinedFieldDefinitions")
+	e, f := s.f.udfDefs, s.f.udf
 	d = &udfDefs{byEntity: map[string][]UDFDefinition{}}
 	all := &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}
 	where, err := query.Compile(all, e, nil, s.DB.Dialect)
@@ -56,16 +56,16 @@ func (s *Service) udfDefinitions(ctx context.Context) (*udfDefs, error) {
 		}
 		for _, r := range rows {
 			def := UDFDefinition{ID: r.ID(e)}
-			def.Name, _ = r.Values[e.Index("name")].(string)
-			def.Description, _ = r.Values[e.Index("description")].(string)
-			def.DataType, _ = r.Values[e.Index("dataType")].(int64)
-			def.IsRequired, _ = r.Values[e.Index("isRequired")].(bool)
-			def.IsActive, _ = r.Values[e.Index("isActive")].(bool)
-			def.SortOrder, _ = r.Values[e.Index("sortOrder")].(int64)
-			if dv, ok := r.Values[e.Index("defaultValue")].(string); ok {
+			def.Name, _ = r.Values[f.name].(string)
+			def.Description, _ = r.Values[f.description].(string)
+			def.DataType, _ = r.Values[f.dataType].(int64)
+			def.IsRequired, _ = r.Values[f.isRequired].(bool)
+			def.IsActive, _ = r.Values[f.isActive].(bool)
+			def.SortOrder, _ = r.Values[f.sortOrder].(int64)
+			if dv, ok := r.Values[f.defaultValue].(string); ok {
 				def.Default = &dv
 			}
-			typ, _ := r.Values[e.Index("udfType")].(int64)
+			typ, _ := r.Values[f.udfType].(int64)
 			if name := udfEntities[typ]; name != "" && def.IsActive {
 				d.byEntity[name] = append(d.byEntity[name], def)
 			}

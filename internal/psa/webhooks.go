@@ -26,8 +26,10 @@ func webhookHooks(s *Service, hooks map[string]*Hooks) {
 		names := webhook.NamesFor(e)
 		hooks[names.Webhooks] = &Hooks{
 			BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
-				row.Values[e.Index("webhookGUID")] = newGUID()
-				row.Values[e.Index("isReady")] = false
+				// The webhook collections' fields are checked when the program starts
+				// (internal/webhook's rowFields): MustIndex cannot fail here.
+				row.Values[e.MustIndex("webhookGUID")] = newGUID()
+				row.Values[e.MustIndex("isReady")] = false
 				return s.checkWebhookURLs(ctx, e, nil, row)
 			},
 			BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
@@ -67,7 +69,7 @@ func webhookHooks(s *Service, hooks map[string]*Hooks) {
 					if r == nil {
 						r = old
 					}
-					wid, _ := r.Values[e.Index("webhookID")].(int64)
+					wid, _ := r.Values[e.MustIndex("webhookID")].(int64)
 					return s.updateReady(ctx, tx, names, wid)
 				},
 			}
@@ -121,7 +123,7 @@ func (s *Service) updateReady(ctx context.Context, tx *store.Tx, names webhook.N
 			return err
 		}
 		for _, r := range rows {
-			if b, _ := r.Values[ce.Index("isSubscribedField")].(bool); b {
+			if b, _ := r.Values[ce.MustIndex("isSubscribedField")].(bool); b {
 				ready = true
 			}
 		}
@@ -131,7 +133,7 @@ func (s *Service) updateReady(ctx context.Context, tx *store.Tx, names webhook.N
 	if err != nil {
 		return err
 	}
-	i := he.Index("isReady")
+	i := he.MustIndex("isReady")
 	if cur, _ := r.Values[i].(bool); cur == ready && r.Values[i] != nil {
 		return nil
 	}

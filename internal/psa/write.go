@@ -73,7 +73,7 @@ func (s *Service) CreateThen(ctx context.Context, e *catalog.Entity, in *Input, 
 		if id, err = tx.NextID(ctx, e.Table); err != nil {
 			return err
 		}
-		row.Values[e.Index("id")] = id
+		row.Values[e.IDIndex()] = id
 		if err := tx.Insert(ctx, e, row); err != nil {
 			return err
 		}
@@ -359,7 +359,7 @@ func (s *Service) InsertRow(ctx context.Context, tx *store.Tx, entity string, va
 func (s *Service) SeedRow(ctx context.Context, tx *store.Tx, entity string, id int64, values map[string]any) error {
 	e := s.Catalog.MustEntity(entity)
 	row := store.NewRow(e)
-	row.Values[e.Index("id")] = id
+	row.Values[e.IDIndex()] = id
 	for k, v := range values {
 		i := e.Index(k)
 		if i < 0 {

@@ -17,7 +17,7 @@ func IncludeColumns(req *Request, e *catalog.Entity, udfs map[string]bool) (fiel
 		return nil, nil, nil
 	}
 	want := make([]bool, len(e.Fields))
-	if i := e.Index("id"); i >= 0 {
+	if i := e.IDIndex(); i >= 0 {
 		want[i] = true
 	}
 	seenUDF := map[string]bool{}

@@ -44,7 +44,7 @@ func (tx *Tx) BulkInsert(ctx context.Context, e *catalog.Entity, rows []*Row) er
 			for j := range e.Fields {
 				b.WriteString(", " + a.add(r.Values[j]))
 			}
-			ph := a.add(encodeUDF(d, r.UDF))
+			ph := a.add(encodeUDF(r.UDF))
 			if d == query.Postgres {
 				ph += "::jsonb"
 			}

@@ -172,7 +172,7 @@ func (tx *Tx) Exists(ctx context.Context, e *catalog.Entity, id int64) (bool, er
 	return err == nil, err
 }
 
-func encodeUDF(d query.Dialect, u map[string]*string) any {
+func encodeUDF(u map[string]*string) any {
 	if len(u) == 0 {
 		return nil
 	}
@@ -195,7 +195,7 @@ func (tx *Tx) Insert(ctx context.Context, e *catalog.Entity, r *Row) error {
 		vals = append(vals, a.add(r.Values[i]))
 	}
 	cols = append(cols, "udf")
-	ph := a.add(encodeUDF(d, r.UDF))
+	ph := a.add(encodeUDF(r.UDF))
 	if d == query.Postgres {
 		ph += "::jsonb"
 	}
@@ -227,7 +227,7 @@ func (tx *Tx) Update(ctx context.Context, e *catalog.Entity, r *Row) error {
 		}
 		sets = append(sets, quote(f.Column)+" = "+a.add(r.Values[i]))
 	}
-	ph := a.add(encodeUDF(d, r.UDF))
+	ph := a.add(encodeUDF(r.UDF))
 	if d == query.Postgres {
 		ph += "::jsonb"
 	}

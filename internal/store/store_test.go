@@ -49,19 +49,7 @@ func TestUniqueViolationIsConflict(t *testing.T) {
 			}
 
 			e := catalog.Default.MustEntity("Countries")
-			row := store.NewRow(e)
-			for i, f := range e.Fields {
-				switch {
-				case f.Name == "id":
-					row.Values[i] = int64(900001)
-				case f.Required && f.Type.IsInteger():
-					row.Values[i] = int64(1)
-				case f.Required && f.Type == catalog.Boolean:
-					row.Values[i] = false
-				case f.Required:
-					row.Values[i] = "x"
-				}
-			}
+			row := country(900001, "x")
 			insert := func() error {
 				return db.InTx(ctx, func(tx *store.Tx) error { return tx.Insert(ctx, e, row) })
 			}

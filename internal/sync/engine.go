@@ -798,7 +798,7 @@ func (r *runner) apply(ctx context.Context, sp spec, item map[string]any) *store
 				r.rs.count(sp.name, func(c *Counts) { c.Conflicts++ })
 				r.log.Info("conflict: the remote wins", slog.String("entity", sp.name), slog.Int64("remote_id", id), slog.Int64("local_id", link.LocalID))
 			}
-			in.Set[e.Index("id")] = link.LocalID
+			in.Set[e.IDIndex()] = link.LocalID
 			if _, err := r.s.PSA.Update(r.lctx, e, in, parent, false); err != nil {
 				r.rs.fail(sp.name, RecordError{RemoteID: id, LocalID: link.LocalID, Name: label, Reason: reason(err)})
 				return nil
@@ -829,7 +829,7 @@ func (r *runner) apply(ctx context.Context, sp spec, item map[string]any) *store
 				r.rs.count(sp.name, func(c *Counts) { c.Unchanged++ })
 				return nl
 			}
-			in.Set[e.Index("id")] = adopted
+			in.Set[e.IDIndex()] = adopted
 			if _, err := r.s.PSA.Update(r.lctx, e, in, parent, false); err != nil {
 				r.rs.fail(sp.name, RecordError{RemoteID: id, LocalID: adopted, Name: label, Reason: reason(err)})
 				return nil
@@ -1004,7 +1004,9 @@ func (r *runner) matchLookup(ctx context.Context, entity string, item map[string
 			return id, err
 		}
 		in := psa.NewInput()
-		in.Set[e.Index("name")] = name
+		if i := e.Index("name"); i >= 0 { // the lookup entities are data-driven: each field is optional
+			in.Set[i] = name
+		}
 		if i := e.Index("isActive"); i >= 0 {
 			in.Set[i] = true
 		}
@@ -1018,7 +1020,7 @@ func (r *runner) matchLookup(ctx context.Context, entity string, item map[string
 // copyResource makes a local resource for a remote one: no password (it cannot sign in until
 // an administrator gives it one), Team Member level, the tenant's first internal location.
 func (r *runner) copyResource(ctx context.Context, item map[string]any) (int64, error) {
-	locs := r.s.PSA.Catalog.MustEntity("InternalLocations")
+	locs := r.s.PSA.Catalog.MustEntity(internalLocations)
 	rows, err := r.s.PSA.Query(r.lctx, locs, &query.Request{Filter: []*query.Node{{Op: "gte", Field: "id", Value: int64(0)}}, FilterPresent: true}, nil, 0, 1)
 	if err != nil {
 		return 0, err
@@ -1054,7 +1056,7 @@ func (r *runner) resolveDeferred(ctx context.Context) {
 		}
 		e := r.s.PSA.Catalog.MustEntity(d.entity)
 		in := psa.NewInput()
-		in.Set[e.Index("id")] = d.localID
+		in.Set[e.IDIndex()] = d.localID
 		in.Set[e.Index(d.field)] = l.LocalID
 		var parent *psa.Parent
 		if _, err := r.s.PSA.Update(r.lctx, e, in, parent, false); err != nil {
@@ -1092,10 +1094,21 @@ func (r *runner) orphanUnseen(ctx context.Context) error {
 	return nil
 }
 
+// The collections and fields the engine names in code, checked against the catalog when the
+// package starts: a wrong name stops the program there, not a sync run. (The database's
+// catalog is catalog.Default.)
+const internalLocations = "InternalLocations"
+
+var (
+	locationIsPrimary = catalog.MustIndex("CompanyLocations", "isPrimary")
+	locationCompanyID = catalog.MustIndex("CompanyLocations", "companyID")
+	_                 = catalog.Default.MustEntity(internalLocations)
+)
+
 // adoptPrimaryLocation finds the local primary location of the company a remote primary location
 // belongs to, when no remote location is linked to it yet: the one made with the local company.
 func (r *runner) adoptPrimaryLocation(e *catalog.Entity, in *psa.Input, ls *linkSet) (int64, error) {
-	primary, company := in.Set[e.Index("isPrimary")], in.Set[e.Index("companyID")]
+	primary, company := in.Set[locationIsPrimary], in.Set[locationCompanyID]
 	if primary != true || company == nil {
 		return 0, nil
 	}

@@ -658,7 +658,7 @@ func (s *Service) SetFilters(ctx context.Context, name string, in AddInput) (*Jo
 
 // localCtx acts on the job's tenant as the system, stamped as the tenant's administrator.
 func localCtx(ctx context.Context, tenant int64) context.Context {
-	return psa.WithActor(store.WithTenant(ctx, tenant), psa.Actor{ResourceID: 1})
+	return psa.WithActor(store.WithTenant(ctx, tenant), psa.SystemActor)
 }
 
 type countingTransport struct {

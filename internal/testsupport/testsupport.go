@@ -184,7 +184,7 @@ type Env struct {
 
 // Ctx returns a context acting on the env's tenant as its administrator.
 func (e *Env) Ctx() context.Context {
-	return psa.WithActor(store.WithTenant(context.Background(), e.Tenant.ID), psa.Actor{ResourceID: 1})
+	return psa.WithActor(store.WithTenant(context.Background(), e.Tenant.ID), psa.SystemActor)
 }
 
 // URL returns the server's URL for a path.

@@ -149,7 +149,7 @@ func TestSeveralNodes(t *testing.T) {
 				startWorker(t, env, opt)
 			}
 			// Writers in parallel, through the service.
-			ctx := psa.WithActor(store.WithTenant(context.Background(), env.Tenant.ID), psa.Actor{ResourceID: 1})
+			ctx := psa.WithActor(store.WithTenant(context.Background(), env.Tenant.ID), psa.SystemActor)
 			e := env.PSA.Catalog.MustEntity("Tickets")
 			var wg sync.WaitGroup
 			var mu sync.Mutex

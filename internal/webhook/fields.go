@@ -5,12 +5,14 @@
 package webhook
 
 import (
+	"fmt"
 	"hash/crc32"
 	"sort"
 	"strings"
 	"unicode"
 
 	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
 // Names of the webhook collections of an entity that supports callouts.
@@ -102,4 +104,71 @@ func Label(name string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// rowFields are the fields this package reads and writes by name, per collection of a webhook
+// family and on the error log. init checks them against the catalog, so that a misspelt name
+// stops the program at start (and every test of the package) instead of failing a delivery;
+// field reads still skip a name an entity lacks rather than index a row with -1.
+var rowFields = struct {
+	webhooks, fields, udfFields, excluded, errorLog []string
+}{
+	webhooks: []string{"isActive", "isReady", "isSubscribedToCreateEvents", "isSubscribedToUpdateEvents", "isSubscribedToDeleteEvents",
+		"webhookGUID", "webhookUrl", "deactivationUrl", "secretKey"},
+	fields:    []string{"webhookID", "fieldID", "isSubscribedField", "isDisplayAlwaysField"},
+	udfFields: []string{"webhookID", "udfFieldID", "isSubscribedField", "isDisplayAlwaysField"},
+	excluded:  []string{"webhookID", "resourceID"},
+	errorLog:  []string{"accountWebhookID", "contactWebhookID", "createDateTime", "errorMessage", "payload", "sequenceNumber"},
+}
+
+func init() {
+	if err := checkRowFields(catalog.Default); err != nil {
+		panic(err)
+	}
+}
+
+// checkRowFields is nil when every collection of every webhook family in cat, and the error
+// log, has the fields of rowFields.
+func checkRowFields(cat *catalog.Catalog) error {
+	check := func(collection string, fields []string) error {
+		if collection == "" {
+			return nil
+		}
+		e, ok := cat.Entity(collection)
+		if !ok {
+			return fmt.Errorf("webhook: the catalog has no collection %s", collection)
+		}
+		for _, f := range fields {
+			if e.Index(f) < 0 {
+				return fmt.Errorf("webhook: %s has no field %q", collection, f)
+			}
+		}
+		return nil
+	}
+	if err := check("WebhookEventErrorLogs", rowFields.errorLog); err != nil {
+		return err
+	}
+	for _, e := range cat.Entities() {
+		if !e.Webhooks {
+			continue
+		}
+		n := NamesFor(e)
+		for _, c := range []struct {
+			collection string
+			fields     []string
+		}{{n.Webhooks, rowFields.webhooks}, {n.Fields, rowFields.fields}, {n.UdfFields, rowFields.udfFields}, {n.ExcludedResources, rowFields.excluded}} {
+			if err := check(c.collection, c.fields); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// valueAt is a row's value of a field named in rowFields; nil when the entity lacks it.
+func valueAt(e *catalog.Entity, r *store.Row, field string) any {
+	if i := e.Index(field); i >= 0 {
+		return r.Values[i]
+	}
+	return nil
 }

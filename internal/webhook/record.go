@@ -158,7 +158,7 @@ func loadSubscriptions(ctx context.Context, tx *store.Tx, cat *catalog.Catalog, 
 		s := &subscription{id: r.ID(hooksE), excluded: map[int64]bool{},
 			onCreate: boolAt(hooksE, r, "isSubscribedToCreateEvents"), onUpdate: boolAt(hooksE, r, "isSubscribedToUpdateEvents"),
 			onDelete: boolAt(hooksE, r, "isSubscribedToDeleteEvents")}
-		s.guid, _ = r.Values[hooksE.Index("webhookGUID")].(string)
+		s.guid, _ = valueAt(hooksE, r, "webhookGUID").(string)
 		subs[s.id] = s
 		list = append(list, s)
 	}
@@ -264,12 +264,12 @@ func sameValue(a, b any) bool {
 }
 
 func boolAt(e *catalog.Entity, r *store.Row, field string) bool {
-	b, _ := r.Values[e.Index(field)].(bool)
+	b, _ := valueAt(e, r, field).(bool)
 	return b
 }
 
 func intAt(e *catalog.Entity, r *store.Row, field string) int64 {
-	n, _ := r.Values[e.Index(field)].(int64)
+	n, _ := valueAt(e, r, field).(int64)
 	return n
 }
 

@@ -114,7 +114,7 @@ func TestExcludedResourceAndDelete(t *testing.T) {
 			mustID(t, env, "POST", fmt.Sprintf("/ContactWebhooks/%d/ExcludedResources", id), fmt.Sprintf(`{"resourceID":%d}`, env.Creds.ResourceID))
 			mustID(t, env, "PATCH", "/Companies/0/Contacts", fmt.Sprintf(`{"id":%d,"firstName":"Augusta"}`, cid))
 			// Another resource's change (the administrator, through the service as the console does) fires.
-			admin := psa.WithActor(store.WithTenant(context.Background(), env.Tenant.ID), psa.Actor{ResourceID: 1})
+			admin := psa.WithActor(store.WithTenant(context.Background(), env.Tenant.ID), psa.SystemActor)
 			e := env.PSA.Catalog.MustEntity("Contacts")
 			in := psa.NewInput()
 			in.Set[e.Index("id")] = cid

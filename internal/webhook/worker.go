@@ -189,11 +189,11 @@ func (w *Worker) loadHook(ctx context.Context, q store.WebhookQueue) (*hook, err
 	}
 	h := &hook{entity: e}
 	h.target, _ = Target(w.db.Catalog, e.Name)
-	h.active, _ = r.Values[e.Index("isActive")].(bool)
-	h.url, _ = r.Values[e.Index("webhookUrl")].(string)
-	h.deactivationURL, _ = r.Values[e.Index("deactivationUrl")].(string)
-	h.secret, _ = r.Values[e.Index("secretKey")].(string)
-	h.guid, _ = r.Values[e.Index("webhookGUID")].(string)
+	h.active, _ = valueAt(e, r, "isActive").(bool)
+	h.url, _ = valueAt(e, r, "webhookUrl").(string)
+	h.deactivationURL, _ = valueAt(e, r, "deactivationUrl").(string)
+	h.secret, _ = valueAt(e, r, "secretKey").(string)
+	h.guid, _ = valueAt(e, r, "webhookGUID").(string)
 	return h, nil
 }
 
@@ -350,7 +350,7 @@ func (w *Worker) setInactive(ctx context.Context, tx *store.Tx, h *hook, id int6
 	if err != nil {
 		return err
 	}
-	r.Values[h.entity.Index("isActive")] = false
+	r.Values[h.entity.MustIndex("isActive")] = false // checked at start (rowFields)
 	if err := tx.Update(ctx, h.entity, r); err != nil {
 		return err
 	}

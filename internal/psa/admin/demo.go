@@ -11,7 +11,7 @@ import (
 // locations, configuration items, and tickets with notes. It goes through the same services as
 // the API, so the demo data obeys every rule.
 func (s *Service) SeedDemo(ctx context.Context) error {
-	ctx = psa.WithActor(ctx, psa.Actor{ResourceID: 1})
+	ctx = psa.WithActor(ctx, psa.SystemActor)
 	create := func(entity string, parent *psa.Parent, values map[string]any) (int64, error) {
 		e := s.Catalog.MustEntity(entity)
 		in := psa.NewInput()

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-psa/switchboard/internal/apperr"
+	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
@@ -23,8 +24,8 @@ func (s *Service) SetOrgStructure(ctx context.Context, on bool) (*store.Tenant, 
 		return nil, err
 	}
 	if !on {
-		e := s.Catalog.MustEntity("OrganizationalResources")
-		rows, err := s.DB.Page(ctx, e, mustCompileAll(s, "OrganizationalResources"), -1, 1)
+		e := s.f.orgResources
+		rows, err := s.DB.Page(ctx, e, mustCompileAll(s, e), -1, 1)
 		if err != nil {
 			return nil, err
 		}
@@ -70,39 +71,39 @@ func (s *Service) OrgStructure(ctx context.Context) (*OrgStructure, error) {
 	}
 	out := &OrgStructure{Enabled: t.OrgStructure, Level1Label: t.OrgLevel1Label, Level2Label: t.OrgLevel2Label,
 		Divisions: []OrgUnit{}, Lines: []OrgUnit{}, Associations: []Association{}}
-	units := func(entity string) ([]OrgUnit, map[int64]OrgUnit, error) {
-		e := s.Catalog.MustEntity(entity)
-		rows, err := s.DB.Page(ctx, e, mustCompileAll(s, entity), -1, 10000)
+	units := func(level int) ([]OrgUnit, map[int64]OrgUnit, error) {
+		e := s.f.orgLevels[level]
+		rows, err := s.DB.Page(ctx, e, mustCompileAll(s, e), -1, 10000)
 		if err != nil {
 			return nil, nil, err
 		}
 		list, byID := []OrgUnit{}, map[int64]OrgUnit{}
 		for _, r := range rows {
 			u := OrgUnit{ID: r.ID(e)}
-			u.Name, _ = r.Values[e.Index("name")].(string)
-			u.Active, _ = r.Values[e.Index("isActive")].(bool)
+			u.Name, _ = r.Values[s.f.orgUnit.name].(string)
+			u.Active, _ = r.Values[s.f.orgUnit.isActive].(bool)
 			list = append(list, u)
 			byID[u.ID] = u
 		}
 		return list, byID, nil
 	}
 	var divs, lines map[int64]OrgUnit
-	if out.Divisions, divs, err = units("OrganizationalLevel1s"); err != nil {
+	if out.Divisions, divs, err = units(1); err != nil {
 		return nil, err
 	}
-	if out.Lines, lines, err = units("OrganizationalLevel2s"); err != nil {
+	if out.Lines, lines, err = units(2); err != nil {
 		return nil, err
 	}
-	ae := s.Catalog.MustEntity("OrganizationalLevelAssociations")
-	rows, err := s.DB.Page(ctx, ae, mustCompileAll(s, ae.Name), -1, 10000)
+	ae, fa := s.f.orgAssociations, s.f.orgAssociation
+	rows, err := s.DB.Page(ctx, ae, mustCompileAll(s, ae), -1, 10000)
 	if err != nil {
 		return nil, err
 	}
-	re := s.Catalog.MustEntity("OrganizationalResources")
+	re := s.f.orgResources
 	for _, r := range rows {
 		a := Association{ID: r.ID(ae), Resources: []int64{}}
-		d, _ := r.Values[ae.Index("organizationalLevel1ID")].(int64)
-		l, _ := r.Values[ae.Index("organizationalLevel2ID")].(int64)
+		d, _ := r.Values[fa.level1].(int64)
+		l, _ := r.Values[fa.level2].(int64)
 		a.Division, a.Line = divs[d], lines[l]
 		a.Active, _ = r.Values[ae.Index("isActive")].(bool)
 		members, err := s.RowsWhere(ctx, re, "organizationalLevelAssociationID", a.ID)
@@ -110,7 +111,7 @@ func (s *Service) OrgStructure(ctx context.Context) (*OrgStructure, error) {
 			return nil, err
 		}
 		for _, m := range members {
-			id, _ := m.Values[re.Index("resourceID")].(int64)
+			id, _ := m.Values[s.f.orgResourceID].(int64)
 			a.Resources = append(a.Resources, id)
 		}
 		out.Associations = append(out.Associations, a)
@@ -120,8 +121,7 @@ func (s *Service) OrgStructure(ctx context.Context) (*OrgStructure, error) {
 
 // AddOrgUnit adds a division (level 1) or a line of business (level 2).
 func (s *Service) AddOrgUnit(ctx context.Context, level int, name string) (*OrgUnit, error) {
-	entity := map[int]string{1: "OrganizationalLevel1s", 2: "OrganizationalLevel2s"}[level]
-	if entity == "" {
+	if level != 1 && level != 2 {
 		return nil, apperr.Invalid("The organizational levels are 1 (division) and 2 (line of business).")
 	}
 	name = strings.TrimSpace(name)
@@ -131,10 +131,10 @@ func (s *Service) AddOrgUnit(ctx context.Context, level int, name string) (*OrgU
 	if _, err := s.orgUnit(ctx, level, name); err == nil {
 		return nil, apperr.Invalid("%q exists already.", name)
 	}
-	e := s.Catalog.MustEntity(entity)
+	e := s.f.orgLevels[level]
 	in := psa.NewInput()
-	in.Set[e.Index("name")] = name
-	in.Set[e.Index("isActive")] = true
+	in.Set[s.f.orgUnit.name] = name
+	in.Set[s.f.orgUnit.isActive] = true
 	id, err := s.Create(ctx, e, in, nil)
 	if err != nil {
 		return nil, err
@@ -174,11 +174,11 @@ func (s *Service) Associate(ctx context.Context, division, line string) (*Associ
 	if a, err := s.association(ctx, d.Name, l.Name); err == nil {
 		return a, nil
 	}
-	e := s.Catalog.MustEntity("OrganizationalLevelAssociations")
+	e := s.f.orgAssociations
 	in := psa.NewInput()
-	in.Set[e.Index("organizationalLevel1ID")] = d.ID
-	in.Set[e.Index("organizationalLevel2ID")] = l.ID
-	in.Set[e.Index("isActive")] = true
+	in.Set[s.f.orgAssociation.level1] = d.ID
+	in.Set[s.f.orgAssociation.level2] = l.ID
+	in.Set[s.f.orgAssociation.isActive] = true
 	id, err := s.Create(ctx, e, in, nil)
 	if err != nil {
 		return nil, err
@@ -232,7 +232,7 @@ func (s *Service) checkLOBs(ctx context.Context, t *store.Tenant, ids []int64) e
 	if !t.OrgStructure {
 		return apperr.Invalid("Lines of business need the organizational structure turned on (switchboard lob enable).")
 	}
-	e := s.Catalog.MustEntity("OrganizationalLevelAssociations")
+	e := s.f.orgAssociations
 	for _, id := range ids {
 		if _, err := s.DB.Get(ctx, e, id); err != nil {
 			return apperr.Invalid("There is no line-of-business association %d.", id)
@@ -260,10 +260,10 @@ func (s *Service) setLOBs(ctx context.Context, tx *store.Tx, resourceID int64, i
 }
 
 // mustCompileAll is the filter that matches every row of a collection.
-func mustCompileAll(s *Service, entity string) query.Compiled {
-	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, s.Catalog.MustEntity(entity), nil, s.DB.Dialect)
+func mustCompileAll(s *Service, e *catalog.Entity) query.Compiled {
+	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, e, nil, s.DB.Dialect)
 	if err != nil {
-		panic("psa: " + err.Error())
+		panic("admin: " + err.Error())
 	}
 	return where
 }

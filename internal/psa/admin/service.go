@@ -29,11 +29,12 @@ type Service struct {
 	// a time per username, as many at once as there are cores, the rest answered 429 at once
 	// (the API's authenticator has a gate of its own, so hashing stays within twice the cores).
 	HashGate *auth.HashGate
+	f        fields // the collections and fields the administration names, resolved by New
 }
 
 // New makes the engine (psa.New) over an open, migrated database and the administration on it.
 func New(db *store.DB) *Service {
-	return &Service{Service: psa.New(db), HashGate: auth.NewHashGate(0)}
+	return &Service{Service: psa.New(db), HashGate: auth.NewHashGate(0), f: resolveFields(db.Catalog)}
 }
 
 // tenantOf reads the tenant of ctx.

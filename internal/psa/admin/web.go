@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/auth"
+	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
@@ -200,25 +201,24 @@ func (s *Service) PortalContactOf(ctx context.Context, tenantID, contactID int64
 	if login.Locked {
 		return nil, ErrNoSession
 	}
-	e := s.Catalog.MustEntity("Contacts")
-	row, err := s.DB.Get(ctx, e, contactID)
+	fc := s.f.contact
+	row, err := s.DB.Get(ctx, s.f.contacts, contactID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrNoSession
 	}
 	if err != nil {
 		return nil, err
 	}
-	if active, _ := row.Values[e.Index("isActive")].(int64); active == 0 {
+	if active, _ := row.Values[fc.isActive].(int64); active == 0 {
 		return nil, ErrNoSession
 	}
 	pc := &PortalContact{TenantID: tenantID, ContactID: contactID, Email: login.Email}
-	pc.CompanyID, _ = row.Values[e.Index("companyID")].(int64)
-	first, _ := row.Values[e.Index("firstName")].(string)
-	last, _ := row.Values[e.Index("lastName")].(string)
+	pc.CompanyID, _ = row.Values[fc.companyID].(int64)
+	first, _ := row.Values[fc.firstName].(string)
+	last, _ := row.Values[fc.lastName].(string)
 	pc.Name = strings.TrimSpace(first + " " + last)
-	ce := s.Catalog.MustEntity("Companies")
-	if c, err := s.DB.Get(ctx, ce, pc.CompanyID); err == nil {
-		pc.Company, _ = c.Values[ce.Index("companyName")].(string)
+	if c, err := s.DB.Get(ctx, s.f.companies, pc.CompanyID); err == nil {
+		pc.Company, _ = c.Values[s.f.companyName].(string)
 	}
 	return pc, nil
 }
@@ -230,19 +230,18 @@ func (s *Service) SetPortalAccess(ctx context.Context, contactID int64, password
 	if err != nil {
 		return err
 	}
-	e := s.Catalog.MustEntity("Contacts")
-	row, err := s.DB.Get(ctx, e, contactID)
+	row, err := s.DB.Get(ctx, s.f.contacts, contactID)
 	if errors.Is(err, store.ErrNotFound) {
 		return apperr.Invalid("There is no contact %d.", contactID)
 	}
 	if err != nil {
 		return err
 	}
-	email, _ := row.Values[e.Index("emailAddress")].(string)
+	email, _ := row.Values[s.f.contact.email].(string)
 	if strings.TrimSpace(email) == "" {
 		return apperr.Invalid("The contact needs an email address to sign in to the client portal.")
 	}
-	if active, _ := row.Values[e.Index("isActive")].(int64); active == 0 {
+	if active, _ := row.Values[s.f.contact.isActive].(int64); active == 0 {
 		return apperr.Invalid("The contact is inactive.")
 	}
 	if err := auth.CheckPassword(password, tenant.StrongPasswords); err != nil {
@@ -350,7 +349,7 @@ func eqNode(field string, v any) *query.Node { return &query.Node{Op: "eq", Fiel
 
 // PortalTickets lists the tickets of the contact's company, newest first (at most limit).
 func (s *Service) PortalTickets(ctx context.Context, pc *PortalContact, limit int) ([]*store.Row, error) {
-	e := s.Catalog.MustEntity("Tickets")
+	e := s.f.tickets
 	rows, err := s.Query(PortalCtx(ctx, pc), e, &query.Request{FilterPresent: true, Filter: []*query.Node{eqNode("companyID", pc.CompanyID)}}, nil, -1, 1000)
 	if err != nil {
 		return nil, err
@@ -367,7 +366,7 @@ var ErrTicketNotFound = apperr.New(http.StatusNotFound, "There is no such ticket
 
 // PortalTicket reads one ticket of the contact's company and its published notes.
 func (s *Service) PortalTicket(ctx context.Context, pc *PortalContact, id int64) (*store.Row, []*store.Row, error) {
-	e := s.Catalog.MustEntity("Tickets")
+	e := s.f.tickets
 	ctx = PortalCtx(ctx, pc)
 	row, err := s.Get(ctx, e, id, nil)
 	if err != nil {
@@ -376,17 +375,17 @@ func (s *Service) PortalTicket(ctx context.Context, pc *PortalContact, id int64)
 	if row == nil {
 		return nil, nil, ErrTicketNotFound
 	}
-	if c, _ := row.Values[e.Index("companyID")].(int64); c != pc.CompanyID {
+	if c, _ := row.Values[s.f.ticket.companyID].(int64); c != pc.CompanyID {
 		return nil, nil, ErrTicketNotFound
 	}
-	ne := s.Catalog.MustEntity("TicketNotes")
+	ne := s.f.notes
 	notes, err := s.Query(ctx, ne, &query.Request{FilterPresent: true, Filter: []*query.Node{eqNode("ticketID", id)}}, nil, -1, 500)
 	if err != nil {
 		return nil, nil, err
 	}
 	published := notes[:0]
 	for _, n := range notes {
-		if p, _ := n.Values[ne.Index("publish")].(int64); p == 1 {
+		if p, _ := n.Values[s.f.note.publish].(int64); p == 1 {
 			published = append(published, n)
 		}
 	}
@@ -405,14 +404,13 @@ func (s *Service) PortalAddNote(ctx context.Context, pc *PortalContact, ticketID
 	if strings.TrimSpace(title) == "" {
 		title = "Note from " + pc.Name
 	}
-	te := s.Catalog.MustEntity("Tickets")
-	ne := s.Catalog.MustEntity("TicketNotes")
+	te, ne, fn := s.f.tickets, s.f.notes, s.f.note
 	child, _ := te.Child("Notes")
 	in := psa.NewInput()
-	in.Set[ne.Index("title")] = title
-	in.Set[ne.Index("description")] = text
-	in.Set[ne.Index("noteType")] = int64(13) // Client Portal Note
-	in.Set[ne.Index("publish")] = int64(1)
+	in.Set[fn.title] = title
+	in.Set[fn.description] = text
+	in.Set[fn.noteType] = int64(13) // Client Portal Note
+	in.Set[fn.publish] = int64(1)
 	return s.Create(PortalCtx(ctx, pc), ne, in, &psa.Parent{Entity: te, ID: ticketID, Child: child})
 }
 
@@ -422,12 +420,11 @@ func (s *Service) PortalNewTicket(ctx context.Context, pc *PortalContact, title,
 	if title == "" {
 		return 0, apperr.Invalid("A ticket needs a title.")
 	}
-	e := s.Catalog.MustEntity("Tickets")
+	e, ft := s.f.tickets, s.f.ticket
 	in := psa.NewInput()
-	set := map[string]any{"companyID": pc.CompanyID, "contactID": pc.ContactID, "title": title, "description": description,
-		"status": int64(1), "priority": int64(2), "queueID": int64(5), "source": int64(-1), "ticketType": int64(1)}
-	for k, v := range set {
-		in.Set[e.Index(k)] = v
+	for i, v := range map[int]any{ft.companyID: pc.CompanyID, ft.contactID: pc.ContactID, ft.title: title, ft.description: description,
+		ft.status: int64(1), ft.priority: int64(2), ft.queueID: int64(5), ft.source: int64(-1), ft.ticketType: int64(1)} {
+		in.Set[i] = v
 	}
 	return s.Create(PortalCtx(ctx, pc), e, in, nil)
 }
@@ -471,15 +468,14 @@ func (s *Service) MyTickets(ctx context.Context, email string, companyID int64) 
 	if len(email) > 254 || !strings.Contains(email, "@") {
 		return "", nil, apperr.Invalid("%q is not an email address.", email)
 	}
-	match := func(entity, field string) ([]*store.Row, error) {
-		e := s.Catalog.MustEntity(entity)
+	match := func(e *catalog.Entity, field string) ([]*store.Row, error) {
 		filter := []*query.Node{eqNode(field, email)}
-		if entity == "Contacts" && companyID != 0 {
+		if e == s.f.contacts && companyID != 0 {
 			filter = append(filter, eqNode("companyID", companyID))
 		}
 		return s.Query(ctx, e, &query.Request{FilterPresent: true, Filter: filter}, nil, -1, 3)
 	}
-	contacts, err := match("Contacts", "emailAddress")
+	contacts, err := match(s.f.contacts, "emailAddress")
 	if err != nil {
 		return "", nil, err
 	}
@@ -487,16 +483,15 @@ func (s *Service) MyTickets(ctx context.Context, email string, companyID int64) 
 	var id int64
 	switch len(contacts) {
 	case 1:
-		ce := s.Catalog.MustEntity("Contacts")
-		id = contacts[0].ID(ce)
-		f, _ := contacts[0].Values[ce.Index("firstName")].(string)
-		l, _ := contacts[0].Values[ce.Index("lastName")].(string)
+		id = contacts[0].ID(s.f.contacts)
+		f, _ := contacts[0].Values[s.f.contact.firstName].(string)
+		l, _ := contacts[0].Values[s.f.contact.lastName].(string)
 		who = strings.TrimSpace(f + " " + l)
 	case 0:
 		if companyID != 0 {
 			return "", nil, apperr.New(http.StatusNotFound, "No contact has the email address %s.", email)
 		}
-		res, err := match("Resources", "email")
+		res, err := match(s.f.resources, "email")
 		if err != nil {
 			return "", nil, err
 		}
@@ -507,15 +502,14 @@ func (s *Service) MyTickets(ctx context.Context, email string, companyID int64) 
 		default:
 			return "", nil, apperr.New(http.StatusConflict, "More than one resource has the email address %s: tickets cannot be shown.", email)
 		}
-		re := s.Catalog.MustEntity("Resources")
-		id, field = res[0].ID(re), "assignedResourceID"
-		f, _ := res[0].Values[re.Index("firstName")].(string)
-		l, _ := res[0].Values[re.Index("lastName")].(string)
+		id, field = res[0].ID(s.f.resources), "assignedResourceID"
+		f, _ := res[0].Values[s.f.resource.firstName].(string)
+		l, _ := res[0].Values[s.f.resource.lastName].(string)
 		who = strings.TrimSpace(f + " " + l)
 	default:
 		return "", nil, apperr.New(http.StatusConflict, "More than one contact has the email address %s: tickets cannot be shown.", email)
 	}
-	e := s.Catalog.MustEntity("Tickets")
+	e, ft := s.f.tickets, s.f.ticket
 	since := time.Now().UTC().AddDate(0, 0, -TileDays)
 	rows, err := s.Query(ctx, e, &query.Request{FilterPresent: true, Filter: []*query.Node{eqNode(field, id),
 		{Op: "gte", Field: "lastActivityDate", Value: since.Format(time.RFC3339)}}}, nil, -1, 500)
@@ -535,10 +529,10 @@ func (s *Service) MyTickets(ctx context.Context, email string, companyID int64) 
 	out = []TileTicket{}
 	for _, r := range rows {
 		t := TileTicket{ID: r.ID(e), LastActivity: recentOf(e, r)}
-		t.TicketNumber, _ = r.Values[e.Index("ticketNumber")].(string)
-		t.Title, _ = r.Values[e.Index("title")].(string)
-		st, _ := r.Values[e.Index("status")].(int64)
-		pr, _ := r.Values[e.Index("priority")].(int64)
+		t.TicketNumber, _ = r.Values[ft.number].(string)
+		t.Title, _ = r.Values[ft.title].(string)
+		st, _ := r.Values[ft.status].(int64)
+		pr, _ := r.Values[ft.priority].(int64)
 		t.Status, t.Priority = status[st], prio[pr]
 		out = append(out, t)
 	}

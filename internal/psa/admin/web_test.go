@@ -34,7 +34,7 @@ func TestPortalAndMyTickets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx := psa.WithActor(store.WithTenant(context.Background(), tenant.ID), psa.Actor{ResourceID: 1})
+			ctx := psa.WithActor(store.WithTenant(context.Background(), tenant.ID), psa.SystemActor)
 			if err := svc.SeedDemo(ctx); err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,66 @@
+package admin
+
+import "github.com/switchboard-psa/switchboard/internal/catalog"
+
+// fields are the collections and fields the administration names in code (the portal, the
+// organizational structure, resources), resolved by New from the catalog: a wrong name stops
+// New with a panic that names it, never a request.
+type fields struct {
+	contacts, companies, tickets, notes, resources *catalog.Entity
+	orgLevels                                      [3]*catalog.Entity // [1] divisions, [2] lines of business
+	orgAssociations, orgResources                  *catalog.Entity
+
+	contact struct {
+		isActive, companyID, firstName, lastName, email int
+	}
+	companyName int
+	ticket      struct {
+		companyID, number, title, status, priority          int
+		contactID, description, queueID, source, ticketType int
+	}
+	note struct {
+		title, description, noteType, publish int
+	}
+	resource struct {
+		firstName, lastName int
+	}
+	// orgUnit are the fields of both organizational levels, at the same index in each (checked).
+	orgUnit struct {
+		name, isActive int
+	}
+	orgAssociation struct {
+		level1, level2, isActive int
+	}
+	orgResourceID int
+}
+
+func resolveFields(c *catalog.Catalog) fields {
+	var f fields
+	f.contacts, f.companies, f.tickets, f.notes = c.MustEntity("Contacts"), c.MustEntity("Companies"), c.MustEntity("Tickets"), c.MustEntity("TicketNotes")
+	f.resources = c.MustEntity("Resources")
+	f.orgLevels = [3]*catalog.Entity{nil, c.MustEntity("OrganizationalLevel1s"), c.MustEntity("OrganizationalLevel2s")}
+	f.orgAssociations, f.orgResources = c.MustEntity("OrganizationalLevelAssociations"), c.MustEntity("OrganizationalResources")
+
+	ct := f.contacts.MustIndex
+	f.contact.isActive, f.contact.companyID, f.contact.firstName, f.contact.lastName, f.contact.email =
+		ct("isActive"), ct("companyID"), ct("firstName"), ct("lastName"), ct("emailAddress")
+	f.companyName = f.companies.MustIndex("companyName")
+	tk := f.tickets.MustIndex
+	f.ticket.companyID, f.ticket.number, f.ticket.title, f.ticket.status, f.ticket.priority =
+		tk("companyID"), tk("ticketNumber"), tk("title"), tk("status"), tk("priority")
+	f.ticket.contactID, f.ticket.description, f.ticket.queueID, f.ticket.source, f.ticket.ticketType =
+		tk("contactID"), tk("description"), tk("queueID"), tk("source"), tk("ticketType")
+	nt := f.notes.MustIndex
+	f.note.title, f.note.description, f.note.noteType, f.note.publish = nt("title"), nt("description"), nt("noteType"), nt("publish")
+	rs := f.resources.MustIndex
+	f.resource.firstName, f.resource.lastName = rs("firstName"), rs("lastName")
+	l1, l2 := f.orgLevels[1].MustIndex, f.orgLevels[2].MustIndex
+	f.orgUnit.name, f.orgUnit.isActive = l1("name"), l1("isActive")
+	if l2("name") != f.orgUnit.name || l2("isActive") != f.orgUnit.isActive {
+		panic("admin: OrganizationalLevel1s and OrganizationalLevel2s have their name and isActive at different places")
+	}
+	as := f.orgAssociations.MustIndex
+	f.orgAssociation.level1, f.orgAssociation.level2, f.orgAssociation.isActive = as("organizationalLevel1ID"), as("organizationalLevel2ID"), as("isActive")
+	f.orgResourceID = f.orgResources.MustIndex("resourceID")
+	return f
+}

@@ -1,0 +1,51 @@
+package admin
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/switchboard-psa/switchboard/internal/catalog"
+)
+
+// misspelt is catalog.Default with one field of one entity renamed, as a typo in the code
+// would look to the catalog.
+func misspelt(entity, field string) *catalog.Catalog {
+	var list []*catalog.Entity
+	for _, e := range catalog.Default.Entities() {
+		c := *e
+		c.Fields = append([]catalog.Field(nil), e.Fields...)
+		if e.Name == entity {
+			for i := range c.Fields {
+				if c.Fields[i].Name == field {
+					c.Fields[i].Name = field + "X"
+				}
+			}
+		}
+		list = append(list, &c)
+	}
+	return catalog.New(list)
+}
+
+// TestFieldsResolveAtStart: every collection and field the administration names (portal,
+// organizational structure, resources) is resolved when the service is made; one the catalog
+// lacks stops it, naming the field.
+func TestFieldsResolveAtStart(t *testing.T) {
+	f := resolveFields(catalog.Default)
+	if got := f.contacts.Fields[f.contact.email].Name; got != "emailAddress" {
+		t.Errorf("contact email resolved to %q", got)
+	}
+	if got := f.orgLevels[2].Fields[f.orgUnit.name].Name; got != "name" || f.orgLevels[2].Name != "OrganizationalLevel2s" {
+		t.Errorf("line of business name resolved to %s.%s", f.orgLevels[2].Name, got)
+	}
+	for _, c := range [][2]string{{"Contacts", "emailAddress"}, {"OrganizationalLevel2s", "isActive"}, {"Tickets", "ticketType"}, {"TicketNotes", "publish"}} {
+		func() {
+			defer func() {
+				msg, _ := recover().(string)
+				if msg == "" || !strings.Contains(msg, c[1]) {
+					t.Errorf("a catalog without %s.%s: panic %q, want one naming the field", c[0], c[1], msg)
+				}
+			}()
+			resolveFields(misspelt(c[0], c[1]))
+		}()
+	}
+}
