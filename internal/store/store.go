@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -69,8 +70,8 @@ func Open(ctx context.Context, database string, cat *catalog.Catalog) (*DB, erro
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
-		read.SetMaxOpenConns(16)
-		read.SetMaxIdleConns(16)
+		read.SetMaxOpenConns(sqliteReaders())
+		read.SetMaxIdleConns(sqliteReaders())
 		write, err := sql.Open("sqlite", "file:"+database+"?"+pragmas+"&_pragma=cache_size(-32768)&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
@@ -172,4 +173,12 @@ func withCustomPlans(database string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
+}
+
+// sqliteReaders is how many connections read an SQLite database at once: twice the cores Go
+// uses, at least 4. A read holds its connection only while its statement runs, so more would
+// not read faster; each one keeps its own page cache and parsed schema (≈ 6 MB), so 16 on a
+// 2-core machine cost 80 MB of memory for nothing (docs/performance.md, P1 and P6).
+func sqliteReaders() int {
+	return max(4, 2*runtime.GOMAXPROCS(0))
 }
