@@ -25,6 +25,8 @@ import (
 	"net/http"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,6 +53,7 @@ func main() {
 	rounds := fs.Int("rounds", 3, "rounds of each side (A/B alternated); medians are reported")
 	maxID := fs.Int("max-id", 0, "highest ticket id to request (default: tickets in the creds file)")
 	mockURL := fs.String("mock-url", "", "for mock: the URL of the same call on the mock server")
+	serverPID := fs.Int("server-pid", 0, "for p1 on Linux: the server's process id, to report its CPU time per request (steadier than requests per second on a shared machine)")
 	_ = fs.Parse(os.Args[2:])
 	var c creds
 	if *credFile != "" {
@@ -68,7 +71,7 @@ func main() {
 	h := &harness{base: *base, c: c, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conns * 2, MaxConnsPerHost: *conns * 2}}}
 	switch mode {
 	case "p1":
-		h.p1(*conns, *dur, *rounds, *maxID)
+		h.p1(*conns, *dur, *rounds, *maxID, *serverPID)
 	case "p2":
 		h.p2(*conns, *dur)
 	case "p3":
@@ -194,26 +197,64 @@ func bare(body []byte) (string, func()) {
 	return "http://" + ln.Addr().String(), func() { srv.Close() }
 }
 
-func (h *harness) p1(conns int, d time.Duration, rounds, maxID int) {
+func (h *harness) p1(conns int, d time.Duration, rounds, maxID, serverPID int) {
 	sample, err := h.do(h.request("GET", h.base+"/ATServicesRest/V1.0/Tickets/1", nil, true))
 	if err != nil {
 		fail(err)
 	}
 	bareURL, stop := bare(sample)
 	defer stop()
-	var sbRPS, bareRPS []float64
+	var sbRPS, bareRPS, sbCPU, bareCPU []float64
 	var sb result
 	for i := 0; i < rounds; i++ {
+		before := cpuTime(serverPID)
 		sb = h.load(conns, d, func() *http.Request {
 			return h.request("GET", fmt.Sprintf("%s/ATServicesRest/V1.0/Tickets/%d", h.base, 1+rand.IntN(maxID)), nil, true)
 		})
+		server := cpuTime(serverPID) - before
+		before = cpuTime(os.Getpid())
 		b := h.load(conns, d, func() *http.Request { return h.request("GET", bareURL+"/", nil, false) })
+		harness := cpuTime(os.Getpid()) - before
 		sbRPS, bareRPS = append(sbRPS, sb.rps), append(bareRPS, b.rps)
 		fmt.Printf("round %d: switchboard %.0f req/s (p50 %s, p99 %s); bare net/http %.0f req/s (p50 %s)\n", i+1, sb.rps, sb.pct(.5), sb.pct(.99), b.rps, b.pct(.5))
+		if serverPID > 0 && len(sb.latencies) > 0 && len(b.latencies) > 0 {
+			sbCPU, bareCPU = append(sbCPU, server.Seconds()*1e6/float64(len(sb.latencies))), append(bareCPU, harness.Seconds()*1e6/float64(len(b.latencies)))
+			fmt.Printf("         server CPU %.1f µs a request; bare round, load generator and bare handler together: %.1f µs a request\n", sbCPU[i], bareCPU[i])
+		}
 	}
 	fmt.Printf("P1: switchboard %.0f req/s = %.0f%% of bare net/http (%.0f req/s), median of %d rounds, %d connections; last round p99 %s; body %d bytes\n",
 		median(sbRPS), 100*median(sbRPS)/median(bareRPS), median(bareRPS), rounds, conns, sb.pct(.99), len(sample))
+	if len(sbCPU) > 0 {
+		fmt.Printf("P1 CPU: server %.1f µs a request (median); the bare round's whole process %.1f µs a request\n", median(sbCPU), median(bareCPU))
+	}
 }
+
+// cpuTime is the user and system CPU time a Linux process has used so far (0 for pid 0 or
+// where /proc is not there: the CPU lines are then left out).
+func cpuTime(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// the fields after the command name, which is in parentheses and may hold spaces
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64) // utime, field 14 of stat
+	st, _ := strconv.ParseInt(f[12], 10, 64) // stime, field 15
+	return time.Duration(ut+st) * time.Second / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's times: 100 on every Linux Go runs on.
+const clockTicks = 100
 
 func (h *harness) p2(conns int, d time.Duration) {
 	body := []byte(`{"filter":[{"op":"eq","field":"status","value":1},{"op":"eq","field":"queueID","value":8}],"MaxRecords":500}`)
