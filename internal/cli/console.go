@@ -26,14 +26,32 @@ import (
 // demoPortalEmail is the demo contact who signs in to the client portal (she has tickets).
 const demoPortalEmail = "alice.archer@acmedental.example"
 
-func (a *app) webOptions(log *slog.Logger, svc *admin.Service) web.Options {
-	opt := web.Options{Logger: log, FrameAncestors: strings.Fields(a.cfg.TileFrameAncestors)}
+// integrations are the server's one connection, mail and sync service, shared by the console's
+// Integrations pages and the background work (the IMAP poller, the SMTP listener, the sync
+// scheduler): a sync run the page starts and one the scheduler starts meet in one service's
+// check of what is running, as do a "Poll now" and the poller's round.
+type integrations struct {
+	conns *connection.Service // nil without the connection key
+	mail  *mail.Service
+	sync  *sync.Service // nil without the connection key
+}
+
+func (a *app) integrations(log *slog.Logger, svc *admin.Service) integrations {
+	var in integrations
 	if sealer, err := connection.LoadKey(a.cfg.DataDir, os.Getenv(connection.KeyEnv)); err == nil {
-		opt.Connections = &connection.Service{DB: svc.DB, Sealer: sealer, Logger: log}
-		opt.Mail = mail.NewService(svc, opt.Connections, log)
-		opt.Sync = sync.New(svc, opt.Connections, log)
+		in.conns = &connection.Service{DB: svc.DB, Sealer: sealer, Logger: log}
+		in.sync = sync.New(svc, in.conns, log)
 	} else {
-		log.Warn("the Integrations page cannot manage connections, mailboxes or sync jobs", slog.Any("error", err))
+		log.Warn("no connection key: the Integrations page cannot manage connections, mailboxes or sync jobs, sync jobs do not run on their schedules, and mailboxes cannot use IMAP passwords", slog.Any("error", err))
+	}
+	in.mail = mail.NewService(svc, in.conns, log)
+	return in
+}
+
+func (a *app) webOptions(log *slog.Logger, in integrations) web.Options {
+	opt := web.Options{Logger: log, FrameAncestors: strings.Fields(a.cfg.TileFrameAncestors)}
+	if in.conns != nil {
+		opt.Connections, opt.Mail, opt.Sync = in.conns, in.mail, in.sync
 	}
 	return opt
 }

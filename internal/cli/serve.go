@@ -79,18 +79,21 @@ func (a *app) serve(ctx context.Context) error {
 		return err
 	}
 	defer closeLimits()
-	handler, parts := server.New(svc, server.Options{PublicURL: a.cfg.Public(), Version: Version, Logger: log, Limits: limitsCfg, Web: a.webOptions(log, svc)})
+	integ := a.integrations(log, svc)
+	handler, parts := server.New(svc, server.Options{PublicURL: a.cfg.Public(), Version: Version, Logger: log, Limits: limitsCfg, Web: a.webOptions(log, integ)})
 	flushCtx, stopFlush := context.WithCancel(context.Background())
 	flushed := make(chan struct{})
 	go func() { defer close(flushed); parts.RunUsageFlusher(flushCtx, 30*time.Second, log) }()
 	defer func() { stopFlush(); <-flushed }()
-	stopMail, err := a.mail.start(ctx, a, svc, log)
+	stopMail, err := a.mail.start(ctx, a.out, integ.mail, log)
 	if err != nil {
 		return err
 	}
 	defer stopMail()
 	defer a.startWebhooks(ctx, svc, log)()
-	a.startSyncScheduler(flushCtx, svc, log)
+	if integ.sync != nil {
+		go integ.sync.RunScheduler(flushCtx, 30*time.Second)
+	}
 	srv := server.NewHTTPServer(handler, a.listenerLimits())
 	fmt.Fprintf(a.out, "Switchboard %s is listening on %s (database: %s)\n", Version, a.cfg.Public(), a.cfg.Masked()["database"])
 	if a.cfg.Demo {

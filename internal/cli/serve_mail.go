@@ -4,17 +4,15 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
 
-	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/mail"
-	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 )
 
 // mailServe is the email-to-ticket part of serve: the SMTP listener (off unless --smtp-addr)
@@ -37,14 +35,7 @@ func (m *mailServe) flags(f *pflag.FlagSet) {
 }
 
 // start starts the listener and the poller; stop ends them and waits.
-func (m *mailServe) start(ctx context.Context, a *app, svc *admin.Service, log *slog.Logger) (stop func(), err error) {
-	var conns *connection.Service
-	if sealer, err := connection.LoadKey(a.cfg.DataDir, os.Getenv(connection.KeyEnv)); err == nil {
-		conns = &connection.Service{DB: svc.DB, Sealer: sealer, Logger: log}
-	} else {
-		log.Warn("email to ticket: no secret key, so mailboxes cannot use connections or IMAP passwords", "error", err)
-	}
-	ms := mail.NewService(svc, conns, log)
+func (m *mailServe) start(ctx context.Context, out io.Writer, ms *mail.Service, log *slog.Logger) (stop func(), err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	if m.smtpAddr != "" {
@@ -66,7 +57,7 @@ func (m *mailServe) start(ctx context.Context, a *app, svc *admin.Service, log *
 			return nil, fmt.Errorf("listen on %s: %w", m.smtpAddr, err)
 		}
 		srv := ms.NewSMTPServer(mail.SMTPOptions{Domain: m.domain, TLS: tc, RequireTLS: m.requireTLS, MaxMessageBytes: m.maxBytes, Logger: log})
-		fmt.Fprintf(a.out, "Email to ticket: SMTP listener on %s (STARTTLS %s)\n", ln.Addr(), yesNoText(tc != nil))
+		fmt.Fprintf(out, "Email to ticket: SMTP listener on %s (STARTTLS %s)\n", ln.Addr(), yesNoText(tc != nil))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

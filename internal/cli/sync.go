@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
 	"sort"
 	"strings"
 	gosync "sync"
@@ -15,8 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/switchboard-psa/switchboard/internal/connection"
-	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/sync"
 )
 
@@ -27,17 +23,6 @@ func (a *app) openSync(ctx context.Context) (*sync.Service, func(), error) {
 		return nil, nil, err
 	}
 	return sync.New(svc, conns, a.logger()), closeDB, nil
-}
-
-// startSyncScheduler runs the sync jobs on their schedules while the server runs.
-func (a *app) startSyncScheduler(ctx context.Context, svc *admin.Service, log *slog.Logger) {
-	sealer, err := connection.LoadKey(a.cfg.DataDir, os.Getenv(connection.KeyEnv))
-	if err != nil {
-		log.Warn("sync jobs will not run on their schedules: no connection key", slog.String("error", err.Error()))
-		return
-	}
-	s := sync.New(svc, &connection.Service{DB: svc.DB, Sealer: sealer}, log)
-	go s.RunScheduler(ctx, 30*time.Second)
 }
 
 func syncList(v string) []string {
