@@ -184,7 +184,7 @@ func (h *Handler) choices(ctx context.Context) (*choices, error) {
 	c.Locations = h.named(ctx, "InternalLocations", "name")
 	c.Departments = h.named(ctx, "Departments", "name")
 	c.Roles = h.named(ctx, "Roles", "name")
-	qs, _ := h.svc.Picklist(ctx, h.svc.Catalog.MustEntity("Tickets"), "queueID")
+	qs, _ := h.svc.Picklist(ctx, ticketsE, "queueID")
 	for _, q := range qs {
 		if q.IsActive {
 			c.Queues = append(c.Queues, option{ID: q.Value, Name: q.Label})

@@ -50,7 +50,7 @@ type entityForm struct {
 
 func (h *Handler) companyForm() *entityForm {
 	return &entityForm{entity: "Companies", noun: "company", list: "/crm/companies", fields: func(ctx context.Context) []formField {
-		e := h.svc.Catalog.MustEntity("Companies")
+		e := companiesE
 		fs := []formField{
 			{Name: "companyName", Label: "Name", Kind: "text", Required: true},
 			{Name: "companyType", Label: "Type", Kind: "select", Required: true, Options: h.picklist(ctx, "Companies", "companyType")},
@@ -74,7 +74,7 @@ func (h *Handler) companyForm() *entityForm {
 
 func (h *Handler) contactForm() *entityForm {
 	return &entityForm{entity: "Contacts", noun: "contact", list: "/crm/contacts", fields: func(ctx context.Context) []formField {
-		e := h.svc.Catalog.MustEntity("Contacts")
+		e := contactsE
 		return withLengths(e, []formField{
 			{Name: "firstName", Label: "First name", Kind: "text", Required: true},
 			{Name: "lastName", Label: "Last name", Kind: "text", Required: true},
@@ -216,7 +216,7 @@ func (h *Handler) saveRecord(w http.ResponseWriter, r *http.Request, p *page, ef
 	}
 	in := psa.NewInput()
 	if id != 0 {
-		in.Set[e.Index("id")] = id
+		in.Set[e.IDIndex()] = id
 	}
 	for _, f := range fields {
 		raw := strings.TrimSpace(r.PostFormValue(f.Name))
@@ -334,11 +334,11 @@ func formValue(v any, kind string) string {
 
 func recordName(e *catalog.Entity, row *store.Row) string {
 	if e.Name == "Companies" {
-		n, _ := row.Values[e.Index("companyName")].(string)
+		n, _ := row.Values[companyF.name].(string)
 		return n
 	}
-	f, _ := row.Values[e.Index("firstName")].(string)
-	l, _ := row.Values[e.Index("lastName")].(string)
+	f, _ := row.Values[contactF.firstName].(string)
+	l, _ := row.Values[contactF.lastName].(string)
 	return strings.TrimSpace(f + " " + l)
 }
 

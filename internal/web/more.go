@@ -71,7 +71,7 @@ func (h *Handler) companiesPage(w http.ResponseWriter, r *http.Request, s *sessi
 	}
 	types := h.labels(r.Context(), "Companies", "companyType")
 	v := &listView{Crumb: "CRM", Heading: "Companies", Sub: "Your customers, prospects and vendors.", Columns: []string{"Name", "Type", "Phone", "City"}, Filter: true}
-	if allowed(r.Context(), h.svc.Catalog.MustEntity("Companies"), 0) {
+	if allowed(r.Context(), companiesE, 0) {
 		v.NewURL, v.NewLabel = "/crm/companies/new", "New Company"
 	}
 	for _, m := range rows {
@@ -96,7 +96,7 @@ type companyView struct {
 func (h *Handler) companyPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Section = "crm"
 	ctx := r.Context()
-	e := h.svc.Catalog.MustEntity("Companies")
+	e, fc := companiesE, companyF
 	id := atoi64(r.PathValue("id"))
 	row, err := h.svc.Get(ctx, e, id, nil)
 	if err != nil {
@@ -108,12 +108,12 @@ func (h *Handler) companyPage(w http.ResponseWriter, r *http.Request, s *session
 		return
 	}
 	v := &companyView{ID: id}
-	v.Name, _ = row.Values[e.Index("companyName")].(string)
-	v.Phone, _ = row.Values[e.Index("phone")].(string)
-	v.Web, _ = row.Values[e.Index("webAddress")].(string)
-	v.City, _ = row.Values[e.Index("city")].(string)
-	v.Active, _ = row.Values[e.Index("isActive")].(bool)
-	ce := h.svc.Catalog.MustEntity("Contacts")
+	v.Name, _ = row.Values[fc.name].(string)
+	v.Phone, _ = row.Values[fc.phone].(string)
+	v.Web, _ = row.Values[fc.web].(string)
+	v.City, _ = row.Values[fc.city].(string)
+	v.Active, _ = row.Values[fc.isActive].(bool)
+	ce := contactsE
 	v.CanEdit, v.CanAddContact = allowed(ctx, e, id), allowed(ctx, ce, 0)
 	for _, f := range h.companyForm().fields(ctx) {
 		val := row.Values[e.Index(f.Name)]
@@ -134,17 +134,17 @@ func (h *Handler) companyPage(w http.ResponseWriter, r *http.Request, s *session
 	if err == nil {
 		names := map[int64]string{id: v.Name}
 		for _, c := range contacts {
-			v.Contacts = append(v.Contacts, h.contactLine(ctx, ce, c, names))
+			v.Contacts = append(v.Contacts, h.contactLine(ctx, c, names))
 		}
 	}
 	v.Tickets, _ = h.ticketLines(ctx, ticketFilter{Company: id}, 50)
-	cie := h.svc.Catalog.MustEntity("ConfigurationItems")
+	cie := cisE
 	cis, err := h.svc.Query(ctx, cie, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "companyID", Value: id}}}, nil, -1, 500)
 	if err == nil {
 		types := h.labels(ctx, "ConfigurationItems", "configurationItemType")
 		for _, c := range cis {
-			t, _ := c.Values[cie.Index("configurationItemType")].(int64)
-			v.CIs = append(v.CIs, []cell{{Text: str(c.Values[cie.Index("referenceTitle")])}, {Text: types[t]}, {Text: str(c.Values[cie.Index("serialNumber")])}})
+			t, _ := c.Values[ciF.ciType].(int64)
+			v.CIs = append(v.CIs, []cell{{Text: str(c.Values[ciF.referenceTitle])}, {Text: types[t]}, {Text: str(c.Values[ciF.serialNumber])}})
 		}
 	}
 	p.Title = v.Name
@@ -214,21 +214,20 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, s *sessio
 		p.Errors["assign"] = "Choose a resource and role from the list."
 	}
 	if len(p.Errors) == 0 {
-		e := h.svc.Catalog.MustEntity("Tickets")
+		e, ft := ticketsE, ticketF
 		in := psa.NewInput()
-		set := map[string]any{"companyID": atoi64(p.Form["company"]), "title": p.Form["title"], "status": atoi64(p.Form["status"]),
-			"priority": atoi64(p.Form["priority"]), "queueID": atoi64(p.Form["queue"]), "source": int64(3), "ticketType": int64(1)}
+		for i, v := range map[int]any{ft.companyID: atoi64(p.Form["company"]), ft.title: p.Form["title"], ft.status: atoi64(p.Form["status"]),
+			ft.priority: atoi64(p.Form["priority"]), ft.queueID: atoi64(p.Form["queue"]), ft.source: int64(3), ft.ticketType: int64(1)} {
+			in.Set[i] = v
+		}
 		if p.Form["description"] != "" {
-			set["description"] = p.Form["description"]
+			in.Set[ft.description] = p.Form["description"]
 		}
 		if c := atoi64(p.Form["contact"]); c != 0 {
-			set["contactID"] = c
+			in.Set[ft.contactID] = c
 		}
 		if assignRes != 0 {
-			set["assignedResourceID"], set["assignedResourceRoleID"] = assignRes, assignRole
-		}
-		for k, v := range set {
-			in.Set[e.Index(k)] = v
+			in.Set[ft.assignedResourceID], in.Set[ft.assignedRoleID] = assignRes, assignRole
 		}
 		id, err := h.svc.Create(r.Context(), e, in, nil)
 		if err == nil {

@@ -193,26 +193,31 @@ func (h *Handler) createUDF(w http.ResponseWriter, r *http.Request, s *session, 
 	p.Title, p.Section = "New User-Defined Field", "admin"
 	p.Data = &udfForm{Collections: udfCollections, DataTypes: udfDataTypes}
 	keep(p, r, "udfType", "name", "description", "dataType", "isRequired", "defaultValue", "isActive")
-	e := h.svc.Catalog.MustEntity("UserDefinedFieldDefinitions")
+	e, fu := udfDefsE, udfDefF
 	in := psa.NewInput()
-	for _, f := range []string{"udfType", "dataType"} {
-		if n, err := strconv.ParseInt(p.Form[f], 10, 64); err == nil {
-			in.Set[e.Index(f)] = n
-		} else if p.Form[f] != "" {
-			p.Errors[f] = "Choose a value from the list."
+	// field is a form field and the index of the field of the same name.
+	type field struct {
+		name string
+		i    int
+	}
+	for _, f := range []field{{"udfType", fu.udfType}, {"dataType", fu.dataType}} {
+		if n, err := strconv.ParseInt(p.Form[f.name], 10, 64); err == nil {
+			in.Set[f.i] = n
+		} else if p.Form[f.name] != "" {
+			p.Errors[f.name] = "Choose a value from the list."
 		} else {
-			in.Set[e.Index(f)] = nil
+			in.Set[f.i] = nil
 		}
 	}
-	for _, f := range []string{"name", "description", "defaultValue"} {
-		if p.Form[f] != "" {
-			in.Set[e.Index(f)] = p.Form[f]
+	for _, f := range []field{{"name", fu.name}, {"description", fu.description}, {"defaultValue", fu.defaultValue}} {
+		if p.Form[f.name] != "" {
+			in.Set[f.i] = p.Form[f.name]
 		} else {
-			in.Set[e.Index(f)] = nil
+			in.Set[f.i] = nil
 		}
 	}
-	in.Set[e.Index("isRequired")] = p.Form["isRequired"] != ""
-	in.Set[e.Index("isActive")] = p.Form["isActive"] != ""
+	in.Set[fu.isRequired] = p.Form["isRequired"] != ""
+	in.Set[fu.isActive] = p.Form["isActive"] != ""
 	if len(p.Errors) == 0 {
 		_, err := h.svc.Create(r.Context(), e, in, nil)
 		if err == nil {
