@@ -40,17 +40,19 @@ type ticketFilter struct {
 	Page                                       int
 }
 
-func (h *Handler) labels(ctx context.Context, entity, field string) map[int64]string {
+// labels are the labels of a picklist's values, inactive ones too.
+func (h *Handler) labels(ctx context.Context, p picklistField) map[int64]string {
 	m := map[int64]string{}
-	vals, _ := h.svc.Picklist(ctx, h.svc.Catalog.MustEntity(entity), field)
+	vals, _ := h.svc.Picklist(ctx, p.e, p.field)
 	for _, v := range vals {
 		m[v.Value] = v.Label
 	}
 	return m
 }
 
-func (h *Handler) picklist(ctx context.Context, entity, field string) []option {
-	vals, _ := h.svc.Picklist(ctx, h.svc.Catalog.MustEntity(entity), field)
+// picklist is a picklist's active values, to choose from.
+func (h *Handler) picklist(ctx context.Context, p picklistField) []option {
+	vals, _ := h.svc.Picklist(ctx, p.e, p.field)
 	var out []option
 	for _, v := range vals {
 		if v.IsActive {
@@ -61,9 +63,9 @@ func (h *Handler) picklist(ctx context.Context, entity, field string) []option {
 }
 
 // names reads names of rows by id, without the caller's scope (labels of what it can see).
-func (h *Handler) names(ctx context.Context, entity string, fields ...string) map[int64]string {
+func (h *Handler) names(ctx context.Context, n rowName) map[int64]string {
 	out := map[int64]string{}
-	for _, o := range h.named(ctx, entity, strings.Join(fields, " ")) {
+	for _, o := range h.named(ctx, n) {
 		out[o.ID] = o.Name
 	}
 	return out
@@ -91,9 +93,9 @@ func (h *Handler) ticketLines(ctx context.Context, f ticketFilter, limit int) ([
 	if err != nil {
 		return nil, err
 	}
-	status, prio, queue := h.labels(ctx, "Tickets", "status"), h.labels(ctx, "Tickets", "priority"), h.labels(ctx, "Tickets", "queueID")
-	companies := h.names(ctx, "Companies", "companyName")
-	resources := h.names(ctx, "Resources", "firstName", "lastName")
+	status, prio, queue := h.labels(ctx, ticketStatus), h.labels(ctx, ticketPriority), h.labels(ctx, ticketQueue)
+	companies := h.names(ctx, companyNames)
+	resources := h.names(ctx, resourceNames)
 	var out []ticketLine
 	for _, r := range rows {
 		v := func(i int) int64 { n, _ := r.Values[i].(int64); return n }
@@ -147,9 +149,9 @@ func (h *Handler) ticketsPage(w http.ResponseWriter, r *http.Request, s *session
 		h.fail(w, r, p, err)
 		return
 	}
-	v := &ticketsView{Filter: f, Total: len(lines), Queues: h.picklist(ctx, "Tickets", "queueID"), Statuses: h.picklist(ctx, "Tickets", "status"),
-		Priorities: h.picklist(ctx, "Tickets", "priority"), Companies: h.named(ctx, "Companies", "companyName")}
-	for _, res := range h.named(ctx, "Resources", "firstName lastName") {
+	v := &ticketsView{Filter: f, Total: len(lines), Queues: h.picklist(ctx, ticketQueue), Statuses: h.picklist(ctx, ticketStatus),
+		Priorities: h.picklist(ctx, ticketPriority), Companies: h.named(ctx, companyNames)}
+	for _, res := range h.named(ctx, resourceNames) {
 		v.Resources = append(v.Resources, res)
 	}
 	v.Pages = (len(lines) + pageSize - 1) / pageSize
@@ -231,7 +233,7 @@ func (h *Handler) loadTicket(ctx context.Context, id int64) (*ticketView, error)
 	v.StatusNow, _ = row.Values[ft.status].(int64)
 	v.AssignedID, _ = row.Values[ft.assignedResourceID].(int64)
 	v.RoleID, _ = row.Values[ft.assignedRoleID].(int64)
-	v.Statuses = h.picklist(ctx, "Tickets", "status")
+	v.Statuses = h.picklist(ctx, ticketStatus)
 	v.Assignees = h.assignees(ctx, v.AssignedID, v.RoleID)
 	rights := rightsOf(ctx)
 	v.CanEdit = rights == nil || rights.Allowed(e, access.Edit)
@@ -246,8 +248,8 @@ func (h *Handler) loadTicket(ctx context.Context, id int64) (*ticketView, error)
 }
 
 func (h *Handler) noteLines(ctx context.Context, notes []*store.Row) []noteLine {
-	resources := h.names(ctx, "Resources", "firstName", "lastName")
-	contacts := h.names(ctx, "Contacts", "firstName", "lastName")
+	resources := h.names(ctx, resourceNames)
+	contacts := h.names(ctx, contactNames)
 	var out []noteLine
 	for _, n := range notes {
 		l := noteLine{}
@@ -302,7 +304,7 @@ func (h *Handler) assignees(ctx context.Context, curRes, curRole int64) []assign
 	if err != nil {
 		return nil
 	}
-	roles := h.names(ctx, "Roles", "name")
+	roles := h.names(ctx, roleNames)
 	var out []assignGroup
 	found := curRes == 0
 	for _, r := range res {
@@ -364,13 +366,13 @@ func rightsOf(ctx context.Context) *access.Rights {
 
 func (h *Handler) ticketLinesOf(ctx context.Context, row *store.Row) (ticketLine, error) {
 	e, ft := ticketsE, ticketF
-	status, prio, queue := h.labels(ctx, "Tickets", "status"), h.labels(ctx, "Tickets", "priority"), h.labels(ctx, "Tickets", "queueID")
+	status, prio, queue := h.labels(ctx, ticketStatus), h.labels(ctx, ticketPriority), h.labels(ctx, ticketQueue)
 	v := func(i int) int64 { n, _ := row.Values[i].(int64); return n }
 	l := ticketLine{ID: row.ID(e), StatusValue: v(ft.status), Status: status[v(ft.status)], Priority: prio[v(ft.priority)], Queue: queue[v(ft.queueID)]}
 	l.Number, _ = row.Values[ft.number].(string)
 	l.Title, _ = row.Values[ft.title].(string)
-	l.Company = h.names(ctx, "Companies", "companyName")[v(ft.companyID)]
-	l.Assigned = h.names(ctx, "Resources", "firstName", "lastName")[v(ft.assignedResourceID)]
+	l.Company = h.names(ctx, companyNames)[v(ft.companyID)]
+	l.Assigned = h.names(ctx, resourceNames)[v(ft.assignedResourceID)]
 	if t, ok := row.Values[ft.lastActivity].(time.Time); ok {
 		l.Updated = t
 	}
@@ -505,7 +507,7 @@ func (h *Handler) contactsPage(w http.ResponseWriter, r *http.Request, s *sessio
 		h.fail(w, r, p, err)
 		return
 	}
-	companies := h.names(ctx, "Companies", "companyName")
+	companies := h.names(ctx, companyNames)
 	needle := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
 	p.Form["q"] = r.URL.Query().Get("q")
 	if allowed(ctx, e, 0) {
@@ -546,7 +548,7 @@ func (h *Handler) loadContact(r *http.Request) (*contactLine, error) {
 	if row == nil {
 		return nil, apperr.New(http.StatusNotFound, "There is no such contact, or your security level does not let you see it.")
 	}
-	l := h.contactLine(ctx, row, h.names(ctx, "Companies", "companyName"))
+	l := h.contactLine(ctx, row, h.names(ctx, companyNames))
 	l.CanEdit = allowed(ctx, e, l.ID)
 	return &l, nil
 }

@@ -14,6 +14,10 @@ var (
 	udfDefsE   = catalog.Default.MustEntity("UserDefinedFieldDefinitions")
 
 	ticketNotes = mustChild(ticketsE, "Notes") // Tickets/{id}/Notes
+
+	// udfEntities are the collections the User-Defined Fields page lists, in its order.
+	udfEntities = []*catalog.Entity{companiesE, contactsE, ticketsE, cisE, catalog.Default.MustEntity("Opportunities"),
+		catalog.Default.MustEntity("Projects"), catalog.Default.MustEntity("Tasks")}
 )
 
 var ticketF = struct {
@@ -72,4 +76,55 @@ func mustChild(e *catalog.Entity, name string) *catalog.Child {
 		panic("web: entity " + e.Name + " has no child collection " + name)
 	}
 	return c
+}
+
+// The picklists the pages offer or label, checked when the package starts.
+var (
+	ticketStatus   = mustPicklist(ticketsE, "status")
+	ticketPriority = mustPicklist(ticketsE, "priority")
+	ticketQueue    = mustPicklist(ticketsE, "queueID")
+	ticketSource   = mustPicklist(ticketsE, "source")
+	companyType    = mustPicklist(companiesE, "companyType")
+	companyClass   = mustPicklist(companiesE, "classification")
+	ciType         = mustPicklist(cisE, "configurationItemType")
+)
+
+// How the pages name the rows of the collections they list or offer, checked when the package
+// starts.
+var (
+	companyNames    = mustRowName(companiesE, "companyName")
+	contactNames    = mustRowName(contactsE, "firstName", "lastName")
+	resourceNames   = mustRowName(catalog.Default.MustEntity("Resources"), "firstName", "lastName")
+	roleNames       = mustRowName(catalog.Default.MustEntity("Roles"), "name")
+	departmentNames = mustRowName(catalog.Default.MustEntity("Departments"), "name")
+	locationNames   = mustRowName(catalog.Default.MustEntity("InternalLocations"), "name")
+	countryNames    = mustRowName(catalog.Default.MustEntity("Countries"), "displayName")
+)
+
+// picklistField is a picklist field of a collection.
+type picklistField struct {
+	e     *catalog.Entity
+	field string
+	index int
+}
+
+// mustPicklist is e's field with values in the tenant's picklists (configurationItemType too,
+// though the catalog does not mark it), or a panic naming a field e lacks.
+func mustPicklist(e *catalog.Entity, field string) picklistField {
+	return picklistField{e, field, e.MustIndex(field)}
+}
+
+// rowName is how a row of a collection is named: its text fields, joined by spaces.
+type rowName struct {
+	e      *catalog.Entity
+	fields []int
+}
+
+// mustRowName resolves the fields that name a row of e, or panics naming the one e lacks.
+func mustRowName(e *catalog.Entity, fields ...string) rowName {
+	n := rowName{e: e}
+	for _, f := range fields {
+		n.fields = append(n.fields, e.MustIndex(f))
+	}
+	return n
 }
