@@ -134,8 +134,8 @@ type option struct {
 	Name string
 }
 
-func (h *Handler) named(ctx context.Context, entity, field string) []option {
-	e := h.svc.Catalog.MustEntity(entity)
+func (h *Handler) named(ctx context.Context, n rowName) []option {
+	e := n.e
 	// Through psa with the caller's rights: a list offers only rows the user may see.
 	rows, err := h.svc.Query(ctx, e, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, nil, -1, 1000)
 	if err != nil {
@@ -143,10 +143,9 @@ func (h *Handler) named(ctx context.Context, entity, field string) []option {
 	}
 	var out []option
 	for _, row := range rows {
-		parts := strings.Fields(field)
 		var names []string
-		for _, f := range parts {
-			if v, ok := row.Values[e.Index(f)].(string); ok {
+		for _, i := range n.fields {
+			if v, ok := row.Values[i].(string); ok {
 				names = append(names, v)
 			}
 		}
@@ -181,10 +180,10 @@ func (h *Handler) choices(ctx context.Context) (*choices, error) {
 		}
 	}
 	sort.Slice(c.Vendors, func(i, j int) bool { return c.Vendors[i].Name < c.Vendors[j].Name })
-	c.Locations = h.named(ctx, "InternalLocations", "name")
-	c.Departments = h.named(ctx, "Departments", "name")
-	c.Roles = h.named(ctx, "Roles", "name")
-	qs, _ := h.svc.Picklist(ctx, h.svc.Catalog.MustEntity("Tickets"), "queueID")
+	c.Locations = h.named(ctx, locationNames)
+	c.Departments = h.named(ctx, departmentNames)
+	c.Roles = h.named(ctx, roleNames)
+	qs, _ := h.svc.Picklist(ctx, ticketsE, "queueID")
 	for _, q := range qs {
 		if q.IsActive {
 			c.Queues = append(c.Queues, option{ID: q.Value, Name: q.Label})

@@ -109,11 +109,11 @@ func (h *Handler) renderMailboxes(w http.ResponseWriter, r *http.Request, p *pag
 			}
 			v.Rows = append(v.Rows, row)
 		}
-		v.Queues = h.picklist(ctx, "Tickets", "queueID")
-		v.Statuses = h.picklist(ctx, "Tickets", "status")
-		v.Priorities = h.picklist(ctx, "Tickets", "priority")
-		v.Sources = h.picklist(ctx, "Tickets", "source")
-		v.Companies = h.named(ctx, "Companies", "companyName")
+		v.Queues = h.picklist(ctx, ticketQueue)
+		v.Statuses = h.picklist(ctx, ticketStatus)
+		v.Priorities = h.picklist(ctx, ticketPriority)
+		v.Sources = h.picklist(ctx, ticketSource)
+		v.Companies = h.named(ctx, companyNames)
 	}
 	p.Data = v
 	h.render(w, r, status, "mailboxes", p)

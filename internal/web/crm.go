@@ -29,6 +29,10 @@ type formField struct {
 	Options     []option
 	Blank       string // the label of the empty choice of a select that may stay empty
 	Hint        string
+
+	index     int                                            // of the catalog field Name, resolved by formOf
+	choices   func(h *Handler, ctx context.Context) []option // a select's options, read for each page
+	hideEmpty bool                                           // a select left off the form when it has no options
 }
 
 // recordForm is a New or Edit page of a catalog row.
@@ -42,97 +46,113 @@ type recordForm struct {
 
 // entityForm describes a CRM collection's form.
 type entityForm struct {
-	entity string
+	entity *catalog.Entity
 	noun   string // "company"
 	list   string // "/crm/companies"
-	fields func(ctx context.Context) []formField
+	form   []formField
 }
 
-func (h *Handler) companyForm() *entityForm {
-	return &entityForm{entity: "Companies", noun: "company", list: "/crm/companies", fields: func(ctx context.Context) []formField {
-		e := h.svc.Catalog.MustEntity("Companies")
-		fs := []formField{
-			{Name: "companyName", Label: "Name", Kind: "text", Required: true},
-			{Name: "companyType", Label: "Type", Kind: "select", Required: true, Options: h.picklist(ctx, "Companies", "companyType")},
-			{Name: "phone", Label: "Phone", Kind: "tel", Required: true},
-			{Name: "webAddress", Label: "Web address", Kind: "url"},
-			{Name: "address1", Label: "Address", Kind: "text"},
-			{Name: "city", Label: "City", Kind: "text"},
-			{Name: "state", Label: "State or province", Kind: "text"},
-			{Name: "postalCode", Label: "Postal code", Kind: "text"},
-		}
-		if countries := h.named(ctx, "Countries", "displayName"); len(countries) > 0 {
-			fs = append(fs, formField{Name: "countryID", Label: "Country", Kind: "select", Options: countries, Blank: "—"})
-		}
-		fs = append(fs,
-			formField{Name: "ownerResourceID", Label: "Account manager (owner)", Kind: "select", Required: true, Options: h.activePeople(ctx)},
-			formField{Name: "classification", Label: "Classification", Kind: "select", Options: h.picklist(ctx, "Companies", "classification"), Blank: "—"},
-			formField{Name: "isActive", Label: "Active", Kind: "check"})
-		return withLengths(e, fs)
-	}}
-}
+// The CRM forms, their fields resolved against the catalog when the package starts: a field
+// the collection lacks stops the program there, not a page.
+var (
+	companyForm = &entityForm{entity: companiesE, noun: "company", list: "/crm/companies", form: formOf(companiesE, []formField{
+		{Name: "companyName", Label: "Name", Kind: "text", Required: true},
+		{Name: "companyType", Label: "Type", Kind: "select", Required: true, choices: picklistChoices(companyType)},
+		{Name: "phone", Label: "Phone", Kind: "tel", Required: true},
+		{Name: "webAddress", Label: "Web address", Kind: "url"},
+		{Name: "address1", Label: "Address", Kind: "text"},
+		{Name: "city", Label: "City", Kind: "text"},
+		{Name: "state", Label: "State or province", Kind: "text"},
+		{Name: "postalCode", Label: "Postal code", Kind: "text"},
+		{Name: "countryID", Label: "Country", Kind: "select", Blank: "—", choices: namedChoices(countryNames), hideEmpty: true},
+		{Name: "ownerResourceID", Label: "Account manager (owner)", Kind: "select", Required: true,
+			choices: func(h *Handler, ctx context.Context) []option { return h.activePeople(ctx) }},
+		{Name: "classification", Label: "Classification", Kind: "select", Blank: "—", choices: picklistChoices(companyClass)},
+		{Name: "isActive", Label: "Active", Kind: "check"},
+	})}
+	contactForm = &entityForm{entity: contactsE, noun: "contact", list: "/crm/contacts", form: formOf(contactsE, []formField{
+		{Name: "firstName", Label: "First name", Kind: "text", Required: true},
+		{Name: "lastName", Label: "Last name", Kind: "text", Required: true},
+		{Name: "companyID", Label: "Company", Kind: "select", Required: true, choices: namedChoices(companyNames)},
+		{Name: "title", Label: "Job title", Kind: "text"},
+		{Name: "emailAddress", Label: "Email address", Kind: "email", Hint: "The contact signs in to the client portal with it."},
+		{Name: "phone", Label: "Phone", Kind: "tel"},
+		{Name: "mobilePhone", Label: "Mobile phone", Kind: "tel"},
+		{Name: "isActive", Label: "Active", Kind: "check"},
+	})}
+)
 
-func (h *Handler) contactForm() *entityForm {
-	return &entityForm{entity: "Contacts", noun: "contact", list: "/crm/contacts", fields: func(ctx context.Context) []formField {
-		e := h.svc.Catalog.MustEntity("Contacts")
-		return withLengths(e, []formField{
-			{Name: "firstName", Label: "First name", Kind: "text", Required: true},
-			{Name: "lastName", Label: "Last name", Kind: "text", Required: true},
-			{Name: "companyID", Label: "Company", Kind: "select", Required: true, Options: h.named(ctx, "Companies", "companyName")},
-			{Name: "title", Label: "Job title", Kind: "text"},
-			{Name: "emailAddress", Label: "Email address", Kind: "email", Hint: "The contact signs in to the client portal with it."},
-			{Name: "phone", Label: "Phone", Kind: "tel"},
-			{Name: "mobilePhone", Label: "Mobile phone", Kind: "tel"},
-			{Name: "isActive", Label: "Active", Kind: "check"},
-		})
-	}}
-}
-
-func withLengths(e *catalog.Entity, fs []formField) []formField {
+// formOf resolves each field of a form against e (its index, and its length with a margin),
+// panicking on a name e lacks.
+func formOf(e *catalog.Entity, fs []formField) []formField {
 	for i := range fs {
-		if f, ok := e.Field(fs[i].Name); ok && f.Length > 0 {
-			fs[i].MaxLength = f.Length + 10
+		fs[i].index = e.MustIndex(fs[i].Name)
+		if l := e.Fields[fs[i].index].Length; l > 0 {
+			fs[i].MaxLength = l + 10
 		}
 	}
 	return fs
 }
 
+func picklistChoices(p picklistField) func(*Handler, context.Context) []option {
+	return func(h *Handler, ctx context.Context) []option { return h.picklist(ctx, p) }
+}
+
+func namedChoices(n rowName) func(*Handler, context.Context) []option {
+	return func(h *Handler, ctx context.Context) []option { return h.named(ctx, n) }
+}
+
+// fields is the form of ef for one page, its selects' options read with the caller's rights.
+func (ef *entityForm) fields(ctx context.Context, h *Handler) []formField {
+	out := make([]formField, 0, len(ef.form))
+	for _, f := range ef.form {
+		if f.choices != nil {
+			f.Options = f.choices(h, ctx)
+			if f.hideEmpty && len(f.Options) == 0 {
+				continue
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 func (h *Handler) newCompanyPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.recordPage(w, r, p, h.companyForm(), 0)
+	h.recordPage(w, r, p, companyForm, 0)
 }
 
 func (h *Handler) createCompany(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.saveRecord(w, r, p, h.companyForm(), 0)
+	h.saveRecord(w, r, p, companyForm, 0)
 }
 
 func (h *Handler) editCompanyPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.recordPage(w, r, p, h.companyForm(), atoi64(r.PathValue("id")))
+	h.recordPage(w, r, p, companyForm, atoi64(r.PathValue("id")))
 }
 
 func (h *Handler) updateCompany(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.saveRecord(w, r, p, h.companyForm(), atoi64(r.PathValue("id")))
+	h.saveRecord(w, r, p, companyForm, atoi64(r.PathValue("id")))
 }
 
 func (h *Handler) newContactPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.recordPage(w, r, p, h.contactForm(), 0)
+	h.recordPage(w, r, p, contactForm, 0)
 }
 
 func (h *Handler) createContact(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.saveRecord(w, r, p, h.contactForm(), 0)
+	h.saveRecord(w, r, p, contactForm, 0)
 }
 
 func (h *Handler) editContactPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.recordPage(w, r, p, h.contactForm(), atoi64(r.PathValue("id")))
+	h.recordPage(w, r, p, contactForm, atoi64(r.PathValue("id")))
 }
 
 func (h *Handler) updateContact(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.saveRecord(w, r, p, h.contactForm(), atoi64(r.PathValue("id")))
+	h.saveRecord(w, r, p, contactForm, atoi64(r.PathValue("id")))
 }
 
 // view is the page of the form: "New Company", or "Edit Acme Dental Group".
 func (ef *entityForm) view(id int64, name string, fields []formField) *recordForm {
 	noun := strings.ToUpper(ef.noun[:1]) + ef.noun[1:]
-	v := &recordForm{Crumb: ef.entity, CrumbURL: ef.list, Fields: fields}
+	v := &recordForm{Crumb: ef.entity.Name, CrumbURL: ef.list, Fields: fields}
 	if id == 0 {
 		v.Heading, v.Action, v.Cancel, v.Submit = "New "+noun, ef.list+"/new", ef.list, "Save"
 		v.Sub = "Fields marked * are required."
@@ -149,8 +169,8 @@ func (ef *entityForm) view(id int64, name string, fields []formField) *recordFor
 func (h *Handler) recordPage(w http.ResponseWriter, r *http.Request, p *page, ef *entityForm, id int64) {
 	ctx := r.Context()
 	p.Section = "crm"
-	e := h.svc.Catalog.MustEntity(ef.entity)
-	fields := ef.fields(ctx)
+	e := ef.entity
+	fields := ef.fields(ctx, h)
 	name := ""
 	if id == 0 {
 		for _, f := range fields {
@@ -158,8 +178,8 @@ func (h *Handler) recordPage(w http.ResponseWriter, r *http.Request, p *page, ef
 				p.Form[f.Name] = "on"
 			}
 		}
-		if ef.entity == "Companies" {
-			vals, _ := h.svc.Picklist(ctx, e, "companyType")
+		if ef == companyForm {
+			vals, _ := h.svc.Picklist(ctx, companyType.e, companyType.field)
 			for _, v := range vals {
 				if v.IsDefault {
 					p.Form["companyType"] = strconv.FormatInt(v.Value, 10)
@@ -167,7 +187,7 @@ func (h *Handler) recordPage(w http.ResponseWriter, r *http.Request, p *page, ef
 			}
 			p.Form["ownerResourceID"] = strconv.FormatInt(p.User.Resource.ID, 10)
 		}
-		if c, err := strconv.ParseInt(r.URL.Query().Get("company"), 10, 64); err == nil && ef.entity == "Contacts" {
+		if c, err := strconv.ParseInt(r.URL.Query().Get("company"), 10, 64); err == nil && ef == contactForm {
 			p.Form["companyID"] = strconv.FormatInt(c, 10) // the company page's New Contact
 		}
 	} else {
@@ -181,7 +201,7 @@ func (h *Handler) recordPage(w http.ResponseWriter, r *http.Request, p *page, ef
 			return
 		}
 		for _, f := range fields {
-			p.Form[f.Name] = formValue(row.Values[e.Index(f.Name)], f.Kind)
+			p.Form[f.Name] = formValue(row.Values[f.index], f.Kind)
 		}
 		name = recordName(e, row)
 	}
@@ -199,8 +219,8 @@ func (h *Handler) recordPage(w http.ResponseWriter, r *http.Request, p *page, ef
 func (h *Handler) saveRecord(w http.ResponseWriter, r *http.Request, p *page, ef *entityForm, id int64) {
 	ctx := r.Context()
 	p.Section = "crm"
-	e := h.svc.Catalog.MustEntity(ef.entity)
-	fields := ef.fields(ctx)
+	e := ef.entity
+	fields := ef.fields(ctx, h)
 	name := ""
 	if id != 0 {
 		row, err := h.svc.Get(ctx, e, id, nil)
@@ -216,33 +236,33 @@ func (h *Handler) saveRecord(w http.ResponseWriter, r *http.Request, p *page, ef
 	}
 	in := psa.NewInput()
 	if id != 0 {
-		in.Set[e.Index("id")] = id
+		in.Set[e.IDIndex()] = id
 	}
 	for _, f := range fields {
 		raw := strings.TrimSpace(r.PostFormValue(f.Name))
 		p.Form[f.Name] = raw
-		cf, _ := e.Field(f.Name)
+		cf := &e.Fields[f.index]
 		switch {
 		case f.Kind == "check":
 			on := raw != ""
 			if cf.Type == catalog.Boolean {
-				in.Set[e.Index(f.Name)] = on
+				in.Set[f.index] = on
 			} else if on {
-				in.Set[e.Index(f.Name)] = int64(1)
+				in.Set[f.index] = int64(1)
 			} else {
-				in.Set[e.Index(f.Name)] = int64(0)
+				in.Set[f.index] = int64(0)
 			}
 		case raw == "":
-			in.Set[e.Index(f.Name)] = nil
+			in.Set[f.index] = nil
 		case cf.Type.IsInteger():
 			n, err := strconv.ParseInt(raw, 10, 64)
 			if err != nil {
 				p.Errors[f.Name] = "Choose a value from the list."
 				continue
 			}
-			in.Set[e.Index(f.Name)] = n
+			in.Set[f.index] = n
 		default:
-			in.Set[e.Index(f.Name)] = raw
+			in.Set[f.index] = raw
 		}
 	}
 	status := http.StatusUnprocessableEntity
@@ -300,7 +320,7 @@ func (h *Handler) keepCurrent(ctx context.Context, p *page, fields []formField) 
 		if !found {
 			label := "Current value (" + strconv.FormatInt(n, 10) + ")"
 			if f.Name == "ownerResourceID" {
-				if name := h.names(ctx, "Resources", "firstName", "lastName")[n]; name != "" {
+				if name := h.names(ctx, resourceNames)[n]; name != "" {
 					label = name + " (inactive)"
 				}
 			}
@@ -334,11 +354,11 @@ func formValue(v any, kind string) string {
 
 func recordName(e *catalog.Entity, row *store.Row) string {
 	if e.Name == "Companies" {
-		n, _ := row.Values[e.Index("companyName")].(string)
+		n, _ := row.Values[companyF.name].(string)
 		return n
 	}
-	f, _ := row.Values[e.Index("firstName")].(string)
-	l, _ := row.Values[e.Index("lastName")].(string)
+	f, _ := row.Values[contactF.firstName].(string)
+	l, _ := row.Values[contactF.lastName].(string)
 	return strings.TrimSpace(f + " " + l)
 }
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
-	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
@@ -41,17 +40,19 @@ type ticketFilter struct {
 	Page                                       int
 }
 
-func (h *Handler) labels(ctx context.Context, entity, field string) map[int64]string {
+// labels are the labels of a picklist's values, inactive ones too.
+func (h *Handler) labels(ctx context.Context, p picklistField) map[int64]string {
 	m := map[int64]string{}
-	vals, _ := h.svc.Picklist(ctx, h.svc.Catalog.MustEntity(entity), field)
+	vals, _ := h.svc.Picklist(ctx, p.e, p.field)
 	for _, v := range vals {
 		m[v.Value] = v.Label
 	}
 	return m
 }
 
-func (h *Handler) picklist(ctx context.Context, entity, field string) []option {
-	vals, _ := h.svc.Picklist(ctx, h.svc.Catalog.MustEntity(entity), field)
+// picklist is a picklist's active values, to choose from.
+func (h *Handler) picklist(ctx context.Context, p picklistField) []option {
+	vals, _ := h.svc.Picklist(ctx, p.e, p.field)
 	var out []option
 	for _, v := range vals {
 		if v.IsActive {
@@ -62,16 +63,16 @@ func (h *Handler) picklist(ctx context.Context, entity, field string) []option {
 }
 
 // names reads names of rows by id, without the caller's scope (labels of what it can see).
-func (h *Handler) names(ctx context.Context, entity string, fields ...string) map[int64]string {
+func (h *Handler) names(ctx context.Context, n rowName) map[int64]string {
 	out := map[int64]string{}
-	for _, o := range h.named(ctx, entity, strings.Join(fields, " ")) {
+	for _, o := range h.named(ctx, n) {
 		out[o.ID] = o.Name
 	}
 	return out
 }
 
 func (h *Handler) ticketLines(ctx context.Context, f ticketFilter, limit int) ([]ticketLine, error) {
-	e := h.svc.Catalog.MustEntity("Tickets")
+	e, ft := ticketsE, ticketF
 	filter := []*query.Node{{Op: "exist", Field: "id"}}
 	add := func(field string, v int64) {
 		if v != 0 {
@@ -92,19 +93,19 @@ func (h *Handler) ticketLines(ctx context.Context, f ticketFilter, limit int) ([
 	if err != nil {
 		return nil, err
 	}
-	status, prio, queue := h.labels(ctx, "Tickets", "status"), h.labels(ctx, "Tickets", "priority"), h.labels(ctx, "Tickets", "queueID")
-	companies := h.names(ctx, "Companies", "companyName")
-	resources := h.names(ctx, "Resources", "firstName", "lastName")
+	status, prio, queue := h.labels(ctx, ticketStatus), h.labels(ctx, ticketPriority), h.labels(ctx, ticketQueue)
+	companies := h.names(ctx, companyNames)
+	resources := h.names(ctx, resourceNames)
 	var out []ticketLine
 	for _, r := range rows {
-		v := func(f string) int64 { n, _ := r.Values[e.Index(f)].(int64); return n }
-		l := ticketLine{ID: r.ID(e), StatusValue: v("status"), Status: status[v("status")], Priority: prio[v("priority")], Queue: queue[v("queueID")],
-			Company: companies[v("companyID")], Assigned: resources[v("assignedResourceID")]}
-		l.Number, _ = r.Values[e.Index("ticketNumber")].(string)
-		l.Title, _ = r.Values[e.Index("title")].(string)
-		if t, ok := r.Values[e.Index("lastActivityDate")].(time.Time); ok {
+		v := func(i int) int64 { n, _ := r.Values[i].(int64); return n }
+		l := ticketLine{ID: r.ID(e), StatusValue: v(ft.status), Status: status[v(ft.status)], Priority: prio[v(ft.priority)], Queue: queue[v(ft.queueID)],
+			Company: companies[v(ft.companyID)], Assigned: resources[v(ft.assignedResourceID)]}
+		l.Number, _ = r.Values[ft.number].(string)
+		l.Title, _ = r.Values[ft.title].(string)
+		if t, ok := r.Values[ft.lastActivity].(time.Time); ok {
 			l.Updated = t
-		} else if t, ok := r.Values[e.Index("createDate")].(time.Time); ok {
+		} else if t, ok := r.Values[ft.created].(time.Time); ok {
 			l.Updated = t
 		}
 		out = append(out, l)
@@ -148,9 +149,9 @@ func (h *Handler) ticketsPage(w http.ResponseWriter, r *http.Request, s *session
 		h.fail(w, r, p, err)
 		return
 	}
-	v := &ticketsView{Filter: f, Total: len(lines), Queues: h.picklist(ctx, "Tickets", "queueID"), Statuses: h.picklist(ctx, "Tickets", "status"),
-		Priorities: h.picklist(ctx, "Tickets", "priority"), Companies: h.named(ctx, "Companies", "companyName")}
-	for _, res := range h.named(ctx, "Resources", "firstName lastName") {
+	v := &ticketsView{Filter: f, Total: len(lines), Queues: h.picklist(ctx, ticketQueue), Statuses: h.picklist(ctx, ticketStatus),
+		Priorities: h.picklist(ctx, ticketPriority), Companies: h.named(ctx, companyNames)}
+	for _, res := range h.named(ctx, resourceNames) {
 		v.Resources = append(v.Resources, res)
 	}
 	v.Pages = (len(lines) + pageSize - 1) / pageSize
@@ -215,7 +216,7 @@ type noteLine struct {
 }
 
 func (h *Handler) loadTicket(ctx context.Context, id int64) (*ticketView, error) {
-	e := h.svc.Catalog.MustEntity("Tickets")
+	e, ft := ticketsE, ticketF
 	row, err := h.svc.Get(ctx, e, id, nil)
 	if err != nil {
 		return nil, err
@@ -228,17 +229,16 @@ func (h *Handler) loadTicket(ctx context.Context, id int64) (*ticketView, error)
 		return nil, err
 	}
 	v := &ticketView{Line: lines, Fields: map[string]string{}}
-	v.Fields["description"], _ = row.Values[e.Index("description")].(string)
-	v.StatusNow, _ = row.Values[e.Index("status")].(int64)
-	v.AssignedID, _ = row.Values[e.Index("assignedResourceID")].(int64)
-	v.RoleID, _ = row.Values[e.Index("assignedResourceRoleID")].(int64)
-	v.Statuses = h.picklist(ctx, "Tickets", "status")
+	v.Fields["description"], _ = row.Values[ft.description].(string)
+	v.StatusNow, _ = row.Values[ft.status].(int64)
+	v.AssignedID, _ = row.Values[ft.assignedResourceID].(int64)
+	v.RoleID, _ = row.Values[ft.assignedRoleID].(int64)
+	v.Statuses = h.picklist(ctx, ticketStatus)
 	v.Assignees = h.assignees(ctx, v.AssignedID, v.RoleID)
 	rights := rightsOf(ctx)
 	v.CanEdit = rights == nil || rights.Allowed(e, access.Edit)
 	v.CanNote = v.CanEdit
-	ne := h.svc.Catalog.MustEntity("TicketNotes")
-	notes, err := h.svc.Query(ctx, ne, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "ticketID", Value: id}}}, nil, -1, 500)
+	notes, err := h.svc.Query(ctx, notesE, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "ticketID", Value: id}}}, nil, -1, 500)
 	if err != nil {
 		return nil, err
 	}
@@ -248,20 +248,19 @@ func (h *Handler) loadTicket(ctx context.Context, id int64) (*ticketView, error)
 }
 
 func (h *Handler) noteLines(ctx context.Context, notes []*store.Row) []noteLine {
-	ne := h.svc.Catalog.MustEntity("TicketNotes")
-	resources := h.names(ctx, "Resources", "firstName", "lastName")
-	contacts := h.names(ctx, "Contacts", "firstName", "lastName")
+	resources := h.names(ctx, resourceNames)
+	contacts := h.names(ctx, contactNames)
 	var out []noteLine
 	for _, n := range notes {
 		l := noteLine{}
-		l.Title, _ = n.Values[ne.Index("title")].(string)
-		l.Text, _ = n.Values[ne.Index("description")].(string)
-		l.At, _ = n.Values[ne.Index("createDateTime")].(time.Time)
-		pub, _ := n.Values[ne.Index("publish")].(int64)
+		l.Title, _ = n.Values[noteF.title].(string)
+		l.Text, _ = n.Values[noteF.description].(string)
+		l.At, _ = n.Values[noteF.createdAt].(time.Time)
+		pub, _ := n.Values[noteF.publish].(int64)
 		l.Published = pub == 1
-		if c, _ := n.Values[ne.Index("createdByContactID")].(int64); c != 0 {
+		if c, _ := n.Values[noteF.byContact].(int64); c != 0 {
 			l.By = contacts[c] + " (contact)"
-		} else if r, _ := n.Values[ne.Index("creatorResourceID")].(int64); r != 0 {
+		} else if r, _ := n.Values[noteF.byResource].(int64); r != 0 {
 			l.By = resources[r]
 		}
 		out = append(out, l)
@@ -305,7 +304,7 @@ func (h *Handler) assignees(ctx context.Context, curRes, curRole int64) []assign
 	if err != nil {
 		return nil
 	}
-	roles := h.names(ctx, "Roles", "name")
+	roles := h.names(ctx, roleNames)
 	var out []assignGroup
 	found := curRes == 0
 	for _, r := range res {
@@ -366,15 +365,15 @@ func rightsOf(ctx context.Context) *access.Rights {
 }
 
 func (h *Handler) ticketLinesOf(ctx context.Context, row *store.Row) (ticketLine, error) {
-	e := h.svc.Catalog.MustEntity("Tickets")
-	status, prio, queue := h.labels(ctx, "Tickets", "status"), h.labels(ctx, "Tickets", "priority"), h.labels(ctx, "Tickets", "queueID")
-	v := func(f string) int64 { n, _ := row.Values[e.Index(f)].(int64); return n }
-	l := ticketLine{ID: row.ID(e), StatusValue: v("status"), Status: status[v("status")], Priority: prio[v("priority")], Queue: queue[v("queueID")]}
-	l.Number, _ = row.Values[e.Index("ticketNumber")].(string)
-	l.Title, _ = row.Values[e.Index("title")].(string)
-	l.Company = h.names(ctx, "Companies", "companyName")[v("companyID")]
-	l.Assigned = h.names(ctx, "Resources", "firstName", "lastName")[v("assignedResourceID")]
-	if t, ok := row.Values[e.Index("lastActivityDate")].(time.Time); ok {
+	e, ft := ticketsE, ticketF
+	status, prio, queue := h.labels(ctx, ticketStatus), h.labels(ctx, ticketPriority), h.labels(ctx, ticketQueue)
+	v := func(i int) int64 { n, _ := row.Values[i].(int64); return n }
+	l := ticketLine{ID: row.ID(e), StatusValue: v(ft.status), Status: status[v(ft.status)], Priority: prio[v(ft.priority)], Queue: queue[v(ft.queueID)]}
+	l.Number, _ = row.Values[ft.number].(string)
+	l.Title, _ = row.Values[ft.title].(string)
+	l.Company = h.names(ctx, companyNames)[v(ft.companyID)]
+	l.Assigned = h.names(ctx, resourceNames)[v(ft.assignedResourceID)]
+	if t, ok := row.Values[ft.lastActivity].(time.Time); ok {
 		l.Updated = t
 	}
 	return l, nil
@@ -396,7 +395,7 @@ func (h *Handler) ticketAction(w http.ResponseWriter, r *http.Request, s *sessio
 	p.Section = "tickets"
 	ctx := r.Context()
 	id := atoi64(r.PathValue("id"))
-	e := h.svc.Catalog.MustEntity("Tickets")
+	e, ft := ticketsE, ticketF
 	var err error
 	switch r.PostFormValue("action") {
 	case "note":
@@ -414,24 +413,22 @@ func (h *Handler) ticketAction(w http.ResponseWriter, r *http.Request, s *sessio
 			if title == "" {
 				title = "Note"
 			}
-			ne := h.svc.Catalog.MustEntity("TicketNotes")
-			child, _ := e.Child("Notes")
 			in := psa.NewInput()
-			in.Set[ne.Index("title")] = title
-			in.Set[ne.Index("description")] = text
-			in.Set[ne.Index("noteType")] = int64(3)
+			in.Set[noteF.title] = title
+			in.Set[noteF.description] = text
+			in.Set[noteF.noteType] = int64(3)
 			pub := int64(2)
 			if r.PostFormValue("publish") != "" {
 				pub = 1
 			}
-			in.Set[ne.Index("publish")] = pub
-			_, err = h.svc.Create(ctx, ne, in, &psa.Parent{Entity: e, ID: id, Child: child})
+			in.Set[noteF.publish] = pub
+			_, err = h.svc.Create(ctx, notesE, in, &psa.Parent{Entity: e, ID: id, Child: ticketNotes})
 		}
 	case "update":
 		in := psa.NewInput()
-		in.Set[e.Index("id")] = id
+		in.Set[ft.id] = id
 		if st := atoi64(r.PostFormValue("status")); st != 0 {
-			in.Set[e.Index("status")] = st
+			in.Set[ft.status] = st
 		}
 		if _, ok := r.PostForm["assign"]; ok {
 			res, role, ok := parseAssign(r.PostFormValue("assign"))
@@ -439,8 +436,8 @@ func (h *Handler) ticketAction(w http.ResponseWriter, r *http.Request, s *sessio
 				p.Errors["assign"] = "Choose a resource and role from the list."
 				break
 			}
-			in.Set[e.Index("assignedResourceID")] = nullable(res)
-			in.Set[e.Index("assignedResourceRoleID")] = nullable(role)
+			in.Set[ft.assignedResourceID] = nullable(res)
+			in.Set[ft.assignedRoleID] = nullable(role)
 		}
 		_, err = h.svc.Update(ctx, e, in, nil, false)
 	default:
@@ -482,18 +479,20 @@ type contactLine struct {
 	CanEdit                     bool
 }
 
-func (h *Handler) contactLine(ctx context.Context, e *catalog.Entity, r *store.Row, companies map[int64]string) contactLine {
-	l := contactLine{ID: r.ID(e)}
-	f, _ := r.Values[e.Index("firstName")].(string)
-	la, _ := r.Values[e.Index("lastName")].(string)
+// contactLine is a row of Contacts as the pages show it.
+func (h *Handler) contactLine(ctx context.Context, r *store.Row, companies map[int64]string) contactLine {
+	fc := contactF
+	l := contactLine{ID: r.ID(contactsE)}
+	f, _ := r.Values[fc.firstName].(string)
+	la, _ := r.Values[fc.lastName].(string)
 	l.Name = strings.TrimSpace(f + " " + la)
-	l.Email, _ = r.Values[e.Index("emailAddress")].(string)
-	l.Phone, _ = r.Values[e.Index("phone")].(string)
-	l.Title, _ = r.Values[e.Index("title")].(string)
-	l.Mobile, _ = r.Values[e.Index("mobilePhone")].(string)
-	l.CompanyID, _ = r.Values[e.Index("companyID")].(int64)
+	l.Email, _ = r.Values[fc.email].(string)
+	l.Phone, _ = r.Values[fc.phone].(string)
+	l.Title, _ = r.Values[fc.title].(string)
+	l.Mobile, _ = r.Values[fc.mobile].(string)
+	l.CompanyID, _ = r.Values[fc.companyID].(int64)
 	l.Company = companies[l.CompanyID]
-	a, _ := r.Values[e.Index("isActive")].(int64)
+	a, _ := r.Values[fc.isActive].(int64)
 	l.Active = a == 1
 	l.Portal, l.Locked, _ = h.svc.HasPortalAccess(ctx, l.ID)
 	return l
@@ -502,13 +501,13 @@ func (h *Handler) contactLine(ctx context.Context, e *catalog.Entity, r *store.R
 func (h *Handler) contactsPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "Contacts", "crm"
 	ctx := r.Context()
-	e := h.svc.Catalog.MustEntity("Contacts")
+	e := contactsE
 	rows, err := h.svc.Query(ctx, e, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, nil, -1, 1000)
 	if err != nil {
 		h.fail(w, r, p, err)
 		return
 	}
-	companies := h.names(ctx, "Companies", "companyName")
+	companies := h.names(ctx, companyNames)
 	needle := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
 	p.Form["q"] = r.URL.Query().Get("q")
 	if allowed(ctx, e, 0) {
@@ -516,7 +515,7 @@ func (h *Handler) contactsPage(w http.ResponseWriter, r *http.Request, s *sessio
 	}
 	var out []contactLine
 	for _, row := range rows {
-		l := h.contactLine(ctx, e, row, companies)
+		l := h.contactLine(ctx, row, companies)
 		if needle != "" && !strings.Contains(strings.ToLower(l.Name+" "+l.Email+" "+l.Company), needle) {
 			continue
 		}
@@ -541,7 +540,7 @@ func (h *Handler) contactPage(w http.ResponseWriter, r *http.Request, s *session
 
 func (h *Handler) loadContact(r *http.Request) (*contactLine, error) {
 	ctx := r.Context()
-	e := h.svc.Catalog.MustEntity("Contacts")
+	e := contactsE
 	row, err := h.svc.Get(ctx, e, atoi64(r.PathValue("id")), nil)
 	if err != nil {
 		return nil, err
@@ -549,7 +548,7 @@ func (h *Handler) loadContact(r *http.Request) (*contactLine, error) {
 	if row == nil {
 		return nil, apperr.New(http.StatusNotFound, "There is no such contact, or your security level does not let you see it.")
 	}
-	l := h.contactLine(ctx, e, row, h.names(ctx, "Companies", "companyName"))
+	l := h.contactLine(ctx, row, h.names(ctx, companyNames))
 	l.CanEdit = allowed(ctx, e, l.ID)
 	return &l, nil
 }

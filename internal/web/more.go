@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/query"
 )
@@ -26,8 +27,7 @@ type listView struct {
 	Filter              bool
 }
 
-func (h *Handler) rowsOf(r *http.Request, entity string) ([]map[string]any, error) {
-	e := h.svc.Catalog.MustEntity(entity)
+func (h *Handler) rowsOf(r *http.Request, e *catalog.Entity) ([]map[string]any, error) {
 	rows, err := h.svc.Query(r.Context(), e, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, nil, -1, 2000)
 	if err != nil {
 		return nil, err
@@ -64,14 +64,14 @@ func id64(v any) int64 { n, _ := v.(int64); return n }
 
 func (h *Handler) companiesPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "Companies", "crm"
-	rows, err := h.rowsOf(r, "Companies")
+	rows, err := h.rowsOf(r, companiesE)
 	if err != nil {
 		h.fail(w, r, p, err)
 		return
 	}
-	types := h.labels(r.Context(), "Companies", "companyType")
+	types := h.labels(r.Context(), companyType)
 	v := &listView{Crumb: "CRM", Heading: "Companies", Sub: "Your customers, prospects and vendors.", Columns: []string{"Name", "Type", "Phone", "City"}, Filter: true}
-	if allowed(r.Context(), h.svc.Catalog.MustEntity("Companies"), 0) {
+	if allowed(r.Context(), companiesE, 0) {
 		v.NewURL, v.NewLabel = "/crm/companies/new", "New Company"
 	}
 	for _, m := range rows {
@@ -96,7 +96,7 @@ type companyView struct {
 func (h *Handler) companyPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Section = "crm"
 	ctx := r.Context()
-	e := h.svc.Catalog.MustEntity("Companies")
+	e, fc := companiesE, companyF
 	id := atoi64(r.PathValue("id"))
 	row, err := h.svc.Get(ctx, e, id, nil)
 	if err != nil {
@@ -108,15 +108,15 @@ func (h *Handler) companyPage(w http.ResponseWriter, r *http.Request, s *session
 		return
 	}
 	v := &companyView{ID: id}
-	v.Name, _ = row.Values[e.Index("companyName")].(string)
-	v.Phone, _ = row.Values[e.Index("phone")].(string)
-	v.Web, _ = row.Values[e.Index("webAddress")].(string)
-	v.City, _ = row.Values[e.Index("city")].(string)
-	v.Active, _ = row.Values[e.Index("isActive")].(bool)
-	ce := h.svc.Catalog.MustEntity("Contacts")
+	v.Name, _ = row.Values[fc.name].(string)
+	v.Phone, _ = row.Values[fc.phone].(string)
+	v.Web, _ = row.Values[fc.web].(string)
+	v.City, _ = row.Values[fc.city].(string)
+	v.Active, _ = row.Values[fc.isActive].(bool)
+	ce := contactsE
 	v.CanEdit, v.CanAddContact = allowed(ctx, e, id), allowed(ctx, ce, 0)
-	for _, f := range h.companyForm().fields(ctx) {
-		val := row.Values[e.Index(f.Name)]
+	for _, f := range companyForm.fields(ctx, h) {
+		val := row.Values[f.index]
 		text := str(val)
 		if f.Kind == "select" {
 			text = ""
@@ -134,17 +134,17 @@ func (h *Handler) companyPage(w http.ResponseWriter, r *http.Request, s *session
 	if err == nil {
 		names := map[int64]string{id: v.Name}
 		for _, c := range contacts {
-			v.Contacts = append(v.Contacts, h.contactLine(ctx, ce, c, names))
+			v.Contacts = append(v.Contacts, h.contactLine(ctx, c, names))
 		}
 	}
 	v.Tickets, _ = h.ticketLines(ctx, ticketFilter{Company: id}, 50)
-	cie := h.svc.Catalog.MustEntity("ConfigurationItems")
+	cie := cisE
 	cis, err := h.svc.Query(ctx, cie, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "companyID", Value: id}}}, nil, -1, 500)
 	if err == nil {
-		types := h.labels(ctx, "ConfigurationItems", "configurationItemType")
+		types := h.labels(ctx, ciType)
 		for _, c := range cis {
-			t, _ := c.Values[cie.Index("configurationItemType")].(int64)
-			v.CIs = append(v.CIs, []cell{{Text: str(c.Values[cie.Index("referenceTitle")])}, {Text: types[t]}, {Text: str(c.Values[cie.Index("serialNumber")])}})
+			t, _ := c.Values[ciF.ciType].(int64)
+			v.CIs = append(v.CIs, []cell{{Text: str(c.Values[ciF.referenceTitle])}, {Text: types[t]}, {Text: str(c.Values[ciF.serialNumber])}})
 		}
 	}
 	p.Title = v.Name
@@ -154,13 +154,13 @@ func (h *Handler) companyPage(w http.ResponseWriter, r *http.Request, s *session
 
 func (h *Handler) cisPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "Configuration Items", "crm"
-	rows, err := h.rowsOf(r, "ConfigurationItems")
+	rows, err := h.rowsOf(r, cisE)
 	if err != nil {
 		h.fail(w, r, p, err)
 		return
 	}
-	companies := h.names(r.Context(), "Companies", "companyName")
-	types := h.labels(r.Context(), "ConfigurationItems", "configurationItemType")
+	companies := h.names(r.Context(), companyNames)
+	types := h.labels(r.Context(), ciType)
 	v := &listView{Crumb: "CRM", Heading: "Configuration Items", Sub: "The devices and services you manage for your customers.", Columns: []string{"Reference", "Company", "Type", "Serial number", "Active"}, Filter: true}
 	for _, m := range rows {
 		v.Rows = append(v.Rows, []cell{{Text: str(m["referenceTitle"])}, {Text: companies[id64(m["companyID"])], Href: "/crm/companies/" + str(m["companyID"])},
@@ -177,9 +177,9 @@ type newTicketView struct {
 
 func (h *Handler) newTicketData(r *http.Request) *newTicketView {
 	ctx := r.Context()
-	v := &newTicketView{Companies: h.named(ctx, "Companies", "companyName"), Statuses: h.picklist(ctx, "Tickets", "status"),
-		Priorities: h.picklist(ctx, "Tickets", "priority"), Queues: h.picklist(ctx, "Tickets", "queueID"), Assignees: h.assignees(ctx, 0, 0)}
-	for _, c := range h.named(ctx, "Contacts", "firstName lastName") {
+	v := &newTicketView{Companies: h.named(ctx, companyNames), Statuses: h.picklist(ctx, ticketStatus),
+		Priorities: h.picklist(ctx, ticketPriority), Queues: h.picklist(ctx, ticketQueue), Assignees: h.assignees(ctx, 0, 0)}
+	for _, c := range h.named(ctx, contactNames) {
 		v.Contacts = append(v.Contacts, c)
 	}
 	return v
@@ -214,21 +214,20 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, s *sessio
 		p.Errors["assign"] = "Choose a resource and role from the list."
 	}
 	if len(p.Errors) == 0 {
-		e := h.svc.Catalog.MustEntity("Tickets")
+		e, ft := ticketsE, ticketF
 		in := psa.NewInput()
-		set := map[string]any{"companyID": atoi64(p.Form["company"]), "title": p.Form["title"], "status": atoi64(p.Form["status"]),
-			"priority": atoi64(p.Form["priority"]), "queueID": atoi64(p.Form["queue"]), "source": int64(3), "ticketType": int64(1)}
+		for i, v := range map[int]any{ft.companyID: atoi64(p.Form["company"]), ft.title: p.Form["title"], ft.status: atoi64(p.Form["status"]),
+			ft.priority: atoi64(p.Form["priority"]), ft.queueID: atoi64(p.Form["queue"]), ft.source: int64(3), ft.ticketType: int64(1)} {
+			in.Set[i] = v
+		}
 		if p.Form["description"] != "" {
-			set["description"] = p.Form["description"]
+			in.Set[ft.description] = p.Form["description"]
 		}
 		if c := atoi64(p.Form["contact"]); c != 0 {
-			set["contactID"] = c
+			in.Set[ft.contactID] = c
 		}
 		if assignRes != 0 {
-			set["assignedResourceID"], set["assignedResourceRoleID"] = assignRes, assignRole
-		}
-		for k, v := range set {
-			in.Set[e.Index(k)] = v
+			in.Set[ft.assignedResourceID], in.Set[ft.assignedRoleID] = assignRes, assignRole
 		}
 		id, err := h.svc.Create(r.Context(), e, in, nil)
 		if err == nil {
@@ -297,11 +296,17 @@ func (h *Handler) orgAction(w http.ResponseWriter, r *http.Request, s *session, 
 }
 
 // picklistFields are the lists the service desk and CRM pages use.
-var picklistFields = [][3]string{
-	{"Queues", "Tickets", "queueID"}, {"Ticket statuses", "Tickets", "status"}, {"Ticket priorities", "Tickets", "priority"},
-	{"Issue types", "Tickets", "issueType"}, {"Sub-issue types", "Tickets", "subIssueType"}, {"Sources", "Tickets", "source"},
-	{"Company types", "Companies", "companyType"}, {"Classifications", "Companies", "classification"},
-	{"Configuration item types", "ConfigurationItems", "configurationItemType"}, {"Ticket note types", "TicketNotes", "noteType"},
+var picklistFields = []picklistList{
+	{"Queues", ticketQueue}, {"Ticket statuses", ticketStatus}, {"Ticket priorities", ticketPriority},
+	{"Issue types", mustPicklist(ticketsE, "issueType")}, {"Sub-issue types", mustPicklist(ticketsE, "subIssueType")}, {"Sources", ticketSource},
+	{"Company types", companyType}, {"Classifications", companyClass},
+	{"Configuration item types", ciType}, {"Ticket note types", mustPicklist(notesE, "noteType")},
+}
+
+// picklistList is a list of the Picklists page: its name and its field.
+type picklistList struct {
+	Name string
+	picklistField
 }
 
 type picklistView struct {
@@ -315,15 +320,11 @@ func (h *Handler) picklistsPage(w http.ResponseWriter, r *http.Request, s *sessi
 	p.Title, p.Section = "Picklists", "admin"
 	var out []picklistView
 	for _, f := range picklistFields {
-		e, ok := h.svc.Catalog.Entity(f[1])
-		if !ok || e.Index(f[2]) < 0 {
-			continue
+		v := picklistView{Name: f.Name, Entity: f.e.Name, Field: f.field}
+		if editablePicklist(f.e.Name, f.field) != nil {
+			v.URL = picklistURL(f.e.Name, f.field)
 		}
-		v := picklistView{Name: f[0], Entity: f[1], Field: f[2]}
-		if editablePicklist(f[1], f[2]) != nil {
-			v.URL = picklistURL(f[1], f[2])
-		}
-		vals, _ := h.svc.Picklist(r.Context(), e, f[2])
+		vals, _ := h.svc.Picklist(r.Context(), f.e, f.field)
 		for _, pv := range vals {
 			label := pv.Label
 			if !pv.IsActive {
@@ -345,18 +346,14 @@ func (h *Handler) udfsPage(w http.ResponseWriter, r *http.Request, s *session, p
 	v := &listView{Crumb: "Admin", Heading: "User-Defined Fields", Sub: "Extra fields of companies, contacts, tickets and the other collections; the REST API reads and writes them as userDefinedFields.",
 		Columns: []string{"Collection", "Name", "Type", "Required", "Active"}, NewURL: "/admin/udfs/new", NewLabel: "New field"}
 	types := map[int64]string{1: "Text", 2: "Number", 3: "Date", 4: "List", 5: "Decimal"}
-	for _, name := range []string{"Companies", "Contacts", "Tickets", "ConfigurationItems", "Opportunities", "Projects", "Tasks"} {
-		e, ok := h.svc.Catalog.Entity(name)
-		if !ok {
-			continue
-		}
+	for _, e := range udfEntities {
 		defs, err := h.svc.UDFDefinitions(r.Context(), e)
 		if err != nil {
 			h.fail(w, r, p, err)
 			return
 		}
 		for _, d := range defs {
-			v.Rows = append(v.Rows, []cell{{Text: name}, {Text: d.Name}, {Text: types[d.DataType]}, {Text: str(d.IsRequired)}, {Text: str(d.IsActive)}})
+			v.Rows = append(v.Rows, []cell{{Text: e.Name}, {Text: d.Name}, {Text: types[d.DataType]}, {Text: str(d.IsRequired)}, {Text: str(d.IsActive)}})
 		}
 	}
 	p.Data = v

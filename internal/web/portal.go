@@ -254,9 +254,8 @@ func (h *Handler) portalDetail(w http.ResponseWriter, r *http.Request, ps *porta
 		return
 	}
 	l, _ := h.ticketLinesOf(ctx, row)
-	e := h.svc.Catalog.MustEntity("Tickets")
 	t := &portalTicket{Line: l, Notes: h.noteLines(ctx, notes)}
-	t.Text, _ = row.Values[e.Index("description")].(string)
+	t.Text, _ = row.Values[ticketF.description].(string)
 	p.Title = l.Number + " " + l.Title
 	p.Data = t
 	status := http.StatusOK

@@ -32,9 +32,9 @@ type picklistEdit struct {
 }
 
 // editablePicklist finds the entry of picklistFields the page names, or nil.
-func editablePicklist(entity, field string) *[3]string {
+func editablePicklist(entity, field string) *picklistList {
 	for i := range picklistFields {
-		if picklistFields[i][1] == entity && picklistFields[i][2] == field {
+		if picklistFields[i].e.Name == entity && picklistFields[i].field == field {
 			return &picklistFields[i]
 		}
 	}
@@ -45,12 +45,12 @@ func picklistURL(entity, field string) string {
 	return "/admin/picklists/" + url.PathEscape(entity) + "/" + url.PathEscape(field)
 }
 
-func (h *Handler) picklistData(r *http.Request, f *[3]string) (*picklistEdit, error) {
+func (h *Handler) picklistData(r *http.Request, f *picklistList) (*picklistEdit, error) {
 	ctx := r.Context()
-	e := h.svc.Catalog.MustEntity(f[1])
-	v := &picklistEdit{Name: f[0], Entity: f[1], Field: f[2]}
+	e := f.e
+	v := &picklistEdit{Name: f.Name, Entity: e.Name, Field: f.field}
 	parents := map[int64]string{}
-	if cf, ok := e.Field(f[2]); ok && cf.PicklistParent != "" {
+	if cf := &e.Fields[f.index]; cf.PicklistParent != "" {
 		pf, _ := e.Field(cf.PicklistParent)
 		v.ParentLabel = "Issue type" // subIssueType is the one list of the page with a parent
 		vals, err := h.svc.Picklist(ctx, e, pf.Name)
@@ -64,7 +64,7 @@ func (h *Handler) picklistData(r *http.Request, f *[3]string) (*picklistEdit, er
 			}
 		}
 	}
-	vals, err := h.svc.Picklist(ctx, e, f[2])
+	vals, err := h.svc.Picklist(ctx, e, f.field)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func (h *Handler) picklistPage(w http.ResponseWriter, r *http.Request, s *sessio
 		h.fail(w, r, p, err)
 		return
 	}
-	p.Title, p.Data = f[0], v
+	p.Title, p.Data = f.Name, v
 	h.render(w, r, http.StatusOK, "picklist", p)
 }
 
@@ -113,26 +113,26 @@ func (h *Handler) picklistAction(w http.ResponseWriter, r *http.Request, s *sess
 		if n, perr := strconv.ParseInt(p.Form["parent"], 10, 64); perr == nil {
 			parent = &n
 		}
-		if cf, _ := h.svc.Catalog.MustEntity(f[1]).Field(f[2]); cf.PicklistParent != "" && parent == nil {
+		if f.e.Fields[f.index].PicklistParent != "" && parent == nil {
 			p.Errors["parent"] = "Choose the issue type the sub-issue type belongs to."
 			break
 		}
 		var v int64
-		if v, err = h.svc.AddPicklistValue(ctx, f[1], f[2], label, 0, parent); err == nil {
+		if v, err = h.svc.AddPicklistValue(ctx, f.e.Name, f.field, label, 0, parent); err == nil {
 			flash = "Added " + strings.TrimSpace(label) + " (" + strconv.FormatInt(v, 10) + ")."
 		}
 	case "rename":
-		_, err = h.svc.EditPicklistValue(ctx, f[1], f[2], value, psa.PicklistValueChange{Label: &label})
+		_, err = h.svc.EditPicklistValue(ctx, f.e.Name, f.field, value, psa.PicklistValueChange{Label: &label})
 		flash = "Renamed."
 	case "activate", "deactivate":
 		on := r.PostFormValue("action") == "activate"
-		_, err = h.svc.EditPicklistValue(ctx, f[1], f[2], value, psa.PicklistValueChange{Active: &on})
+		_, err = h.svc.EditPicklistValue(ctx, f.e.Name, f.field, value, psa.PicklistValueChange{Active: &on})
 		flash = map[bool]string{true: "Activated.", false: "Deactivated: new records can no longer choose it; records that have it keep it."}[on]
 	default:
 		err = errUnknown
 	}
 	if err == nil && len(p.Errors) == 0 {
-		http.Redirect(w, r, picklistURL(f[1], f[2])+"?flash="+url.QueryEscape(flash), http.StatusSeeOther)
+		http.Redirect(w, r, picklistURL(f.e.Name, f.field)+"?flash="+url.QueryEscape(flash), http.StatusSeeOther)
 		return
 	}
 	v, lerr := h.picklistData(r, f)
@@ -166,7 +166,7 @@ func (h *Handler) picklistAction(w http.ResponseWriter, r *http.Request, s *sess
 	if p.Error == "" {
 		p.Error = "Nothing was saved: see the message below."
 	}
-	p.Title, p.Data = f[0], v
+	p.Title, p.Data = f.Name, v
 	h.render(w, r, http.StatusUnprocessableEntity, "picklist", p)
 }
 
@@ -193,26 +193,31 @@ func (h *Handler) createUDF(w http.ResponseWriter, r *http.Request, s *session, 
 	p.Title, p.Section = "New User-Defined Field", "admin"
 	p.Data = &udfForm{Collections: udfCollections, DataTypes: udfDataTypes}
 	keep(p, r, "udfType", "name", "description", "dataType", "isRequired", "defaultValue", "isActive")
-	e := h.svc.Catalog.MustEntity("UserDefinedFieldDefinitions")
+	e, fu := udfDefsE, udfDefF
 	in := psa.NewInput()
-	for _, f := range []string{"udfType", "dataType"} {
-		if n, err := strconv.ParseInt(p.Form[f], 10, 64); err == nil {
-			in.Set[e.Index(f)] = n
-		} else if p.Form[f] != "" {
-			p.Errors[f] = "Choose a value from the list."
+	// field is a form field and the index of the field of the same name.
+	type field struct {
+		name string
+		i    int
+	}
+	for _, f := range []field{{"udfType", fu.udfType}, {"dataType", fu.dataType}} {
+		if n, err := strconv.ParseInt(p.Form[f.name], 10, 64); err == nil {
+			in.Set[f.i] = n
+		} else if p.Form[f.name] != "" {
+			p.Errors[f.name] = "Choose a value from the list."
 		} else {
-			in.Set[e.Index(f)] = nil
+			in.Set[f.i] = nil
 		}
 	}
-	for _, f := range []string{"name", "description", "defaultValue"} {
-		if p.Form[f] != "" {
-			in.Set[e.Index(f)] = p.Form[f]
+	for _, f := range []field{{"name", fu.name}, {"description", fu.description}, {"defaultValue", fu.defaultValue}} {
+		if p.Form[f.name] != "" {
+			in.Set[f.i] = p.Form[f.name]
 		} else {
-			in.Set[e.Index(f)] = nil
+			in.Set[f.i] = nil
 		}
 	}
-	in.Set[e.Index("isRequired")] = p.Form["isRequired"] != ""
-	in.Set[e.Index("isActive")] = p.Form["isActive"] != ""
+	in.Set[fu.isRequired] = p.Form["isRequired"] != ""
+	in.Set[fu.isActive] = p.Form["isActive"] != ""
 	if len(p.Errors) == 0 {
 		_, err := h.svc.Create(r.Context(), e, in, nil)
 		if err == nil {

@@ -182,12 +182,12 @@ func (s *Service) APIUsers(ctx context.Context) ([]*APIUser, error) {
 func (s *Service) describeAPIUser(ctx context.Context, u *store.APIUser) (*APIUser, error) {
 	v := &APIUser{ResourceID: u.ResourceID, Username: u.Username, IntegrationCode: u.IntegrationCode, Active: u.Active, Locked: u.Locked,
 		FailedLogins: u.FailedLogins, CreatedAt: u.CreatedAt, TrackingKind: store.TrackingCustom}
-	e := s.Catalog.MustEntity("Resources")
-	if row, err := s.DB.Get(ctx, e, u.ResourceID); err == nil {
-		v.FirstName, _ = row.Values[e.Index("firstName")].(string)
-		v.LastName, _ = row.Values[e.Index("lastName")].(string)
-		v.Email, _ = row.Values[e.Index("email")].(string)
-		if name, ok := row.Values[e.Index("userName")].(string); ok && name != "" {
+	fr := s.f.resource
+	if row, err := s.DB.Get(ctx, s.f.resources, u.ResourceID); err == nil {
+		v.FirstName, _ = row.Values[fr.firstName].(string)
+		v.LastName, _ = row.Values[fr.lastName].(string)
+		v.Email, _ = row.Values[fr.email].(string)
+		if name, ok := row.Values[fr.userName].(string); ok && name != "" {
 			v.Username = name // as typed; the credential table keeps it lower-cased
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/psa"
 )
 
@@ -12,15 +13,26 @@ import (
 // the API, so the demo data obeys every rule.
 func (s *Service) SeedDemo(ctx context.Context) error {
 	ctx = psa.WithActor(ctx, psa.SystemActor)
-	create := func(entity string, parent *psa.Parent, values map[string]any) (int64, error) {
-		e := s.Catalog.MustEntity(entity)
+	// input is a write of the given fields of entity; a name the catalog lacks is an error.
+	input := func(entity string, values map[string]any) (*catalog.Entity, *psa.Input, error) {
+		e, ok := s.Catalog.Entity(entity)
+		if !ok {
+			return nil, nil, fmt.Errorf("demo: no collection %s", entity)
+		}
 		in := psa.NewInput()
 		for k, v := range values {
 			i := e.Index(k)
 			if i < 0 {
-				return 0, fmt.Errorf("demo %s: no field %s", entity, k)
+				return nil, nil, fmt.Errorf("demo %s: no field %s", entity, k)
 			}
 			in.Set[i] = v
+		}
+		return e, in, nil
+	}
+	create := func(entity string, parent *psa.Parent, values map[string]any) (int64, error) {
+		e, in, err := input(entity, values)
+		if err != nil {
+			return 0, err
 		}
 		id, err := s.Create(ctx, e, in, parent)
 		if err != nil {
@@ -29,18 +41,12 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 		return id, nil
 	}
 	createWithUDF := func(entity string, values map[string]any, udf map[string]*string) (int64, error) {
-		e := s.Catalog.MustEntity(entity)
-		in := psa.NewInput()
-		for k, v := range values {
-			in.Set[e.Index(k)] = v
+		e, in, err := input(entity, values)
+		if err != nil {
+			return 0, err
 		}
 		in.UDF, in.UDFPresent = udf, true
 		return s.Create(ctx, e, in, nil)
-	}
-	child := func(parentEntity string, id int64, name string) *psa.Parent {
-		pe := s.Catalog.MustEntity(parentEntity)
-		c, _ := pe.Child(name)
-		return &psa.Parent{Entity: pe, ID: id, Child: c}
 	}
 	if _, err := create("UserDefinedFieldDefinitions", nil, map[string]any{"name": "Customer Number", "udfType": int64(1), "dataType": int64(1), "isActive": true, "sortOrder": int64(1)}); err != nil {
 		return err
@@ -80,7 +86,7 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 		// The company's primary location comes with it, in its city.
 		var contactIDs []int64
 		for _, n := range c.contacts {
-			id, err := create("Contacts", child("Companies", company, "Contacts"), map[string]any{"firstName": n[0], "lastName": n[1], "isActive": int64(1),
+			id, err := create("Contacts", &psa.Parent{Entity: s.f.companies, ID: company, Child: s.f.companyContacts}, map[string]any{"firstName": n[0], "lastName": n[1], "isActive": int64(1),
 				"emailAddress": fmt.Sprintf("%s.%s@%s", lower(n[0]), lower(n[1]), c.web)})
 			if err != nil {
 				return err
@@ -102,7 +108,7 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if _, err := create("TicketNotes", child("Tickets", id, "Notes"), map[string]any{"title": "Initial triage", "description": "Called the customer back and gathered details.",
+			if _, err := create("TicketNotes", &psa.Parent{Entity: s.f.tickets, ID: id, Child: s.f.ticketNotes}, map[string]any{"title": "Initial triage", "description": "Called the customer back and gathered details.",
 				"noteType": int64(3), "publish": int64(1)}); err != nil {
 				return err
 			}

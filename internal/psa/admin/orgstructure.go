@@ -105,13 +105,13 @@ func (s *Service) OrgStructure(ctx context.Context) (*OrgStructure, error) {
 		d, _ := r.Values[fa.level1].(int64)
 		l, _ := r.Values[fa.level2].(int64)
 		a.Division, a.Line = divs[d], lines[l]
-		a.Active, _ = r.Values[ae.Index("isActive")].(bool)
+		a.Active, _ = r.Values[fa.isActive].(bool)
 		members, err := s.RowsWhere(ctx, re, "organizationalLevelAssociationID", a.ID)
 		if err != nil {
 			return nil, err
 		}
 		for _, m := range members {
-			id, _ := m.Values[s.f.orgResourceID].(int64)
+			id, _ := m.Values[s.f.orgResource.resourceID].(int64)
 			a.Resources = append(a.Resources, id)
 		}
 		out.Associations = append(out.Associations, a)
@@ -243,7 +243,7 @@ func (s *Service) checkLOBs(ctx context.Context, t *store.Tenant, ids []int64) e
 
 // setLOBs replaces a resource's line-of-business associations (OrganizationalResources).
 func (s *Service) setLOBs(ctx context.Context, tx *store.Tx, resourceID int64, ids []int64) error {
-	if err := s.deleteChildren(ctx, tx, "OrganizationalResources", resourceID); err != nil {
+	if err := s.deleteChildren(ctx, tx, s.f.orgResources, resourceID); err != nil {
 		return err
 	}
 	seen := map[int64]bool{}

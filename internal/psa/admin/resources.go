@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/auth"
+	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
@@ -190,7 +191,7 @@ func (s *Service) EditResource(ctx context.Context, ref string, ch ResourceChang
 	if err != nil {
 		return nil, err
 	}
-	e := s.Catalog.MustEntity("Resources")
+	e, fr := s.f.resources, s.f.resource
 	if _, err := s.DB.Get(ctx, e, id); errors.Is(err, store.ErrNotFound) {
 		return nil, apperr.Invalid("There is no resource %s.", ref)
 	} else if err != nil {
@@ -238,22 +239,20 @@ func (s *Service) EditResource(ctx context.Context, ref string, ch ResourceChang
 	}
 	// The row's own fields, as a client would send them.
 	in := psa.NewInput()
-	set := func(field string, v any) { in.Set[e.Index(field)] = v }
-	for field, v := range map[string]*string{"firstName": ch.FirstName, "lastName": ch.LastName, "email": ch.Email, "title": ch.Title} {
+	for i, v := range map[int]*string{fr.firstName: ch.FirstName, fr.lastName: ch.LastName, fr.email: ch.Email, fr.title: ch.Title} {
 		if v != nil {
-			set(field, strings.TrimSpace(*v))
+			in.Set[i] = strings.TrimSpace(*v)
 		}
 	}
 	if ch.LocationID != nil {
-		set("locationID", *ch.LocationID)
+		in.Set[fr.locationID] = *ch.LocationID
 	}
 	if ch.InternalCost != nil {
-		set("internalCost", *ch.InternalCost)
+		in.Set[fr.internalCost] = *ch.InternalCost
 	}
 	if ch.Active != nil {
-		set("isActive", *ch.Active)
+		in.Set[fr.isActive] = *ch.Active
 	}
-	licenseType := e.Index("licenseType")
 	// rest writes what is not a field of the row, in the write's transaction; row is nil when no
 	// field of the row changes.
 	rest := func(tx *store.Tx, row *store.Row) error {
@@ -278,7 +277,7 @@ func (s *Service) EditResource(ctx context.Context, ref string, ch ResourceChang
 				return apperr.Invalid("%q is an API-only security level: only API users can have it.", level.Name)
 			}
 			sec.SecurityLevelID = level.ID
-			row.Values[licenseType] = int64(level.License) // read-only to clients: it follows the level
+			row.Values[fr.licenseType] = int64(level.License) // read-only to clients: it follows the level
 		}
 		if ch.Password != "" {
 			if sec.APIOnly {
@@ -313,7 +312,7 @@ func (s *Service) EditResource(ctx context.Context, ref string, ch ResourceChang
 	if len(in.Set) > 0 || level != nil {
 		// The caller's rights were checked by the caller (the admin pages, the CLI): the row is
 		// written as the system, as before.
-		in.Set[e.Index("id")] = id
+		in.Set[fr.id] = id
 		_, err = s.UpdateWith(psa.AsSystem(ctx), e, in, nil, false, func(tx *store.Tx, old, row *store.Row) error { return rest(tx, row) })
 	} else {
 		err = s.DB.InTx(ctx, func(tx *store.Tx) error { return rest(tx, nil) })
@@ -364,7 +363,7 @@ func (s *Service) Resource(ctx context.Context, ref string) (*Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := s.Catalog.MustEntity("Resources")
+	e := s.f.resources
 	row, err := s.DB.Get(ctx, e, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apperr.Invalid("There is no resource %s.", ref)
@@ -377,7 +376,7 @@ func (s *Service) Resource(ctx context.Context, ref string) (*Resource, error) {
 
 // Resources lists the tenant's resources in id order.
 func (s *Service) Resources(ctx context.Context) ([]*Resource, error) {
-	e := s.Catalog.MustEntity("Resources")
+	e := s.f.resources
 	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, e, nil, s.DB.Dialect)
 	if err != nil {
 		return nil, err
@@ -404,13 +403,13 @@ func (s *Service) Resources(ctx context.Context) ([]*Resource, error) {
 }
 
 func (s *Service) describeResource(ctx context.Context, row *store.Row) (*Resource, error) {
-	e := s.Catalog.MustEntity("Resources")
-	str := func(f string) string { v, _ := row.Values[e.Index(f)].(string); return v }
-	r := &Resource{ID: row.ID(e), FirstName: str("firstName"), LastName: str("lastName"), Email: str("email"), Username: str("userName"), Title: str("title"),
+	e, fr := s.f.resources, s.f.resource
+	str := func(i int) string { v, _ := row.Values[i].(string); return v }
+	r := &Resource{ID: row.ID(e), FirstName: str(fr.firstName), LastName: str(fr.lastName), Email: str(fr.email), Username: str(fr.userName), Title: str(fr.title),
 		Departments: []DepartmentRole{}, Queues: []int64{}, TimesheetApprovers: []int64{}, ExpenseApprovers: []int64{}, LOBs: []int64{}}
-	r.Active, _ = row.Values[e.Index("isActive")].(bool)
-	r.LocationID, _ = row.Values[e.Index("locationID")].(int64)
-	if c, ok := row.Values[e.Index("internalCost")].(float64); ok {
+	r.Active, _ = row.Values[fr.isActive].(bool)
+	r.LocationID, _ = row.Values[fr.locationID].(int64)
+	if c, ok := row.Values[fr.internalCost].(float64); ok {
 		r.InternalCost = &c
 	}
 	levelID := auth.DefaultLevel
@@ -434,31 +433,31 @@ func (s *Service) describeResource(ctx context.Context, row *store.Row) (*Resour
 	if l, err := auth.LoadLevel(ctx, s.DB, levelID); err == nil {
 		r.SecurityLevel, r.LicenseType = l.Name, l.License.String()
 	}
-	children := func(entity string, each func(*store.Row, func(string) int64)) error {
-		ce := s.Catalog.MustEntity(entity)
+	// children calls each with the id field i of every row of ce that belongs to the resource.
+	children := func(ce *catalog.Entity, i int, each func(c *store.Row, id int64)) error {
 		rows, err := s.RowsWhere(ctx, ce, "resourceID", r.ID)
 		if err != nil {
 			return err
 		}
 		for _, c := range rows {
-			each(c, func(f string) int64 { v, _ := c.Values[ce.Index(f)].(int64); return v })
+			v, _ := c.Values[i].(int64)
+			each(c, v)
 		}
 		return nil
 	}
-	err := children("ResourceRoleDepartments", func(c *store.Row, n func(string) int64) {
-		ce := s.Catalog.MustEntity("ResourceRoleDepartments")
-		d := DepartmentRole{DepartmentID: n("departmentID"), RoleID: n("roleID")}
-		d.Default, _ = c.Values[ce.Index("isDefault")].(bool)
-		d.Lead, _ = c.Values[ce.Index("isDepartmentLead")].(bool)
+	fd := s.f.roleDepartment
+	err := children(s.f.roleDepartments, fd.departmentID, func(c *store.Row, department int64) {
+		d := DepartmentRole{DepartmentID: department}
+		d.RoleID, _ = c.Values[fd.roleID].(int64)
+		d.Default, _ = c.Values[fd.isDefault].(bool)
+		d.Lead, _ = c.Values[fd.isLead].(bool)
 		r.Departments = append(r.Departments, d)
 	})
 	if err == nil {
-		err = children("ResourceRoleQueues", func(c *store.Row, n func(string) int64) { r.Queues = append(r.Queues, n("queueID")) })
+		err = children(s.f.roleQueues, s.f.roleQueueID, func(_ *store.Row, q int64) { r.Queues = append(r.Queues, q) })
 	}
 	if err == nil {
-		err = children("OrganizationalResources", func(c *store.Row, n func(string) int64) {
-			r.LOBs = append(r.LOBs, n("organizationalLevelAssociationID"))
-		})
+		err = children(s.f.orgResources, s.f.orgResource.associationID, func(_ *store.Row, a int64) { r.LOBs = append(r.LOBs, a) })
 	}
 	if err != nil {
 		return nil, err
@@ -495,7 +494,7 @@ func (s *Service) resourceID(ctx context.Context, ref string) (int64, error) {
 
 // location checks a primary internal location, or finds the tenant's default one (id 0).
 func (s *Service) location(ctx context.Context, id int64) (int64, error) {
-	e := s.Catalog.MustEntity("InternalLocations")
+	e := s.f.locations
 	if id != 0 {
 		if _, err := s.DB.Get(ctx, e, id); err != nil {
 			return 0, apperr.Invalid("There is no internal location %d.", id)
@@ -515,15 +514,15 @@ func (s *Service) location(ctx context.Context, id int64) (int64, error) {
 // checkAssociations checks departments and roles, queues and approvers before a write.
 func (s *Service) checkAssociations(ctx context.Context, deps []DepartmentRole, queues, approvers []int64) error {
 	for _, d := range deps {
-		if _, err := s.DB.Get(ctx, s.Catalog.MustEntity("Departments"), d.DepartmentID); err != nil {
+		if _, err := s.DB.Get(ctx, s.f.departments, d.DepartmentID); err != nil {
 			return apperr.Invalid("There is no department %d.", d.DepartmentID)
 		}
-		if _, err := s.DB.Get(ctx, s.Catalog.MustEntity("Roles"), d.RoleID); err != nil {
+		if _, err := s.DB.Get(ctx, s.f.roles, d.RoleID); err != nil {
 			return apperr.Invalid("There is no role %d.", d.RoleID)
 		}
 	}
 	if len(queues) > 0 {
-		values, err := s.Picklist(ctx, s.Catalog.MustEntity("Tickets"), "queueID")
+		values, err := s.Picklist(ctx, s.f.tickets, "queueID")
 		if err != nil {
 			return err
 		}
@@ -542,7 +541,7 @@ func (s *Service) checkAssociations(ctx context.Context, deps []DepartmentRole, 
 		if err != nil {
 			return err
 		}
-		if _, err := s.DB.Get(ctx, s.Catalog.MustEntity("Resources"), a); err != nil || api {
+		if _, err := s.DB.Get(ctx, s.f.resources, a); err != nil || api {
 			return apperr.Invalid("Approver %d is not a resource who can approve (API users cannot).", a)
 		}
 	}
@@ -553,10 +552,10 @@ func (s *Service) checkAssociations(ctx context.Context, deps []DepartmentRole, 
 // (nil: leave them). The default department role is also its default service desk role.
 func (s *Service) setAssociations(ctx context.Context, tx *store.Tx, resourceID int64, deps *[]DepartmentRole, queues *[]int64) error {
 	if deps != nil {
-		if err := s.deleteChildren(ctx, tx, "ResourceRoleDepartments", resourceID); err != nil {
+		if err := s.deleteChildren(ctx, tx, s.f.roleDepartments, resourceID); err != nil {
 			return err
 		}
-		if err := s.deleteChildren(ctx, tx, "ResourceServiceDeskRoles", resourceID); err != nil {
+		if err := s.deleteChildren(ctx, tx, s.f.serviceDeskRoles, resourceID); err != nil {
 			return err
 		}
 		for i, d := range *deps {
@@ -571,7 +570,7 @@ func (s *Service) setAssociations(ctx context.Context, tx *store.Tx, resourceID 
 		}
 	}
 	if queues != nil {
-		if err := s.deleteChildren(ctx, tx, "ResourceRoleQueues", resourceID); err != nil {
+		if err := s.deleteChildren(ctx, tx, s.f.roleQueues, resourceID); err != nil {
 			return err
 		}
 		for _, q := range *queues {
@@ -593,8 +592,7 @@ func anyDefault(deps []DepartmentRole) bool {
 }
 
 // deleteChildren removes a resource's rows of a child collection.
-func (s *Service) deleteChildren(ctx context.Context, tx *store.Tx, entity string, resourceID int64) error {
-	e := s.Catalog.MustEntity(entity)
+func (s *Service) deleteChildren(ctx context.Context, tx *store.Tx, e *catalog.Entity, resourceID int64) error {
 	rows, err := s.RowsWhere(ctx, e, "resourceID", resourceID)
 	if err != nil {
 		return err
@@ -638,7 +636,7 @@ func (s *Service) QueueID(ctx context.Context, ref string) (int64, error) {
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		return id, nil
 	}
-	values, err := s.Picklist(ctx, s.Catalog.MustEntity("Tickets"), "queueID")
+	values, err := s.Picklist(ctx, s.f.tickets, "queueID")
 	if err != nil {
 		return 0, err
 	}

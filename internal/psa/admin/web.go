@@ -110,12 +110,14 @@ type ConsoleUser struct {
 	Resource *Resource
 	Rights   *access.Rights
 	Level    *access.Level
+
+	resources *catalog.Entity // the Resources collection, resolved by New; set by ConsoleUserOf
 }
 
 // Admin reports whether the user may use the admin pages: its level grants adding resources
 // (the Admin section), as System Administrator and Full Access do.
 func (u *ConsoleUser) Admin() bool {
-	return u.Level.Permission(u.Rights.Catalog.MustEntity("Resources")).Add
+	return u.Level.Permission(u.resources).Add
 }
 
 // ConsoleUserOf loads the resource of a console session and checks it may still sign in:
@@ -151,7 +153,7 @@ func (s *Service) ConsoleUserOf(ctx context.Context, tenantID, resourceID int64)
 		return nil, err
 	}
 	rights := &access.Rights{TenantID: tenantID, Parties: []access.Party{subj.Party}, Catalog: s.Catalog}
-	return &ConsoleUser{Tenant: tenant, Resource: r, Rights: rights, Level: subj.Level}, nil
+	return &ConsoleUser{Tenant: tenant, Resource: r, Rights: rights, Level: subj.Level, resources: s.f.resources}, nil
 }
 
 // ChangeOwnPassword is a signed-in resource changing its console password: the current one
@@ -354,7 +356,7 @@ func (s *Service) PortalTickets(ctx context.Context, pc *PortalContact, limit in
 	if err != nil {
 		return nil, err
 	}
-	sortNewest(e, rows)
+	s.sortNewest(rows)
 	if limit > 0 && len(rows) > limit {
 		rows = rows[:limit]
 	}
@@ -405,13 +407,12 @@ func (s *Service) PortalAddNote(ctx context.Context, pc *PortalContact, ticketID
 		title = "Note from " + pc.Name
 	}
 	te, ne, fn := s.f.tickets, s.f.notes, s.f.note
-	child, _ := te.Child("Notes")
 	in := psa.NewInput()
 	in.Set[fn.title] = title
 	in.Set[fn.description] = text
 	in.Set[fn.noteType] = int64(13) // Client Portal Note
 	in.Set[fn.publish] = int64(1)
-	return s.Create(PortalCtx(ctx, pc), ne, in, &psa.Parent{Entity: te, ID: ticketID, Child: child})
+	return s.Create(PortalCtx(ctx, pc), ne, in, &psa.Parent{Entity: te, ID: ticketID, Child: s.f.ticketNotes})
 }
 
 // PortalNewTicket creates a ticket for the contact's company from the portal.
@@ -429,17 +430,19 @@ func (s *Service) PortalNewTicket(ctx context.Context, pc *PortalContact, title,
 	return s.Create(PortalCtx(ctx, pc), e, in, nil)
 }
 
-func recentOf(e interface{ Index(string) int }, r *store.Row) time.Time {
-	for _, f := range []string{"lastActivityDate", "createDate"} {
-		if t, ok := r.Values[e.Index(f)].(time.Time); ok {
+// recentOf is a ticket's last activity, or its creation when it has none.
+func (s *Service) recentOf(r *store.Row) time.Time {
+	for _, i := range []int{s.f.ticket.lastActivity, s.f.ticket.created} {
+		if t, ok := r.Values[i].(time.Time); ok {
 			return t
 		}
 	}
 	return time.Time{}
 }
 
-func sortNewest(e interface{ Index(string) int }, rows []*store.Row) {
-	slices.SortStableFunc(rows, func(a, b *store.Row) int { return recentOf(e, b).Compare(recentOf(e, a)) })
+// sortNewest sorts tickets by recentOf, newest first.
+func (s *Service) sortNewest(rows []*store.Row) {
+	slices.SortStableFunc(rows, func(a, b *store.Row) int { return s.recentOf(b).Compare(s.recentOf(a)) })
 }
 
 // TileTicket is one line of the "my tickets" tile.
@@ -516,7 +519,7 @@ func (s *Service) MyTickets(ctx context.Context, email string, companyID int64) 
 	if err != nil {
 		return "", nil, err
 	}
-	sortNewest(e, rows)
+	s.sortNewest(rows)
 	labels := func(field string) map[int64]string {
 		m := map[int64]string{}
 		vals, _ := s.Picklist(ctx, e, field)
@@ -528,7 +531,7 @@ func (s *Service) MyTickets(ctx context.Context, email string, companyID int64) 
 	status, prio := labels("status"), labels("priority")
 	out = []TileTicket{}
 	for _, r := range rows {
-		t := TileTicket{ID: r.ID(e), LastActivity: recentOf(e, r)}
+		t := TileTicket{ID: r.ID(e), LastActivity: s.recentOf(r)}
 		t.TicketNumber, _ = r.Values[ft.number].(string)
 		t.Title, _ = r.Values[ft.title].(string)
 		st, _ := r.Values[ft.status].(int64)

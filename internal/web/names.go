@@ -1,0 +1,130 @@
+package web
+
+import "github.com/switchboard-psa/switchboard/internal/catalog"
+
+// The collections and fields the console's and portal's pages name in code, resolved when the
+// package starts: a wrong name stops the program there, and every test of the package, not a
+// page. (The database's catalog is catalog.Default, as in internal/auth and internal/sync.)
+var (
+	ticketsE   = catalog.Default.MustEntity("Tickets")
+	notesE     = catalog.Default.MustEntity("TicketNotes")
+	companiesE = catalog.Default.MustEntity("Companies")
+	contactsE  = catalog.Default.MustEntity("Contacts")
+	cisE       = catalog.Default.MustEntity("ConfigurationItems")
+	udfDefsE   = catalog.Default.MustEntity("UserDefinedFieldDefinitions")
+
+	ticketNotes = mustChild(ticketsE, "Notes") // Tickets/{id}/Notes
+
+	// udfEntities are the collections the User-Defined Fields page lists, in its order.
+	udfEntities = []*catalog.Entity{companiesE, contactsE, ticketsE, cisE, catalog.Default.MustEntity("Opportunities"),
+		catalog.Default.MustEntity("Projects"), catalog.Default.MustEntity("Tasks")}
+)
+
+var ticketF = struct {
+	id, number, title, description, status, priority, queueID, source, ticketType   int
+	companyID, contactID, assignedResourceID, assignedRoleID, lastActivity, created int
+}{
+	id: ticketsE.MustIndex("id"), number: ticketsE.MustIndex("ticketNumber"), title: ticketsE.MustIndex("title"),
+	description: ticketsE.MustIndex("description"), status: ticketsE.MustIndex("status"), priority: ticketsE.MustIndex("priority"),
+	queueID: ticketsE.MustIndex("queueID"), source: ticketsE.MustIndex("source"), ticketType: ticketsE.MustIndex("ticketType"),
+	companyID: ticketsE.MustIndex("companyID"), contactID: ticketsE.MustIndex("contactID"),
+	assignedResourceID: ticketsE.MustIndex("assignedResourceID"), assignedRoleID: ticketsE.MustIndex("assignedResourceRoleID"),
+	lastActivity: ticketsE.MustIndex("lastActivityDate"), created: ticketsE.MustIndex("createDate"),
+}
+
+var noteF = struct {
+	title, description, noteType, publish, createdAt, byContact, byResource int
+}{
+	title: notesE.MustIndex("title"), description: notesE.MustIndex("description"), noteType: notesE.MustIndex("noteType"),
+	publish: notesE.MustIndex("publish"), createdAt: notesE.MustIndex("createDateTime"),
+	byContact: notesE.MustIndex("createdByContactID"), byResource: notesE.MustIndex("creatorResourceID"),
+}
+
+var companyF = struct {
+	name, phone, web, city, isActive int
+}{
+	name: companiesE.MustIndex("companyName"), phone: companiesE.MustIndex("phone"), web: companiesE.MustIndex("webAddress"),
+	city: companiesE.MustIndex("city"), isActive: companiesE.MustIndex("isActive"),
+}
+
+var contactF = struct {
+	firstName, lastName, email, phone, title, mobile, companyID, isActive int
+}{
+	firstName: contactsE.MustIndex("firstName"), lastName: contactsE.MustIndex("lastName"), email: contactsE.MustIndex("emailAddress"),
+	phone: contactsE.MustIndex("phone"), title: contactsE.MustIndex("title"), mobile: contactsE.MustIndex("mobilePhone"),
+	companyID: contactsE.MustIndex("companyID"), isActive: contactsE.MustIndex("isActive"),
+}
+
+var ciF = struct {
+	ciType, referenceTitle, serialNumber int
+}{
+	ciType: cisE.MustIndex("configurationItemType"), referenceTitle: cisE.MustIndex("referenceTitle"), serialNumber: cisE.MustIndex("serialNumber"),
+}
+
+var udfDefF = struct {
+	udfType, dataType, name, description, defaultValue, isRequired, isActive int
+}{
+	udfType: udfDefsE.MustIndex("udfType"), dataType: udfDefsE.MustIndex("dataType"), name: udfDefsE.MustIndex("name"),
+	description: udfDefsE.MustIndex("description"), defaultValue: udfDefsE.MustIndex("defaultValue"),
+	isRequired: udfDefsE.MustIndex("isRequired"), isActive: udfDefsE.MustIndex("isActive"),
+}
+
+// mustChild is e's child collection name, or a panic naming it.
+func mustChild(e *catalog.Entity, name string) *catalog.Child {
+	c, ok := e.Child(name)
+	if !ok {
+		panic("web: entity " + e.Name + " has no child collection " + name)
+	}
+	return c
+}
+
+// The picklists the pages offer or label, checked when the package starts.
+var (
+	ticketStatus   = mustPicklist(ticketsE, "status")
+	ticketPriority = mustPicklist(ticketsE, "priority")
+	ticketQueue    = mustPicklist(ticketsE, "queueID")
+	ticketSource   = mustPicklist(ticketsE, "source")
+	companyType    = mustPicklist(companiesE, "companyType")
+	companyClass   = mustPicklist(companiesE, "classification")
+	ciType         = mustPicklist(cisE, "configurationItemType")
+)
+
+// How the pages name the rows of the collections they list or offer, checked when the package
+// starts.
+var (
+	companyNames    = mustRowName(companiesE, "companyName")
+	contactNames    = mustRowName(contactsE, "firstName", "lastName")
+	resourceNames   = mustRowName(catalog.Default.MustEntity("Resources"), "firstName", "lastName")
+	roleNames       = mustRowName(catalog.Default.MustEntity("Roles"), "name")
+	departmentNames = mustRowName(catalog.Default.MustEntity("Departments"), "name")
+	locationNames   = mustRowName(catalog.Default.MustEntity("InternalLocations"), "name")
+	countryNames    = mustRowName(catalog.Default.MustEntity("Countries"), "displayName")
+)
+
+// picklistField is a picklist field of a collection.
+type picklistField struct {
+	e     *catalog.Entity
+	field string
+	index int
+}
+
+// mustPicklist is e's field with values in the tenant's picklists (configurationItemType too,
+// though the catalog does not mark it), or a panic naming a field e lacks.
+func mustPicklist(e *catalog.Entity, field string) picklistField {
+	return picklistField{e, field, e.MustIndex(field)}
+}
+
+// rowName is how a row of a collection is named: its text fields, joined by spaces.
+type rowName struct {
+	e      *catalog.Entity
+	fields []int
+}
+
+// mustRowName resolves the fields that name a row of e, or panics naming the one e lacks.
+func mustRowName(e *catalog.Entity, fields ...string) rowName {
+	n := rowName{e: e}
+	for _, f := range fields {
+		n.fields = append(n.fields, e.MustIndex(f))
+	}
+	return n
+}
