@@ -46,7 +46,7 @@ func TestTicketAssignmentNeedsTheResourcesRole(t *testing.T) {
 				t.Errorf("the refused ticket was saved %d time(s)", n)
 			}
 			// A role that does not exist at all is refused too.
-			if r := post("/Tickets", fmt.Sprintf(`{"companyID":1,"title":"Wrong role","status":1,"priority":2,"assignedResourceID":%d,"assignedResourceRoleID":99}`, ann.ID)); r.Status != 500 {
+			if r := post("/Tickets", fmt.Sprintf(`{"companyID":1,"title":"Wrong role","status":1,"priority":2,"assignedResourceID":%d,"assignedResourceRoleID":99}`, ann.ID)); r.Status != 500 || !strings.Contains(string(r.Body), "does not have the role (assignedResourceRoleID 99)") {
 				t.Errorf("create with a role that does not exist: %d %s", r.Status, r.Body)
 			}
 			// Her own role is saved.
