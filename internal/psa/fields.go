@@ -36,7 +36,7 @@ func resolveTicketFields(c *catalog.Catalog) ticketFields {
 		creatorType: f("creatorType"), ticketNumber: f("ticketNumber"), status: f("status"),
 		completedDate: f("completedDate"), completedByResourceID: f("completedByResourceID"),
 		assignedResourceID: f("assignedResourceID"), assignedResourceRoleID: f("assignedResourceRoleID"),
-		roleDepartments:      c.MustEntity("ResourceRoleDepartments"),
+		roleDepartments:      entity(c, "ResourceRoleDepartments"),
 		roleDepartmentRole:   fieldIndex(c, "ResourceRoleDepartments", "roleID"),
 		roleDepartmentActive: fieldIndex(c, "ResourceRoleDepartments", "isActive"),
 	}

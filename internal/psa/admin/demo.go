@@ -148,16 +148,16 @@ func (s *Service) SeedDemoTeam(ctx context.Context) error {
 		}
 		techs = append(techs, r.ID)
 	}
-	e := s.Catalog.MustEntity("Tickets")
+	e, tk := s.f.tickets, s.f.ticket
 	rows, err := s.RowsWhere(ctx, e, "status", int64(8)) // In Progress
 	if err != nil {
 		return err
 	}
 	for i, row := range rows {
 		in := psa.NewInput()
-		in.Set[e.Index("id")] = row.ID(e)
-		in.Set[e.Index("assignedResourceID")] = techs[i%len(techs)]
-		in.Set[e.Index("assignedResourceRoleID")] = demoTechnicianRoles[0].RoleID
+		in.Set[tk.id] = row.ID(e)
+		in.Set[tk.assignedResourceID] = techs[i%len(techs)]
+		in.Set[tk.assignedResourceRoleID] = demoTechnicianRoles[0].RoleID
 		if _, err := s.Update(ctx, e, in, nil, false); err != nil {
 			return fmt.Errorf("demo ticket assignment: %w", err)
 		}
