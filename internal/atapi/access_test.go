@@ -57,7 +57,7 @@ func TestLinesOfBusinessInTheAPI(t *testing.T) {
 			a1 := itemID(t, post("/OrganizationalLevelAssociations", fmt.Sprintf(`{"organizationalLevel1ID":%d,"organizationalLevel2ID":%d,"isActive":true}`, east, managed), nil))
 			a2 := itemID(t, post("/OrganizationalLevelAssociations", fmt.Sprintf(`{"organizationalLevel1ID":%d,"organizationalLevel2ID":%d,"isActive":true}`, east, projects), nil))
 			tech, err := svc.CreateResource(ctx, admin.NewResource{FirstName: "Lou", LastName: "B", Email: "lou@msp.example", Username: "lou" + testsupport.RandomHex(3),
-				SecurityLevel: "Full Access", LocationID: 1, LOBs: []int64{a1}})
+				SecurityLevel: "Full Access", LocationID: 1, LOBs: []int64{a1}, Departments: []admin.DepartmentRole{{DepartmentID: 1, RoleID: 1}}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -151,6 +151,9 @@ func (a *app) ensureDemo(ctx context.Context, svc *admin.Service) error {
 	if err != nil {
 		return err
 	}
+	if err := svc.SeedDemoTeam(tctx); err != nil {
+		return err
+	}
 	b, _ := json.MarshalIndent(map[string]any{"tenant": demoTenant, "username": creds.Username, "secret": creds.Secret, "integrationCode": creds.IntegrationCode}, "", "  ")
 	return store.WritePrivateFile(a.demoFile(), append(b, '\n'))
 }

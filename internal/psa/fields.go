@@ -25,6 +25,9 @@ func fieldIndex(c *catalog.Catalog, entity, field string) int {
 type ticketFields struct {
 	creatorType, ticketNumber, status, completedDate, completedByResourceID int
 	assignedResourceID, assignedResourceRoleID                              int
+	// The department/role associations (ResourceRoleDepartments) an assignment must be one of.
+	roleDepartments                          *catalog.Entity
+	roleDepartmentRole, roleDepartmentActive int
 }
 
 func resolveTicketFields(c *catalog.Catalog) ticketFields {
@@ -33,6 +36,9 @@ func resolveTicketFields(c *catalog.Catalog) ticketFields {
 		creatorType: f("creatorType"), ticketNumber: f("ticketNumber"), status: f("status"),
 		completedDate: f("completedDate"), completedByResourceID: f("completedByResourceID"),
 		assignedResourceID: f("assignedResourceID"), assignedResourceRoleID: f("assignedResourceRoleID"),
+		roleDepartments:      entity(c, "ResourceRoleDepartments"),
+		roleDepartmentRole:   fieldIndex(c, "ResourceRoleDepartments", "roleID"),
+		roleDepartmentActive: fieldIndex(c, "ResourceRoleDepartments", "isActive"),
 	}
 }
 

@@ -181,6 +181,13 @@ func (t *ticketRules) check(ctx context.Context, tx *store.Tx, e *catalog.Entity
 			return err
 		}
 	}
+	// The resource must have the role: checked only when the assignment is set or changed, so
+	// a row saved before the rule (or whose association was removed since) keeps working.
+	if res != nil && (old == nil || old.Values[t.f.assignedResourceID] != res || old.Values[t.f.assignedResourceRoleID] != role) {
+		if err := t.hasRole(ctx, tx, res, role); err != nil {
+			return err
+		}
+	}
 	// Completing a ticket records when; reopening clears it.
 	status, _ := row.Values[t.f.status].(int64)
 	ci := t.f.completedDate
@@ -194,6 +201,27 @@ func (t *ticketRules) check(ctx context.Context, tx *store.Tx, e *catalog.Entity
 		row.Values[t.f.completedByResourceID] = nil
 	}
 	return nil
+}
+
+// hasRole refuses an assignment whose resource does not hold the role in one of its active
+// department/role associations (ResourceRoleDepartments), as Autotask does: a resource is
+// assigned to a ticket in one of its own roles.
+func (t *ticketRules) hasRole(ctx context.Context, tx *store.Tx, res, role any) error {
+	resID, ok1 := res.(int64)
+	roleID, ok2 := role.(int64)
+	if !ok1 || !ok2 {
+		return nil
+	}
+	rows, err := tx.RowsWhere(ctx, t.f.roleDepartments, "resourceID", resID)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if active, _ := r.Values[t.f.roleDepartmentActive].(bool); active && r.Values[t.f.roleDepartmentRole] == any(roleID) {
+			return nil
+		}
+	}
+	return apperr.Invalid("The resource (assignedResourceID %d) does not have the role (assignedResourceRoleID %d): assign the resource in one of the roles of its department/role associations.", resID, roleID)
 }
 
 func (s *Service) tenant(ctx context.Context, id int64) (*store.Tenant, error) {

@@ -162,18 +162,27 @@ func TestNewTicketAssignment(t *testing.T) {
 	if st, _, _ := c.post("/signin", url.Values{"csrf": {tok}, "username": {adm.Username}, "password": {adminPassword}}); st != http.StatusSeeOther {
 		t.Fatalf("sign-in: %d", st)
 	}
+	// The demo's administrator can be assigned in both of their roles: Administrator and Technician.
+	if _, _, page := c.get("/desk/tickets/new"); !strings.Contains(page, `<option value="1:2" >Administrator Account · Administrator</option>`) ||
+		!strings.Contains(page, `<option value="1:1" >Administrator Account · Technician</option>`) {
+		t.Fatalf("the demo's administrator is not offered in both roles:\n%s", page)
+	}
 	// Without a department/role association no one can be assigned, and the page says why.
+	none := []admin.DepartmentRole{}
+	if _, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Departments: &none}); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, page := c.get("/desk/tickets/new"); !strings.Contains(page, "No one can be assigned yet") || strings.Contains(page, "<optgroup") {
 		t.Fatalf("the list without associations:\n%s", page)
 	}
-	deps := []admin.DepartmentRole{{DepartmentID: 1, RoleID: 2, Default: true}}
+	deps := []admin.DepartmentRole{{DepartmentID: 2, RoleID: 2, Default: true}}
 	if _, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Departments: &deps}); err != nil {
 		t.Fatal(err)
 	}
 	_, _, page := c.get("/desk/tickets/new")
 	apiUser := strconv.FormatInt(env.Creds.ResourceID, 10)
-	if strings.Contains(page, `value="`+apiUser+`:`) || !strings.Contains(page, `<optgroup label="Administrator Account">`) {
-		t.Fatalf("the assignment list offers the API user, or not the administrator:\n%s", page)
+	if strings.Contains(page, `value="`+apiUser+`:`) || !strings.Contains(page, `<optgroup label="Administrator Account">`) || strings.Contains(page, `value="1:1"`) {
+		t.Fatalf("the assignment list offers the API user, or a role the administrator no longer has, or not the administrator:\n%s", page)
 	}
 	tok = c.csrf("/desk/tickets/new")
 	form := func(title, assign string) url.Values {
@@ -189,6 +198,11 @@ func TestNewTicketAssignment(t *testing.T) {
 	}
 	if st, _, body := c.post("/desk/tickets/new", form("Forged assignment", "1;drop")); st != http.StatusUnprocessableEntity || !strings.Contains(body, "Choose a resource and role from the list.") {
 		t.Errorf("a malformed assignee: %d\n%s", st, body)
+	}
+	// A role the resource does not have is refused by the psa service, beside the field.
+	if st, _, body := c.post("/desk/tickets/new", form("Forged assignment", "1:1")); st != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "The resource (assignedResourceID 1) does not have the role (assignedResourceRoleID 1)") {
+		t.Errorf("a role the resource does not have: %d\n%s", st, body)
 	}
 	if n := count("Forged assignment"); n != 0 {
 		t.Fatalf("a forged assignment saved %d ticket(s)", n)

@@ -48,6 +48,11 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 		in.UDF, in.UDFPresent = udf, true
 		return s.Create(ctx, e, in, nil)
 	}
+	// The administrator (the tenant's resource 1) works in Administration as Administrator and
+	// on the service desk as Technician, so the console can assign tickets to them.
+	if _, err := s.EditResource(ctx, "1", ResourceChange{Departments: &demoAdministratorRoles, Queues: &[]int64{8, 9}}); err != nil {
+		return fmt.Errorf("demo administrator: %w", err)
+	}
 	if _, err := create("UserDefinedFieldDefinitions", nil, map[string]any{"name": "Customer Number", "udfType": int64(1), "dataType": int64(1), "isActive": true, "sortOrder": int64(1)}); err != nil {
 		return err
 	}
@@ -112,6 +117,55 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 				"noteType": int64(3), "publish": int64(1)}); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// The department/role associations of the demo's people: departments 1 Service Desk and 2
+// Administration, roles 1 Technician and 2 Administrator (the tenant's seed rows).
+var (
+	demoAdministratorRoles = []DepartmentRole{{DepartmentID: 2, RoleID: 2, Default: true}, {DepartmentID: 1, RoleID: 1}}
+	demoTechnicianRoles    = []DepartmentRole{{DepartmentID: 1, RoleID: 1, Default: true}}
+)
+
+// demoTechnicians are the demo's service desk technicians (SeedDemoTeam).
+var demoTechnicians = [][2]string{{"Tom", "Baker"}, {"Nina", "Patel"}}
+
+// SeedDemoTeam adds the demo's technicians, after SeedDemo and the demo's API user (so that
+// user keeps resource id 2): Service Desk technicians in the Level I and II queues, without a
+// console password (an administrator gives them one), each assigned, as Technician, the demo
+// tickets that are in progress in turn.
+func (s *Service) SeedDemoTeam(ctx context.Context) error {
+	ctx = psa.WithActor(ctx, psa.Actor{ResourceID: 1})
+	tenant, err := s.tenantOf(ctx)
+	if err != nil {
+		return err
+	}
+	var techs []int64
+	for _, n := range demoTechnicians {
+		// Usernames are unique across tenants: the tenant id is in it, as in the administrator's.
+		user := fmt.Sprintf("%s.%s%d@%s.example", lower(n[0]), lower(n[1]), tenant.ID, slug(tenant.Name))
+		r, err := s.CreateResource(ctx, NewResource{FirstName: n[0], LastName: n[1], Email: fmt.Sprintf("%s.%s@%s.example", lower(n[0]), lower(n[1]), slug(tenant.Name)),
+			Title: "Service Desk Technician", Username: user, SecurityLevel: "Team Member (system)", LocationID: 1,
+			Departments: demoTechnicianRoles, Queues: []int64{8, 9}})
+		if err != nil {
+			return fmt.Errorf("demo technician %s %s: %w", n[0], n[1], err)
+		}
+		techs = append(techs, r.ID)
+	}
+	e, tk := s.f.tickets, s.f.ticket
+	rows, err := s.RowsWhere(ctx, e, "status", int64(8)) // In Progress
+	if err != nil {
+		return err
+	}
+	for i, row := range rows {
+		in := psa.NewInput()
+		in.Set[tk.id] = row.ID(e)
+		in.Set[tk.assignedResourceID] = techs[i%len(techs)]
+		in.Set[tk.assignedResourceRoleID] = demoTechnicianRoles[0].RoleID
+		if _, err := s.Update(ctx, e, in, nil, false); err != nil {
+			return fmt.Errorf("demo ticket assignment: %w", err)
 		}
 	}
 	return nil

@@ -22,6 +22,7 @@ type fields struct {
 		companyID, number, title, status, priority          int
 		contactID, description, queueID, source, ticketType int
 		lastActivity, created                               int
+		id, assignedResourceID, assignedResourceRoleID      int
 	}
 	note struct {
 		title, description, noteType, publish int
@@ -67,6 +68,7 @@ func resolveFields(c *catalog.Catalog) fields {
 	f.ticket.contactID, f.ticket.description, f.ticket.queueID, f.ticket.source, f.ticket.ticketType =
 		tk("contactID"), tk("description"), tk("queueID"), tk("source"), tk("ticketType")
 	f.ticket.lastActivity, f.ticket.created = tk("lastActivityDate"), tk("createDate")
+	f.ticket.id, f.ticket.assignedResourceID, f.ticket.assignedResourceRoleID = tk("id"), tk("assignedResourceID"), tk("assignedResourceRoleID")
 	nt := f.notes.MustIndex
 	f.note.title, f.note.description, f.note.noteType, f.note.publish = nt("title"), nt("description"), nt("noteType"), nt("publish")
 	rs := f.resources.MustIndex

@@ -1,0 +1,92 @@
+package atapi_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
+	"github.com/switchboard-psa/switchboard/internal/testsupport"
+)
+
+// A ticket's assigned resource must have the assigned role in one of its department/role
+// associations, on create and whenever the assignment changes; a ticket saved before keeps
+// working when the assignment is left as it is.
+func TestTicketAssignmentNeedsTheResourcesRole(t *testing.T) {
+	t.Parallel()
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			t.Parallel()
+			env := testsupport.Start(t, b, true)
+			svc, ctx := env.PSA, env.Ctx()
+			// Ann is a Technician (role 1) of the Service Desk, not an Administrator (role 2).
+			ann, err := svc.CreateResource(ctx, admin.NewResource{FirstName: "Ann", LastName: "Tech", Email: "ann@msp.example", Username: "ann" + testsupport.RandomHex(3),
+				SecurityLevel: "Team Member (system)", LocationID: 1, Departments: []admin.DepartmentRole{{DepartmentID: 1, RoleID: 1}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			refused := fmt.Sprintf("The resource (assignedResourceID %d) does not have the role (assignedResourceRoleID 2): assign the resource in one of the roles of its department/role associations.", ann.ID)
+			post := func(path, body string) reply { return do(t, env, call{Method: "POST", Path: v1 + path, Body: body}) }
+			patch := func(body string) reply { return do(t, env, call{Method: "PATCH", Path: v1 + "/Tickets", Body: body}) }
+			errorsOf := func(r reply) []any { e, _ := r.json(t)["errors"].([]any); return e }
+			assignment := func(id int64) string {
+				tk, _ := do(t, env, call{Method: "GET", Path: fmt.Sprintf("%s/Tickets/%d", v1, id)}).json(t)["item"].(map[string]any)
+				return fmt.Sprintf("%v:%v %v", tk["assignedResourceID"], tk["assignedResourceRoleID"], tk["title"])
+			}
+			count := func(title string) int {
+				return len(idsOf(t, post("/Tickets/query", `{"filter":[{"op":"eq","field":"title","value":"`+title+`"}]}`)))
+			}
+
+			// Create: a role Ann does not have is refused with the message, and nothing is saved.
+			r := post("/Tickets", fmt.Sprintf(`{"companyID":1,"title":"Wrong role","status":1,"priority":2,"assignedResourceID":%d,"assignedResourceRoleID":2}`, ann.ID))
+			if e := errorsOf(r); r.Status != 500 || len(e) != 1 || e[0] != refused {
+				t.Errorf("create with a role the resource does not have: %d %s", r.Status, r.Body)
+			}
+			if n := count("Wrong role"); n != 0 {
+				t.Errorf("the refused ticket was saved %d time(s)", n)
+			}
+			// A role that does not exist at all is refused too.
+			if r := post("/Tickets", fmt.Sprintf(`{"companyID":1,"title":"Wrong role","status":1,"priority":2,"assignedResourceID":%d,"assignedResourceRoleID":99}`, ann.ID)); r.Status != 500 || !strings.Contains(string(r.Body), "does not have the role (assignedResourceRoleID 99)") {
+				t.Errorf("create with a role that does not exist: %d %s", r.Status, r.Body)
+			}
+			// Her own role is saved.
+			id := itemID(t, post("/Tickets", fmt.Sprintf(`{"companyID":1,"title":"Right role","status":1,"priority":2,"assignedResourceID":%d,"assignedResourceRoleID":1}`, ann.ID)))
+			if got, want := assignment(id), fmt.Sprintf("%d:1 Right role", ann.ID); got != want {
+				t.Fatalf("saved assignment %s, want %s", got, want)
+			}
+
+			// Update: changing only the role to one she does not have is refused; the ticket keeps its assignment.
+			if r := patch(fmt.Sprintf(`{"id":%d,"assignedResourceRoleID":2}`, id)); r.Status != 500 || !strings.Contains(string(r.Body), refused) {
+				t.Errorf("update to a role the resource does not have: %d %s", r.Status, r.Body)
+			}
+			if got, want := assignment(id), fmt.Sprintf("%d:1 Right role", ann.ID); got != want {
+				t.Errorf("after the refused update: %s, want %s", got, want)
+			}
+
+			// Ann loses her association: the ticket still saves when its assignment is left as is
+			// (sent unchanged, or not sent), but she cannot be assigned anew.
+			none := []admin.DepartmentRole{}
+			if _, err := svc.EditResource(ctx, fmt.Sprint(ann.ID), admin.ResourceChange{Departments: &none}); err != nil {
+				t.Fatal(err)
+			}
+			itemID(t, patch(fmt.Sprintf(`{"id":%d,"title":"Renamed"}`, id)))
+			itemID(t, patch(fmt.Sprintf(`{"id":%d,"title":"Renamed again","assignedResourceID":%d,"assignedResourceRoleID":1}`, id, ann.ID)))
+			if got, want := assignment(id), fmt.Sprintf("%d:1 Renamed again", ann.ID); got != want {
+				t.Errorf("an existing assignment after the association went: %s, want %s", got, want)
+			}
+			if r := post("/Tickets", fmt.Sprintf(`{"companyID":1,"title":"No role left","status":1,"priority":2,"assignedResourceID":%d,"assignedResourceRoleID":1}`, ann.ID)); r.Status != 500 || !strings.Contains(string(r.Body), "does not have the role") {
+				t.Errorf("create for a resource without associations: %d %s", r.Status, r.Body)
+			}
+
+			// Reassigning to the demo's administrator in their Technician role is saved; unassigning too.
+			itemID(t, patch(fmt.Sprintf(`{"id":%d,"assignedResourceID":1,"assignedResourceRoleID":1}`, id)))
+			if got := assignment(id); got != "1:1 Renamed again" {
+				t.Errorf("reassigned: %s", got)
+			}
+			itemID(t, patch(fmt.Sprintf(`{"id":%d,"assignedResourceID":null,"assignedResourceRoleID":null}`, id)))
+			if got := assignment(id); got != "<nil>:<nil> Renamed again" {
+				t.Errorf("unassigned: %s", got)
+			}
+		})
+	}
+}
