@@ -8,8 +8,8 @@ import (
 // TestPairOrNeither: a remote write carries a record's assignment whole or not at all.
 func TestPairOrNeither(t *testing.T) {
 	for _, c := range []struct {
-		name     string
-		entity   string
+		name      string
+		entity    string
 		out, want map[string]any
 	}{
 		{"both", "Tickets", map[string]any{"title": "x", "assignedResourceID": int64(4), "assignedResourceRoleID": int64(7)},
