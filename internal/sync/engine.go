@@ -266,16 +266,17 @@ type runner struct {
 	lctx context.Context
 	reqs int64
 
-	links    map[string]*linkSet
-	picks    map[string]map[string]*pickMap // entity → field
-	fields   map[string][]*catalog.Field    // mapped fields per entity
-	seen     map[string]map[int64]bool
-	remote   map[string]map[int64]map[string]any // lookups read from the remote
-	deferred []deferredRef
-	lastBeat time.Time
-	defType  int64
-	roleMap  *roleMap          // the remote's roles matched by name (assign.go)
-	held     map[[2]int64]bool // local resource, role → the resource holds the role
+	links     map[string]*linkSet
+	picks     map[string]map[string]*pickMap // entity → field
+	fields    map[string][]*catalog.Field    // mapped fields per entity
+	seen      map[string]map[int64]bool
+	remote    map[string]map[int64]map[string]any // lookups read from the remote
+	remoteErr map[string]error                    // why a lookup could not be read, asked once a run
+	deferred  []deferredRef
+	lastBeat  time.Time
+	defType   int64
+	roleMap   *roleMap          // the remote's roles matched by name (assign.go)
+	held      map[[2]int64]bool // local resource, role → the resource holds the role
 }
 
 // defaultCIType is the local configuration item type "Default", made when missing.
@@ -985,22 +986,29 @@ func (r *runner) ref(ctx context.Context, entity string, remoteID int64) (int64,
 }
 
 // readRemote reads a whole reference collection of the remote (resources, roles...), once per
-// run.
+// run: a failed reading is not tried again by every record that needs it.
 func (r *runner) readRemote(ctx context.Context, entity string) (map[int64]map[string]any, error) {
 	if m := r.remote[entity]; m != nil {
 		return m, nil
 	}
+	if err := r.remoteErr[entity]; err != nil {
+		return nil, err
+	}
 	m := map[int64]map[string]any{}
 	for raw, err := range r.c.All(ctx, entity, nil) {
-		if err != nil {
-			return nil, fmt.Errorf("reading %s from the remote: %w", entity, err)
+		if err == nil {
+			var item map[string]any
+			if item, err = decodeItem(raw); err == nil {
+				id, _ := num(lookup(item, "id"))
+				m[id] = item
+				continue
+			}
 		}
-		item, err := decodeItem(raw)
-		if err != nil {
-			return nil, err
+		if r.remoteErr == nil {
+			r.remoteErr = map[string]error{}
 		}
-		id, _ := num(lookup(item, "id"))
-		m[id] = item
+		r.remoteErr[entity] = fmt.Errorf("reading %s from the remote: %w", entity, err)
+		return nil, r.remoteErr[entity]
 	}
 	r.remote[entity] = m
 	return m, nil
