@@ -266,14 +266,17 @@ type runner struct {
 	lctx context.Context
 	reqs int64
 
-	links    map[string]*linkSet
-	picks    map[string]map[string]*pickMap // entity → field
-	fields   map[string][]*catalog.Field    // mapped fields per entity
-	seen     map[string]map[int64]bool
-	remote   map[string]map[int64]map[string]any // lookups read from the remote
-	deferred []deferredRef
-	lastBeat time.Time
-	defType  int64
+	links     map[string]*linkSet
+	picks     map[string]map[string]*pickMap // entity → field
+	fields    map[string][]*catalog.Field    // mapped fields per entity
+	seen      map[string]map[int64]bool
+	remote    map[string]map[int64]map[string]any // lookups read from the remote
+	remoteErr map[string]error                    // why a lookup could not be read, asked once a run
+	deferred  []deferredRef
+	lastBeat  time.Time
+	defType   int64
+	roleMap   *roleMap          // the remote's roles matched by name (assign.go)
+	held      map[[2]int64]bool // local resource, role → the resource holds the role
 }
 
 // defaultCIType is the local configuration item type "Default", made when missing.
@@ -478,7 +481,7 @@ func (r *runner) mappedFields() {
 			if f.ReadOnly || f.Name == "id" {
 				continue
 			}
-			if f.Reference != "" && !synced[f.Reference] && !lookups[f.Reference] {
+			if f.Reference != "" && !synced[f.Reference] && !lookups[f.Reference] && !isAssignmentRole(sp.name, f.Name) {
 				continue
 			}
 			r.fields[sp.name] = append(r.fields[sp.name], f)
@@ -770,7 +773,7 @@ func (r *runner) apply(ctx context.Context, sp spec, item map[string]any) *store
 		return nil
 	}
 	e := r.s.PSA.Catalog.MustEntity(sp.name)
-	in, defs, err := r.toLocal(ctx, sp, item)
+	in, defs, unassigned, err := r.toLocal(ctx, sp, item)
 	if err != nil {
 		r.rs.fail(sp.name, RecordError{RemoteID: id, Name: label, Reason: reason(err)})
 		return nil
@@ -812,6 +815,11 @@ func (r *runner) apply(ctx context.Context, sp spec, item map[string]any) *store
 		row.Values[i] = v
 	}
 	nl := &store.SyncLink{Entity: sp.name, RemoteID: id, LocalID: localID, RemoteHash: rh, LocalHash: r.localHash(sp.name, row)}
+	if unassigned != "" {
+		// Never equal to a remote hash: the record is written again whenever the remote sends
+		// it (every full pass), so that its assignment comes over once it can be kept.
+		nl.RemoteHash = ""
+	}
 	if link == nil && sp.name == "CompanyLocations" {
 		// A company made here got its primary location with it (as in Autotask): the remote
 		// company's primary location becomes that one rather than a second primary.
@@ -851,6 +859,11 @@ func (r *runner) apply(ctx context.Context, sp spec, item map[string]any) *store
 		}
 		created = true
 	}
+	if unassigned != "" {
+		r.rs.count(sp.name, func(c *Counts) { c.Unassigned++ })
+		r.log.Info("synced without its assignment", slog.String("entity", sp.name), slog.String("ticket_number", str(lookup(item, "ticketNumber"))),
+			slog.Int64("remote_id", id), slog.Int64("local_id", localID), slog.String("reason", unassigned))
+	}
 	for _, d := range defs {
 		d.localID = localID
 		r.deferred = append(r.deferred, d)
@@ -866,10 +879,12 @@ func (r *runner) apply(ctx context.Context, sp spec, item map[string]any) *store
 
 // toLocal translates a remote item into a local write: ids through the map, picklist values
 // by label. References to records not synced yet are deferred.
-func (r *runner) toLocal(ctx context.Context, sp spec, item map[string]any) (*psa.Input, []deferredRef, error) {
+//
+// An assignment (resource and role) is kept only when it can be kept locally; otherwise both are
+// cleared and unassigned says why (assign.go).
+func (r *runner) toLocal(ctx context.Context, sp spec, item map[string]any) (in *psa.Input, defs []deferredRef, unassigned string, err error) {
 	e := r.s.PSA.Catalog.MustEntity(sp.name)
 	obj := map[string]any{}
-	var defs []deferredRef
 	for _, f := range r.fields[sp.name] {
 		v := lookup(item, f.Name)
 		if v == nil {
@@ -886,9 +901,16 @@ func (r *runner) toLocal(ctx context.Context, sp spec, item map[string]any) (*ps
 			}
 			lv, ok := pm.toLocal[n]
 			if !ok {
-				return nil, nil, fmt.Errorf("%s value %d is not in the remote's picklist", f.Name, n)
+				return nil, nil, "", fmt.Errorf("%s value %d is not in the remote's picklist", f.Name, n)
 			}
 			obj[f.Name] = lv
+		case isAssignmentRole(sp.name, f.Name):
+			obj[f.Name] = nil
+			if n, ok := num(v); ok {
+				if local, _ := r.localRole(ctx, n); local != 0 {
+					obj[f.Name] = local
+				}
+			}
 		case f.Reference != "":
 			n, ok := num(v)
 			if !ok {
@@ -897,7 +919,7 @@ func (r *runner) toLocal(ctx context.Context, sp spec, item map[string]any) (*ps
 			}
 			local, found, err := r.ref(ctx, f.Reference, n)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, "", err
 			}
 			switch {
 			case found:
@@ -905,7 +927,7 @@ func (r *runner) toLocal(ctx context.Context, sp spec, item map[string]any) (*ps
 			case f.Required && f.Reference == "Resources":
 				obj[f.Name] = int64(1) // a remote API-only owner: the tenant's administrator
 			case f.Required:
-				return nil, nil, fmt.Errorf("%s %d is not synced", f.Name, n)
+				return nil, nil, "", fmt.Errorf("%s %d is not synced", f.Name, n)
 			default:
 				obj[f.Name] = nil
 				if !lookups[f.Reference] {
@@ -920,16 +942,19 @@ func (r *runner) toLocal(ctx context.Context, sp spec, item map[string]any) (*ps
 		// A CI with no type is kept, and shown as "Default".
 		id, err := r.defaultCIType(ctx)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 		obj["configurationItemType"] = id
 	}
+	if unassigned, err = r.keepAssignment(ctx, sp.name, item, obj); err != nil {
+		return nil, nil, "", err
+	}
 	b, err := json.Marshal(obj)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	in, err := atapi.DecodeEntity(b, e)
-	return in, defs, err
+	in, err = atapi.DecodeEntity(b, e)
+	return in, defs, unassigned, err
 }
 
 // ref finds the local id of a remote record of another entity: synced entities through the
@@ -943,21 +968,11 @@ func (r *runner) ref(ctx context.Context, entity string, remoteID int64) (int64,
 	if !lookups[entity] {
 		return 0, false, nil
 	}
-	if r.remote[entity] == nil {
-		r.remote[entity] = map[int64]map[string]any{}
-		for raw, err := range r.c.All(ctx, entity, nil) {
-			if err != nil {
-				return 0, false, fmt.Errorf("reading %s from the remote: %w", entity, err)
-			}
-			item, err := decodeItem(raw)
-			if err != nil {
-				return 0, false, err
-			}
-			id, _ := num(lookup(item, "id"))
-			r.remote[entity][id] = item
-		}
+	remote, err := r.readRemote(ctx, entity)
+	if err != nil {
+		return 0, false, err
 	}
-	item := r.remote[entity][remoteID]
+	item := remote[remoteID]
 	if item == nil {
 		return 0, false, nil
 	}
@@ -968,6 +983,35 @@ func (r *runner) ref(ctx context.Context, entity string, remoteID int64) (int64,
 	l := &store.SyncLink{Entity: entity, RemoteID: remoteID, LocalID: local}
 	r.links[entity].put(l)
 	return local, true, r.s.PSA.DB.SaveSyncLinks(ctx, r.rec.Name, []store.SyncLink{*l})
+}
+
+// readRemote reads a whole reference collection of the remote (resources, roles...), once per
+// run: a failed reading is not tried again by every record that needs it.
+func (r *runner) readRemote(ctx context.Context, entity string) (map[int64]map[string]any, error) {
+	if m := r.remote[entity]; m != nil {
+		return m, nil
+	}
+	if err := r.remoteErr[entity]; err != nil {
+		return nil, err
+	}
+	m := map[int64]map[string]any{}
+	for raw, err := range r.c.All(ctx, entity, nil) {
+		if err == nil {
+			var item map[string]any
+			if item, err = decodeItem(raw); err == nil {
+				id, _ := num(lookup(item, "id"))
+				m[id] = item
+				continue
+			}
+		}
+		if r.remoteErr == nil {
+			r.remoteErr = map[string]error{}
+		}
+		r.remoteErr[entity] = fmt.Errorf("reading %s from the remote: %w", entity, err)
+		return nil, r.remoteErr[entity]
+	}
+	r.remote[entity] = m
+	return m, nil
 }
 
 // matchLookup finds or makes the local record of a remote resource (by email, then username),

@@ -181,6 +181,9 @@ type Counts struct {
 	Pushed    int `json:"pushed,omitempty"`
 	Conflicts int `json:"conflicts,omitempty"` // both sides changed: the remote won
 	Failed    int `json:"failed,omitempty"`
+	// Unassigned is how many of the records written came without the remote's assignment
+	// (resource and role), which could not be kept locally; they are also in Created or Updated.
+	Unassigned int `json:"unassigned,omitempty"`
 }
 
 // RecordError names a record that could not be synced and why.
@@ -232,8 +235,14 @@ func (s Status) Line() string {
 		c.Orphaned += x.Orphaned
 		c.Conflicts += x.Conflicts
 		c.Failed += x.Failed
+		c.Unassigned += x.Unassigned
 	}
-	line := fmt.Sprintf("%d created, %d updated, %d pushed, %d orphaned, %d conflicts in %.1fs", c.Created, c.Updated, c.Pushed, c.Orphaned, c.Conflicts, s.Duration)
+	line := fmt.Sprintf("%d created, %d updated, %d pushed, %d orphaned, %d conflicts", c.Created, c.Updated, c.Pushed, c.Orphaned, c.Conflicts)
+	if c.Unassigned > 0 {
+		// Said only when it happened; the log names each record and why.
+		line += fmt.Sprintf(", %d synced unassigned (their assignment could not be kept here; the log says why)", c.Unassigned)
+	}
+	line += fmt.Sprintf(" in %.1fs", s.Duration)
 	if s.State == StateOK {
 		return "OK: " + line
 	}

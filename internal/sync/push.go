@@ -115,6 +115,7 @@ func (r *runner) toRemote(sp spec, row *store.Row) (map[string]any, error) {
 			}
 		}
 	}
+	pairOrNeither(sp.name, out)
 	return out, nil
 }
 
