@@ -301,3 +301,24 @@ func TestConfigurationItemFormsHTTP(t *testing.T) {
 		})
 	}
 }
+
+// A tenant with no products: the New form says where products come from, and saving is refused
+// beside the product field.
+func TestConfigurationItemFormWithoutProducts(t *testing.T) {
+	env := testsupport.Start(t, testsupport.SQLite, false)
+	administrator, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, env.Server.URL)
+	if st, _, _ := c.post("/signin", url.Values{"csrf": {c.csrf("/signin")}, "username": {administrator.Username}, "password": {adminPassword}}); st != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", st)
+	}
+	if st, _, body := c.get("/crm/cis/new"); st != http.StatusOK || !strings.Contains(body, "There are no products yet") {
+		t.Fatalf("New configuration item without products: %d", st)
+	}
+	st, _, body := c.post("/crm/cis/new", url.Values{"csrf": {c.csrf("/crm/cis/new")}, "referenceTitle": {"NO-PRODUCT"}, "isActive": {"on"}})
+	if st != http.StatusUnprocessableEntity || !strings.Contains(body, "Choose a product.") || !strings.Contains(body, "Choose a company.") {
+		t.Fatalf("saving without a product: %d", st)
+	}
+}
