@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/switchboard-psa/switchboard/internal/access"
 	"github.com/switchboard-psa/switchboard/internal/apperr"
@@ -23,11 +24,13 @@ import (
 // formField is one labelled field of a record form.
 type formField struct {
 	Name, Label string
-	Kind        string // text, email, tel, url, select, check
+	Kind        string // text, email, tel, url, date, textarea, select, check
 	Required    bool
 	MaxLength   int // the catalog's length (0: none), plus a margin so that the service says it
 	Options     []option
-	Blank       string // the label of the empty choice of a select that may stay empty
+	Blank       string   // the label of the empty choice of a select that may stay empty
+	Source      *rowName // names a select's current value when the list no longer offers it
+	EmptyHint   string   // shown under a select with nothing to choose from
 	Hint        string
 
 	index     int                                            // of the catalog field Name, resolved by formOf
@@ -47,15 +50,19 @@ type recordForm struct {
 // entityForm describes a CRM collection's form.
 type entityForm struct {
 	entity *catalog.Entity
+	title  string // the crumb: "Companies", "Configuration Items"
 	noun   string // "company"
 	list   string // "/crm/companies"
 	form   []formField
+	// defaults fills a New form with what a technician expects (the default type, the company
+	// of the page it was opened from).
+	defaults func(h *Handler, r *http.Request, p *page)
 }
 
 // The CRM forms, their fields resolved against the catalog when the package starts: a field
 // the collection lacks stops the program there, not a page.
 var (
-	companyForm = &entityForm{entity: companiesE, noun: "company", list: "/crm/companies", form: formOf(companiesE, []formField{
+	companyForm = &entityForm{entity: companiesE, title: "Companies", noun: "company", list: "/crm/companies", defaults: companyDefaults, form: formOf(companiesE, []formField{
 		{Name: "companyName", Label: "Name", Kind: "text", Required: true},
 		{Name: "companyType", Label: "Type", Kind: "select", Required: true, choices: picklistChoices(companyType)},
 		{Name: "phone", Label: "Phone", Kind: "tel", Required: true},
@@ -70,7 +77,7 @@ var (
 		{Name: "classification", Label: "Classification", Kind: "select", Blank: "—", choices: picklistChoices(companyClass)},
 		{Name: "isActive", Label: "Active", Kind: "check"},
 	})}
-	contactForm = &entityForm{entity: contactsE, noun: "contact", list: "/crm/contacts", form: formOf(contactsE, []formField{
+	contactForm = &entityForm{entity: contactsE, title: "Contacts", noun: "contact", list: "/crm/contacts", defaults: preselectCompany, form: formOf(contactsE, []formField{
 		{Name: "firstName", Label: "First name", Kind: "text", Required: true},
 		{Name: "lastName", Label: "Last name", Kind: "text", Required: true},
 		{Name: "companyID", Label: "Company", Kind: "select", Required: true, choices: namedChoices(companyNames)},
@@ -81,6 +88,24 @@ var (
 		{Name: "isActive", Label: "Active", Kind: "check"},
 	})}
 )
+
+// companyDefaults: the tenant's default company type, the signed-in resource as owner.
+func companyDefaults(h *Handler, r *http.Request, p *page) {
+	vals, _ := h.svc.Picklist(r.Context(), companyType.e, companyType.field)
+	for _, v := range vals {
+		if v.IsDefault {
+			p.Form["companyType"] = strconv.FormatInt(v.Value, 10)
+		}
+	}
+	p.Form["ownerResourceID"] = strconv.FormatInt(p.User.Resource.ID, 10)
+}
+
+// preselectCompany takes the company of the page the form was opened from (?company=).
+func preselectCompany(h *Handler, r *http.Request, p *page) {
+	if c, err := strconv.ParseInt(r.URL.Query().Get("company"), 10, 64); err == nil {
+		p.Form["companyID"] = strconv.FormatInt(c, 10)
+	}
+}
 
 // formOf resolves each field of a form against e (its index, and its length with a margin),
 // panicking on a name e lacks.
@@ -151,8 +176,8 @@ func (h *Handler) updateContact(w http.ResponseWriter, r *http.Request, s *sessi
 
 // view is the page of the form: "New Company", or "Edit Acme Dental Group".
 func (ef *entityForm) view(id int64, name string, fields []formField) *recordForm {
-	noun := strings.ToUpper(ef.noun[:1]) + ef.noun[1:]
-	v := &recordForm{Crumb: ef.entity.Name, CrumbURL: ef.list, Fields: fields}
+	noun := titleCase(ef.noun)
+	v := &recordForm{Crumb: ef.title, CrumbURL: ef.list, Fields: fields}
 	if id == 0 {
 		v.Heading, v.Action, v.Cancel, v.Submit = "New "+noun, ef.list+"/new", ef.list, "Save"
 		v.Sub = "Fields marked * are required."
@@ -178,17 +203,8 @@ func (h *Handler) recordPage(w http.ResponseWriter, r *http.Request, p *page, ef
 				p.Form[f.Name] = "on"
 			}
 		}
-		if ef == companyForm {
-			vals, _ := h.svc.Picklist(ctx, companyType.e, companyType.field)
-			for _, v := range vals {
-				if v.IsDefault {
-					p.Form["companyType"] = strconv.FormatInt(v.Value, 10)
-				}
-			}
-			p.Form["ownerResourceID"] = strconv.FormatInt(p.User.Resource.ID, 10)
-		}
-		if c, err := strconv.ParseInt(r.URL.Query().Get("company"), 10, 64); err == nil && ef == contactForm {
-			p.Form["companyID"] = strconv.FormatInt(c, 10) // the company page's New Contact
+		if ef.defaults != nil {
+			ef.defaults(h, r, p)
 		}
 	} else {
 		row, err := h.svc.Get(ctx, e, id, nil)
@@ -240,6 +256,9 @@ func (h *Handler) saveRecord(w http.ResponseWriter, r *http.Request, p *page, ef
 	}
 	for _, f := range fields {
 		raw := strings.TrimSpace(r.PostFormValue(f.Name))
+		if f.Kind == "textarea" {
+			raw = strings.ReplaceAll(raw, "\r\n", "\n") // a browser sends a textarea's lines with CRLF
+		}
 		p.Form[f.Name] = raw
 		cf := &e.Fields[f.index]
 		switch {
@@ -254,6 +273,13 @@ func (h *Handler) saveRecord(w http.ResponseWriter, r *http.Request, p *page, ef
 			}
 		case raw == "":
 			in.Set[f.index] = nil
+		case cf.Type == catalog.DateTime:
+			d, err := time.Parse(time.DateOnly, raw)
+			if err != nil {
+				p.Errors[f.Name] = "Enter a date as YYYY-MM-DD."
+				continue
+			}
+			in.Set[f.index] = d
 		case cf.Type.IsInteger():
 			n, err := strconv.ParseInt(raw, 10, 64)
 			if err != nil {
@@ -319,8 +345,12 @@ func (h *Handler) keepCurrent(ctx context.Context, p *page, fields []formField) 
 		}
 		if !found {
 			label := "Current value (" + strconv.FormatInt(n, 10) + ")"
+			source := f.Source
 			if f.Name == "ownerResourceID" {
-				if name := h.names(ctx, resourceNames)[n]; name != "" {
+				source = &resourceNames
+			}
+			if source != nil {
+				if name := h.names(ctx, *source)[n]; name != "" {
 					label = name + " (inactive)"
 				}
 			}
@@ -348,14 +378,19 @@ func formValue(v any, kind string) string {
 		return strconv.FormatInt(x, 10)
 	case string:
 		return x
+	case time.Time:
+		return x.UTC().Format(time.DateOnly)
 	}
 	return ""
 }
 
 func recordName(e *catalog.Entity, row *store.Row) string {
-	if e.Name == "Companies" {
+	switch e {
+	case companiesE:
 		n, _ := row.Values[companyF.name].(string)
 		return n
+	case cisE:
+		return ciTitle(row)
 	}
 	f, _ := row.Values[contactF.firstName].(string)
 	l, _ := row.Values[contactF.lastName].(string)
@@ -414,6 +449,15 @@ func fieldErrors(p *page, e *catalog.Entity, fields []formField, err error) {
 	if len(top) > 0 {
 		p.Error = strings.Join(top, " ")
 	}
+}
+
+// titleCase capitalizes each word: "configuration item" → "Configuration Item".
+func titleCase(s string) string {
+	words := strings.Fields(s)
+	for i, w := range words {
+		words[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return strings.Join(words, " ")
 }
 
 func article(label string) string {

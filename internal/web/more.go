@@ -88,6 +88,7 @@ type companyView struct {
 	Details                [][2]string // label, value of the fields the form edits
 	Active                 bool
 	CanEdit, CanAddContact bool
+	CanAddCI               bool
 	Contacts               []contactLine
 	Tickets                []ticketLine
 	CIs                    [][]cell
@@ -141,12 +142,13 @@ func (h *Handler) companyPage(w http.ResponseWriter, r *http.Request, s *session
 	cie := cisE
 	cis, err := h.svc.Query(ctx, cie, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "companyID", Value: id}}}, nil, -1, 500)
 	if err == nil {
-		types := h.labels(ctx, ciType)
+		types := h.names(ctx, ciTypeNames)
 		for _, c := range cis {
 			t, _ := c.Values[ciF.ciType].(int64)
-			v.CIs = append(v.CIs, []cell{{Text: str(c.Values[ciF.referenceTitle])}, {Text: types[t]}, {Text: str(c.Values[ciF.serialNumber])}})
+			v.CIs = append(v.CIs, []cell{{Text: ciTitle(c), Href: "/crm/cis/" + strconv.FormatInt(c.ID(cie), 10)}, {Text: types[t]}, {Text: str(c.Values[ciF.serialNumber])}})
 		}
 	}
+	v.CanAddCI = allowed(ctx, cie, 0)
 	p.Title = v.Name
 	p.Data = v
 	h.render(w, r, http.StatusOK, "company", p)
@@ -163,7 +165,7 @@ func (h *Handler) cisPage(w http.ResponseWriter, r *http.Request, s *session, p 
 	types := h.labels(r.Context(), ciType)
 	v := &listView{Crumb: "CRM", Heading: "Configuration Items", Sub: "The devices and services you manage for your customers.", Columns: []string{"Reference", "Company", "Type", "Serial number", "Active"}, Filter: true}
 	for _, m := range rows {
-		v.Rows = append(v.Rows, []cell{{Text: str(m["referenceTitle"])}, {Text: companies[id64(m["companyID"])], Href: "/crm/companies/" + str(m["companyID"])},
+		v.Rows = append(v.Rows, []cell{{Text: str(m["referenceTitle"]), Href: "/crm/cis/" + str(m["id"])}, {Text: companies[id64(m["companyID"])], Href: "/crm/companies/" + str(m["companyID"])},
 			{Text: types[id64(m["configurationItemType"])]}, {Text: str(m["serialNumber"])}, {Text: str(m["isActive"])}})
 	}
 	p.Data = v

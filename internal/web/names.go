@@ -1,6 +1,11 @@
 package web
 
-import "github.com/switchboard-psa/switchboard/internal/catalog"
+import (
+	"strings"
+
+	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/store"
+)
 
 // The collections and fields the console's and portal's pages name in code, resolved when the
 // package starts: a wrong name stops the program there, and every test of the package, not a
@@ -56,9 +61,11 @@ var contactF = struct {
 }
 
 var ciF = struct {
-	ciType, referenceTitle, serialNumber int
+	ciType, referenceTitle, serialNumber, companyID, productID, contactID, isActive, notes int
 }{
 	ciType: cisE.MustIndex("configurationItemType"), referenceTitle: cisE.MustIndex("referenceTitle"), serialNumber: cisE.MustIndex("serialNumber"),
+	companyID: cisE.MustIndex("companyID"), productID: cisE.MustIndex("productID"), contactID: cisE.MustIndex("contactID"),
+	isActive: cisE.MustIndex("isActive"), notes: cisE.MustIndex("notes"),
 }
 
 var udfDefF = struct {
@@ -99,6 +106,8 @@ var (
 	departmentNames = mustRowName(catalog.Default.MustEntity("Departments"), "name")
 	locationNames   = mustRowName(catalog.Default.MustEntity("InternalLocations"), "name")
 	countryNames    = mustRowName(catalog.Default.MustEntity("Countries"), "displayName")
+	ciTypeNames     = mustRowName(catalog.Default.MustEntity("ConfigurationItemTypes"), "name") // rows, not picklist values
+	productNames    = mustRowName(catalog.Default.MustEntity("Products"), "name")
 )
 
 // picklistField is a picklist field of a collection.
@@ -127,4 +136,15 @@ func mustRowName(e *catalog.Entity, fields ...string) rowName {
 		n.fields = append(n.fields, e.MustIndex(f))
 	}
 	return n
+}
+
+// of is the name of a row of n's collection.
+func (n rowName) of(row *store.Row) string {
+	var parts []string
+	for _, i := range n.fields {
+		if v, ok := row.Values[i].(string); ok {
+			parts = append(parts, v)
+		}
+	}
+	return strings.Join(parts, " ")
 }

@@ -231,6 +231,13 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /admin/udfs/new", h.admin(h.newUDFPage))
 	m.HandleFunc("POST /admin/udfs/new", h.admin(h.createUDF))
 
+	// Configuration items: detail, New and Edit (cis.go)
+	m.HandleFunc("GET /crm/cis/new", h.console(h.newCIPage))
+	m.HandleFunc("POST /crm/cis/new", h.console(h.createCI))
+	m.HandleFunc("GET /crm/cis/{id}", h.console(h.ciPage))
+	m.HandleFunc("GET /crm/cis/{id}/edit", h.console(h.editCIPage))
+	m.HandleFunc("POST /crm/cis/{id}/edit", h.console(h.updateCI))
+
 	// The tile
 	m.HandleFunc("GET /tile/my-tickets", h.tile)
 	m.HandleFunc("GET /tile/my-tickets.json", h.tileJSON)
