@@ -279,6 +279,45 @@ func TestBrowserSiteSetupForms(t *testing.T) {
 	}
 	s.press(row + " button[value=activate]")
 	s.mustSee("Activated.")
+	// Configuration item types are rows of their own collection, edited on the same page.
+	s.open("/admin/picklists")
+	s.mustSee("Configuration item types", "Server")
+	s.press("a[href='/admin/picklists/ConfigurationItemTypes/name']")
+	s.mustSee("Configuration item types", "ConfigurationItemTypes.name", "Add a value")
+	s.fill("#label", " ")
+	s.press("#add button[type=submit]")
+	s.mustSee("Enter a label.")
+	s.fill("#label", "Firewall")
+	s.press("#add button[type=submit]")
+	s.mustSee("Added Firewall")
+	ciTypes := s.env.PSA.Catalog.MustEntity("ConfigurationItemTypes")
+	ciType := func(name string) (int64, bool, bool) {
+		rows, err := s.env.PSA.RowsWhere(ctx, ciTypes, "name", name)
+		if err != nil || len(rows) != 1 {
+			return 0, false, false
+		}
+		active, _ := rows[0].Values[ciTypes.MustIndex("isActive")].(bool)
+		return rows[0].ID(ciTypes), active, true
+	}
+	fw, active, ok := ciType("Firewall")
+	if !ok || !active {
+		t.Fatal("the configuration item type was not added")
+	}
+	ciRow := fmt.Sprintf("#v-%d", fw)
+	s.fill(ciRow+" input[name=label]", "Firewall appliance")
+	s.press(ciRow + " form.inline button")
+	s.mustSee("Renamed.")
+	s.press(ciRow + " button[value=deactivate]")
+	s.mustSee("Deactivated")
+	if id, active, ok := ciType("Firewall appliance"); !ok || active || id != fw {
+		t.Fatalf("rename and deactivate of the configuration item type not saved: %d %v %v", id, active, ok)
+	}
+	s.fill(ciRow+" input[name=label]", "")
+	s.press(ciRow + " form.inline button")
+	s.mustSee("Enter a label.")
+	if _, _, ok := ciType("Firewall appliance"); !ok {
+		t.Fatal("an empty rename was saved")
+	}
 	// Sub-issue types need their issue type.
 	s.open("/admin/picklists/Tickets/subIssueType")
 	s.fill("#label", "Docking station")

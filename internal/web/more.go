@@ -299,16 +299,19 @@ func (h *Handler) orgAction(w http.ResponseWriter, r *http.Request, s *session, 
 
 // picklistFields are the lists the service desk and CRM pages use.
 var picklistFields = []picklistList{
-	{"Queues", ticketQueue}, {"Ticket statuses", ticketStatus}, {"Ticket priorities", ticketPriority},
-	{"Issue types", mustPicklist(ticketsE, "issueType")}, {"Sub-issue types", mustPicklist(ticketsE, "subIssueType")}, {"Sources", ticketSource},
-	{"Company types", companyType}, {"Classifications", companyClass},
-	{"Configuration item types", ciType}, {"Ticket note types", mustPicklist(notesE, "noteType")},
+	{Name: "Queues", picklistField: ticketQueue}, {Name: "Ticket statuses", picklistField: ticketStatus}, {Name: "Ticket priorities", picklistField: ticketPriority},
+	{Name: "Issue types", picklistField: mustPicklist(ticketsE, "issueType")}, {Name: "Sub-issue types", picklistField: mustPicklist(ticketsE, "subIssueType")},
+	{Name: "Sources", picklistField: ticketSource}, {Name: "Company types", picklistField: companyType}, {Name: "Classifications", picklistField: companyClass},
+	{Name: "Configuration item types", picklistField: picklistField{e: ciTypeList.e, field: "name", index: ciTypeList.name}, rows: ciTypeList},
+	{Name: "Ticket note types", picklistField: mustPicklist(notesE, "noteType")},
 }
 
-// picklistList is a list of the Picklists page: its name and its field.
+// picklistList is a list of the Picklists page: its name and its field, or for a list kept as
+// rows of a collection, that collection (its field is then the rows' name).
 type picklistList struct {
 	Name string
 	picklistField
+	rows *rowList
 }
 
 type picklistView struct {
@@ -326,7 +329,7 @@ func (h *Handler) picklistsPage(w http.ResponseWriter, r *http.Request, s *sessi
 		if editablePicklist(f.e.Name, f.field) != nil {
 			v.URL = picklistURL(f.e.Name, f.field)
 		}
-		vals, _ := h.svc.Picklist(r.Context(), f.e, f.field)
+		vals, _ := h.listValues(r.Context(), &f)
 		for _, pv := range vals {
 			label := pv.Label
 			if !pv.IsActive {

@@ -117,8 +117,9 @@ type picklistField struct {
 	index int
 }
 
-// mustPicklist is e's field with values in the tenant's picklists (configurationItemType too,
-// though the catalog does not mark it), or a panic naming a field e lacks.
+// mustPicklist is e's field with values in the tenant's picklists, or a panic naming a field e
+// lacks. (ConfigurationItems.configurationItemType is not one: its values are rows of
+// ConfigurationItemTypes, which the Picklists pages edit as a row list, rowList.)
 func mustPicklist(e *catalog.Entity, field string) picklistField {
 	return picklistField{e, field, e.MustIndex(field)}
 }
@@ -148,3 +149,18 @@ func (n rowName) of(row *store.Row) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// rowList is a collection whose rows are the values of a list, named by a text field and
+// switched on and off by isActive (ConfigurationItemTypes): the Picklists pages show and edit it
+// like a picklist, through the collection's own create and update.
+type rowList struct {
+	e              *catalog.Entity
+	name, isActive int
+}
+
+func mustRowList(e *catalog.Entity) *rowList {
+	return &rowList{e: e, name: e.MustIndex("name"), isActive: e.MustIndex("isActive")}
+}
+
+// ciTypeList is Admin › Picklists' "Configuration item types".
+var ciTypeList = mustRowList(catalog.Default.MustEntity("ConfigurationItemTypes"))

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -64,7 +66,7 @@ func (h *Handler) picklistData(r *http.Request, f *picklistList) (*picklistEdit,
 			}
 		}
 	}
-	vals, err := h.svc.Picklist(ctx, e, f.field)
+	vals, err := h.listValues(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -118,15 +120,28 @@ func (h *Handler) picklistAction(w http.ResponseWriter, r *http.Request, s *sess
 			break
 		}
 		var v int64
-		if v, err = h.svc.AddPicklistValue(ctx, f.e.Name, f.field, label, 0, parent); err == nil {
+		if f.rows != nil {
+			v, err = h.addListRow(ctx, f.rows, label)
+		} else {
+			v, err = h.svc.AddPicklistValue(ctx, f.e.Name, f.field, label, 0, parent)
+		}
+		if err == nil {
 			flash = "Added " + strings.TrimSpace(label) + " (" + strconv.FormatInt(v, 10) + ")."
 		}
 	case "rename":
-		_, err = h.svc.EditPicklistValue(ctx, f.e.Name, f.field, value, psa.PicklistValueChange{Label: &label})
+		if f.rows != nil {
+			err = h.changeListRow(ctx, f.rows, value, f.rows.name, strings.TrimSpace(label))
+		} else {
+			_, err = h.svc.EditPicklistValue(ctx, f.e.Name, f.field, value, psa.PicklistValueChange{Label: &label})
+		}
 		flash = "Renamed."
 	case "activate", "deactivate":
 		on := r.PostFormValue("action") == "activate"
-		_, err = h.svc.EditPicklistValue(ctx, f.e.Name, f.field, value, psa.PicklistValueChange{Active: &on})
+		if f.rows != nil {
+			err = h.changeListRow(ctx, f.rows, value, f.rows.isActive, on)
+		} else {
+			_, err = h.svc.EditPicklistValue(ctx, f.e.Name, f.field, value, psa.PicklistValueChange{Active: &on})
+		}
 		flash = map[bool]string{true: "Activated.", false: "Deactivated: new records can no longer choose it; records that have it keep it."}[on]
 	default:
 		err = errUnknown
@@ -273,4 +288,46 @@ func settingsData(t *store.Tenant, sent string) *settingsView {
 		}
 	}
 	return &settingsView{Tenant: t, Zones: zones}
+}
+
+// listValues are the values of a list of the Picklists pages: the picklist's, or the rows of a
+// row list as values (id, name, active), read with the caller's rights.
+func (h *Handler) listValues(ctx context.Context, f *picklistList) ([]store.PicklistValue, error) {
+	if f.rows == nil {
+		return h.svc.Picklist(ctx, f.e, f.field)
+	}
+	rows, err := h.svc.Query(ctx, f.rows.e, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, nil, -1, 2000)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.PicklistValue, 0, len(rows))
+	for _, row := range rows {
+		name, _ := row.Values[f.rows.name].(string)
+		active, _ := row.Values[f.rows.isActive].(bool)
+		out = append(out, store.PicklistValue{Value: row.ID(f.rows.e), Label: name, IsActive: active})
+	}
+	return out, nil
+}
+
+// addListRow creates an active row named label in a row list, through the collection's create
+// (its rules and the caller's rights, as over the REST API).
+func (h *Handler) addListRow(ctx context.Context, l *rowList, label string) (int64, error) {
+	label = strings.TrimSpace(label)
+	if label == "" {
+		return 0, apperr.Invalid("Enter a label.")
+	}
+	in := psa.NewInput()
+	in.Set[l.name], in.Set[l.isActive] = label, true
+	return h.svc.Create(ctx, l.e, in, nil)
+}
+
+// changeListRow sets one field of a row of a row list through the collection's update.
+func (h *Handler) changeListRow(ctx context.Context, l *rowList, id int64, field int, v any) error {
+	if s, ok := v.(string); ok && s == "" {
+		return apperr.Invalid("Enter a label.")
+	}
+	in := psa.NewInput()
+	in.Set[l.e.IDIndex()], in.Set[field] = id, v
+	_, err := h.svc.Update(ctx, l.e, in, nil, false)
+	return err
 }
