@@ -452,7 +452,10 @@ func (h *Handler) ticketAction(w http.ResponseWriter, r *http.Request, s *sessio
 		h.fail(w, r, p, lerr)
 		return
 	}
-	if err != nil {
+	switch {
+	case err != nil && r.PostFormValue("action") == "update":
+		formErr(p, err, map[string]string{"assign": "assign", "resource": "assign", "role": "assign"}) // beside the assignment
+	case err != nil:
 		p.Error = messageOf(err)
 	}
 	p.Form["note"], p.Form["title"] = r.PostFormValue("note"), r.PostFormValue("title")

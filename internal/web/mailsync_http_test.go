@@ -215,4 +215,12 @@ func TestNewTicketAssignment(t *testing.T) {
 	if !strings.Contains(body, `<option value="1:2" selected>`) {
 		t.Errorf("the new ticket's page does not show the assignment:\n%s", body)
 	}
+	// On the ticket's own page a role the resource does not have is refused beside the
+	// assignment, and the ticket keeps the one it has.
+	upd := url.Values{"csrf": {c.csrf(loc)}, "action": {"update"}, "assign": {"1:1"}}
+	st, _, body = c.post(strings.SplitN(loc, "?", 2)[0], upd)
+	msg := `<span class="field-error" role="alert">The resource (assignedResourceID 1) does not have the role (assignedResourceRoleID 1)`
+	if st != http.StatusUnprocessableEntity || !strings.Contains(body, msg) || !strings.Contains(body, `<option value="1:2" selected>`) {
+		t.Errorf("a forged assignment on the ticket's page: %d\n%s", st, body)
+	}
 }
