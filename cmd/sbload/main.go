@@ -9,6 +9,8 @@
 //	            by a receiver in this process (the server needs --webhook-allow-loopback)
 //	sbload p5   an authenticated route vs an unauthenticated one doing the same work
 //	sbload mock GET /Tickets/{id} vs the same call on a generic mock server (e.g. Prism)
+//	sbload bare serve ticket 1's bytes from a bare net/http handler on --listen until stopped:
+//	            the baseline for an independent load tool (wrk with cmd/sbload/p1.lua)
 //
 // Credentials come from flags or from a JSON file as printed by `switchboard dev seed --json`.
 package main
@@ -41,7 +43,7 @@ type creds struct {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: sbload p1|p2|p3|p4|p5 --url URL --creds FILE [--conns N] [--duration D] [--rounds N]")
+		fmt.Fprintln(os.Stderr, "usage: sbload p1|p2|p3|p4|p5|bare|mock --url URL --creds FILE [--conns N] [--duration D] [--rounds N]")
 		os.Exit(2)
 	}
 	mode := os.Args[1]
@@ -53,6 +55,7 @@ func main() {
 	rounds := fs.Int("rounds", 3, "rounds of each side (A/B alternated); medians are reported")
 	maxID := fs.Int("max-id", 0, "highest ticket id to request (default: tickets in the creds file)")
 	mockURL := fs.String("mock-url", "", "for mock: the URL of the same call on the mock server")
+	listen := fs.String("listen", "127.0.0.1:18470", "for bare: the address to serve on")
 	serverPID := fs.Int("server-pid", 0, "for p1 on Linux: the server's process id, to report its CPU time per request (steadier than requests per second on a shared machine)")
 	_ = fs.Parse(os.Args[2:])
 	var c creds
@@ -80,6 +83,8 @@ func main() {
 		h.p4(*conns, *dur, *rounds)
 	case "p5":
 		h.p5(*conns, *dur, *rounds)
+	case "bare":
+		h.serveBare(*listen)
 	case "mock":
 		h.mock(*conns, *dur, *rounds, *maxID, *mockURL)
 	default:
@@ -183,16 +188,32 @@ func median(xs []float64) float64 {
 	return s[len(s)/2]
 }
 
+// serveBare serves ticket 1's bytes, as Switchboard answers them, from a bare handler on addr
+// until the process is stopped.
+func (h *harness) serveBare(addr string) {
+	sample, err := h.do(h.request("GET", h.base+"/ATServicesRest/V1.0/Tickets/1", nil, true))
+	if err != nil {
+		fail(err)
+	}
+	fmt.Printf("bare net/http handler answering %d bytes on http://%s/\n", len(sample), addr)
+	srv := &http.Server{Addr: addr, Handler: bareHandler(sample), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	fail(srv.ListenAndServe())
+}
+
+func bareHandler(body []byte) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(body)
+	})
+}
+
 // bare serves fixed bytes with a bare net/http handler: the baseline of P1.
 func bare(body []byte) (string, func()) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fail(err)
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_, _ = w.Write(body)
-	})}
+	srv := &http.Server{Handler: bareHandler(body), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() { _ = srv.Serve(ln) }()
 	return "http://" + ln.Addr().String(), func() { srv.Close() }
 }
