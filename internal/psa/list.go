@@ -77,13 +77,13 @@ func (s *Service) List(ctx context.Context, e *catalog.Entity, req *query.Reques
 }
 
 // ByIDs reads the rows of e with these ids that the caller may see (as Query does), for the
-// labels of one page of a list: the names of its companies, resources or contacts. Ids of 0 and
-// repeats are dropped; the answer is keyed by id.
+// labels of one page of a list: the names of its companies, resources or contacts. Repeats are
+// dropped; the answer is keyed by id.
 func (s *Service) ByIDs(ctx context.Context, e *catalog.Entity, ids []int64) (map[int64]*store.Row, error) {
 	seen := map[int64]bool{}
 	var list []any
 	for _, id := range ids {
-		if id != 0 && !seen[id] {
+		if !seen[id] {
 			seen[id] = true
 			list = append(list, id)
 		}

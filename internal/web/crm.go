@@ -350,7 +350,7 @@ func (h *Handler) keepCurrent(ctx context.Context, p *page, fields []formField) 
 				source = &resourceNames
 			}
 			if source != nil {
-				if name := h.names(ctx, *source)[n]; name != "" {
+				if name := h.rowNames(ctx, *source, n)[n]; name != "" {
 					label = name + " (inactive)"
 				}
 			}

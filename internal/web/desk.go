@@ -35,9 +35,8 @@ type ticketLine struct {
 
 type ticketFilter struct {
 	Queue, Status, Priority, Resource, Company int64
+	CompanyName                                string // what was typed in the company filter
 	Mine                                       bool
-	Sort                                       string
-	Page                                       int
 }
 
 // labels are the labels of a picklist's values, inactive ones too.
@@ -62,7 +61,7 @@ func (h *Handler) picklist(ctx context.Context, p picklistField) []option {
 	return out
 }
 
-// names reads names of rows by id, without the caller's scope (labels of what it can see).
+// names reads the names of every row of a small collection (roles), in the caller's scope.
 func (h *Handler) names(ctx context.Context, n rowName) map[int64]string {
 	out := map[int64]string{}
 	for _, o := range h.named(ctx, n) {
@@ -71,9 +70,42 @@ func (h *Handler) names(ctx context.Context, n rowName) map[int64]string {
 	return out
 }
 
-func (h *Handler) ticketLines(ctx context.Context, f ticketFilter, limit int) ([]ticketLine, error) {
-	e, ft := ticketsE, ticketF
-	filter := []*query.Node{{Op: "exist", Field: "id"}}
+// ticketSorts are the tickets list's sorts, the default first: most recently updated.
+var ticketSorts = []listSort{
+	{Key: "updated", Field: "lastActivityDate", Desc: true},
+	{Key: "number", Field: "ticketNumber"},
+	{Key: "priority", Field: "priority"},
+	{Key: "status", Field: "status"},
+}
+
+// maxCompanyMatches bounds the companies a typed company name filters the tickets list by.
+const maxCompanyMatches = 50
+
+// companyMatches finds the companies a typed name means, through psa in the caller's scope:
+// those named exactly so (case aside) when there are any, else those whose name contains it,
+// at most maxCompanyMatches by name; more reports that others match too.
+func (h *Handler) companyMatches(ctx context.Context, name string) (ids []int64, more bool, err error) {
+	name = strings.TrimSpace(name)
+	if r := []rune(name); len(r) > 100 {
+		name = string(r[:100])
+	}
+	for _, op := range []string{"eq", "contains"} {
+		req := &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: op, Field: "companyName", Value: name}}}
+		p, err := h.svc.List(ctx, companiesE, req, store.Order{Field: "companyName"}, 0, maxCompanyMatches)
+		if err != nil {
+			return nil, false, err
+		}
+		if p.Total > 0 {
+			return idsOf(p.Rows, companiesE.IDIndex()), p.Total > int64(len(p.Rows)), nil
+		}
+	}
+	return nil, false, nil
+}
+
+// ticketRequest is the filter of the tickets list; note says what a typed company name matched
+// when that needs saying.
+func (h *Handler) ticketRequest(ctx context.Context, f ticketFilter) (req *query.Request, note string, err error) {
+	filter := everyRow()
 	add := func(field string, v int64) {
 		if v != 0 {
 			filter = append(filter, &query.Node{Op: "eq", Field: field, Value: v})
@@ -83,23 +115,47 @@ func (h *Handler) ticketLines(ctx context.Context, f ticketFilter, limit int) ([
 	add("status", f.Status)
 	add("priority", f.Priority)
 	add("assignedResourceID", f.Resource)
-	add("companyID", f.Company)
 	if f.Mine {
 		if s, ok := ctx.Value(ctxKey{}).(*session); ok {
 			add("assignedResourceID", s.user.Resource.ID)
 		}
 	}
-	rows, err := h.svc.Query(ctx, e, &query.Request{FilterPresent: true, Filter: filter}, nil, -1, 2000)
-	if err != nil {
-		return nil, err
+	switch typed := strings.TrimSpace(f.CompanyName); {
+	case typed != "":
+		ids, more, err := h.companyMatches(ctx, typed)
+		if err != nil {
+			return nil, "", err
+		}
+		list := make([]any, len(ids))
+		for i, id := range ids {
+			list[i] = id
+		}
+		filter = append(filter, &query.Node{Op: "in", Field: "companyID", Value: list}) // none matched: no ticket
+		switch {
+		case len(ids) == 0:
+			note = "No company's name contains “" + typed + "”."
+		case more:
+			note = fmt.Sprintf("More than %d companies match “%s”: showing the tickets of the first %d by name. Type more of the name.", maxCompanyMatches, typed, maxCompanyMatches)
+		case len(ids) > 1:
+			note = fmt.Sprintf("Tickets of the %d companies whose name contains “%s”.", len(ids), typed)
+		}
+	case f.Company != 0:
+		add("companyID", f.Company)
 	}
+	return &query.Request{FilterPresent: true, Filter: filter}, note, nil
+}
+
+// ticketLines turns ticket rows into list lines, reading the names of their companies and
+// assigned resources for these rows only.
+func (h *Handler) ticketLines(ctx context.Context, rows []*store.Row) []ticketLine {
+	ft := ticketF
 	status, prio, queue := h.labels(ctx, ticketStatus), h.labels(ctx, ticketPriority), h.labels(ctx, ticketQueue)
-	companies := h.names(ctx, companyNames)
-	resources := h.names(ctx, resourceNames)
-	var out []ticketLine
+	companies := h.rowNames(ctx, companyNames, idsOf(rows, ft.companyID)...)
+	resources := h.rowNames(ctx, resourceNames, idsOf(rows, ft.assignedResourceID)...)
+	out := make([]ticketLine, 0, len(rows))
 	for _, r := range rows {
 		v := func(i int) int64 { n, _ := r.Values[i].(int64); return n }
-		l := ticketLine{ID: r.ID(e), StatusValue: v(ft.status), Status: status[v(ft.status)], Priority: prio[v(ft.priority)], Queue: queue[v(ft.queueID)],
+		l := ticketLine{ID: r.ID(ticketsE), StatusValue: v(ft.status), Status: status[v(ft.status)], Priority: prio[v(ft.priority)], Queue: queue[v(ft.queueID)],
 			Company: companies[v(ft.companyID)], Assigned: resources[v(ft.assignedResourceID)]}
 		l.Number, _ = r.Values[ft.number].(string)
 		l.Title, _ = r.Values[ft.title].(string)
@@ -110,88 +166,49 @@ func (h *Handler) ticketLines(ctx context.Context, f ticketFilter, limit int) ([
 		}
 		out = append(out, l)
 	}
-	switch f.Sort {
-	case "number":
-		sort.SliceStable(out, func(i, j int) bool { return out[i].Number < out[j].Number })
-	case "priority":
-		sort.SliceStable(out, func(i, j int) bool { return out[i].Priority < out[j].Priority })
-	case "company":
-		sort.SliceStable(out, func(i, j int) bool { return out[i].Company < out[j].Company })
-	default:
-		sort.SliceStable(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })
+	return out
+}
+
+// recentTickets reads the n most recently updated tickets matching filter, and how many match.
+func (h *Handler) recentTickets(ctx context.Context, filter []*query.Node, n int) ([]ticketLine, int64, error) {
+	p, err := h.svc.List(ctx, ticketsE, &query.Request{FilterPresent: true, Filter: filter}, store.Order{Field: "lastActivityDate", Desc: true}, 0, n)
+	if err != nil {
+		return nil, 0, err
 	}
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
+	return h.ticketLines(ctx, p.Rows), p.Total, nil
 }
 
 type ticketsView struct {
 	Filter                                  ticketFilter
 	Lines                                   []ticketLine
 	Queues, Statuses, Priorities, Resources []option
-	Companies                               []option
-	Page, Pages, Total                      int
-	PrevURL, NextURL                        string
-	SortURL                                 map[string]string
+	CompanyNote                             string
+	Nav                                     *listNav
 }
-
-const pageSize = 25
 
 func (h *Handler) ticketsPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "Tickets", "tickets"
 	q := r.URL.Query()
 	f := ticketFilter{Queue: atoi64(q.Get("queue")), Status: atoi64(q.Get("status")), Priority: atoi64(q.Get("priority")),
-		Resource: atoi64(q.Get("resource")), Company: atoi64(q.Get("company")), Mine: q.Get("mine") != "", Sort: q.Get("sort")}
+		Resource: atoi64(q.Get("resource")), Company: atoi64(q.Get("company")), CompanyName: q.Get("companyName"), Mine: q.Get("mine") != ""}
 	ctx := r.Context()
-	lines, err := h.ticketLines(ctx, f, 0)
+	req, note, err := h.ticketRequest(ctx, f)
 	if err != nil {
 		h.fail(w, r, p, err)
 		return
 	}
-	v := &ticketsView{Filter: f, Total: len(lines), Queues: h.picklist(ctx, ticketQueue), Statuses: h.picklist(ctx, ticketStatus),
-		Priorities: h.picklist(ctx, ticketPriority), Companies: h.named(ctx, companyNames)}
-	for _, res := range h.named(ctx, resourceNames) {
-		v.Resources = append(v.Resources, res)
+	if f.Company != 0 && strings.TrimSpace(f.CompanyName) == "" { // a link to one company's tickets: its name in the field
+		f.CompanyName = h.rowNames(ctx, companyNames, f.Company)[f.Company]
 	}
-	v.Pages = (len(lines) + pageSize - 1) / pageSize
-	v.Page, _ = strconv.Atoi(q.Get("page"))
-	if v.Page < 1 {
-		v.Page = 1
+	nav, order := newListNav(r, ticketSorts)
+	rows, err := nav.read(ctx, h.svc.Service, ticketsE, req, order)
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
 	}
-	if v.Pages > 0 && v.Page > v.Pages {
-		v.Page = v.Pages
-	}
-	start := (v.Page - 1) * pageSize
-	end := min(start+pageSize, len(lines))
-	if start < len(lines) {
-		v.Lines = lines[start:end]
-	}
-	link := func(page int) string {
-		qq := url.Values{}
-		for k, vals := range q {
-			qq[k] = vals
-		}
-		qq.Set("page", strconv.Itoa(page))
-		return "/desk/tickets?" + qq.Encode()
-	}
-	v.SortURL = map[string]string{}
-	for _, key := range []string{"number", "company", "priority", "updated"} {
-		qq := url.Values{}
-		for k, vals := range q {
-			qq[k] = vals
-		}
-		qq.Set("sort", key)
-		qq.Del("page")
-		v.SortURL[key] = "/desk/tickets?" + qq.Encode()
-	}
-	if v.Page > 1 {
-		v.PrevURL = link(v.Page - 1)
-	}
-	if v.Page < v.Pages {
-		v.NextURL = link(v.Page + 1)
-	}
-	p.Data = v
+	p.Data = &ticketsView{Filter: f, Lines: h.ticketLines(ctx, rows), CompanyNote: note, Nav: nav,
+		Queues: h.picklist(ctx, ticketQueue), Statuses: h.picklist(ctx, ticketStatus), Priorities: h.picklist(ctx, ticketPriority),
+		Resources: h.named(ctx, resourceNames)}
 	h.render(w, r, http.StatusOK, "tickets", p)
 }
 
@@ -248,8 +265,8 @@ func (h *Handler) loadTicket(ctx context.Context, id int64) (*ticketView, error)
 }
 
 func (h *Handler) noteLines(ctx context.Context, notes []*store.Row) []noteLine {
-	resources := h.names(ctx, resourceNames)
-	contacts := h.names(ctx, contactNames)
+	resources := h.rowNames(ctx, resourceNames, idsOf(notes, noteF.byResource)...)
+	contacts := h.rowNames(ctx, contactNames, idsOf(notes, noteF.byContact)...)
 	var out []noteLine
 	for _, n := range notes {
 		l := noteLine{}
@@ -364,19 +381,9 @@ func rightsOf(ctx context.Context) *access.Rights {
 	return nil
 }
 
+// ticketLinesOf is the list line of one ticket (its detail page, the portal).
 func (h *Handler) ticketLinesOf(ctx context.Context, row *store.Row) (ticketLine, error) {
-	e, ft := ticketsE, ticketF
-	status, prio, queue := h.labels(ctx, ticketStatus), h.labels(ctx, ticketPriority), h.labels(ctx, ticketQueue)
-	v := func(i int) int64 { n, _ := row.Values[i].(int64); return n }
-	l := ticketLine{ID: row.ID(e), StatusValue: v(ft.status), Status: status[v(ft.status)], Priority: prio[v(ft.priority)], Queue: queue[v(ft.queueID)]}
-	l.Number, _ = row.Values[ft.number].(string)
-	l.Title, _ = row.Values[ft.title].(string)
-	l.Company = h.names(ctx, companyNames)[v(ft.companyID)]
-	l.Assigned = h.names(ctx, resourceNames)[v(ft.assignedResourceID)]
-	if t, ok := row.Values[ft.lastActivity].(time.Time); ok {
-		l.Updated = t
-	}
-	return l, nil
+	return h.ticketLines(ctx, []*store.Row{row})[0], nil
 }
 
 func (h *Handler) ticketPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
@@ -501,31 +508,37 @@ func (h *Handler) contactLine(ctx context.Context, r *store.Row, companies map[i
 	return l
 }
 
+// contactSorts are the contacts list's sorts, the default first.
+var contactSorts = []listSort{{Key: "name", Field: "lastName"}, {Key: "first", Field: "firstName"}}
+
+type contactsView struct {
+	Lines []contactLine
+	Nav   *listNav
+}
+
 func (h *Handler) contactsPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "Contacts", "crm"
 	ctx := r.Context()
-	e := contactsE
-	rows, err := h.svc.Query(ctx, e, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, nil, -1, 1000)
+	p.Form["q"] = r.URL.Query().Get("q")
+	if allowed(ctx, contactsE, 0) {
+		p.Form["canAdd"] = "yes"
+	}
+	filter := everyRow()
+	if n := searchFilter(p.Form["q"], "firstName", "lastName", "emailAddress"); n != nil {
+		filter = append(filter, n)
+	}
+	nav, order := newListNav(r, contactSorts)
+	rows, err := nav.read(ctx, h.svc.Service, contactsE, &query.Request{FilterPresent: true, Filter: filter}, order)
 	if err != nil {
 		h.fail(w, r, p, err)
 		return
 	}
-	companies := h.names(ctx, companyNames)
-	needle := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
-	p.Form["q"] = r.URL.Query().Get("q")
-	if allowed(ctx, e, 0) {
-		p.Form["canAdd"] = "yes"
-	}
-	var out []contactLine
+	companies := h.rowNames(ctx, companyNames, idsOf(rows, contactF.companyID)...)
+	v := &contactsView{Nav: nav}
 	for _, row := range rows {
-		l := h.contactLine(ctx, row, companies)
-		if needle != "" && !strings.Contains(strings.ToLower(l.Name+" "+l.Email+" "+l.Company), needle) {
-			continue
-		}
-		out = append(out, l)
+		v.Lines = append(v.Lines, h.contactLine(ctx, row, companies))
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Company+out[i].Name < out[j].Company+out[j].Name })
-	p.Data = out
+	p.Data = v
 	h.render(w, r, http.StatusOK, "contacts", p)
 }
 
@@ -551,7 +564,8 @@ func (h *Handler) loadContact(r *http.Request) (*contactLine, error) {
 	if row == nil {
 		return nil, apperr.New(http.StatusNotFound, "There is no such contact, or your security level does not let you see it.")
 	}
-	l := h.contactLine(ctx, row, h.names(ctx, companyNames))
+	company, _ := row.Values[contactF.companyID].(int64)
+	l := h.contactLine(ctx, row, h.rowNames(ctx, companyNames, company))
 	l.CanEdit = allowed(ctx, e, l.ID)
 	return &l, nil
 }

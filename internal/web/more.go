@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -22,15 +21,35 @@ type cell struct {
 type listView struct {
 	Crumb, Heading, Sub string
 	NewURL, NewLabel    string
-	Columns             []string
+	Columns             []column
 	Rows                [][]cell
-	Filter              bool
+	// Search is the label of the list's search box (?q=, matched in the database); "" for none.
+	Search, Query string
+	Nav           *listNav // paging and sorting; nil for a short list shown whole
 }
 
-func (h *Handler) rowsOf(r *http.Request, e *catalog.Entity) ([]map[string]any, error) {
-	rows, err := h.svc.Query(r.Context(), e, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, nil, -1, 2000)
+// column is a list's column header; Sort is the key that sorts by it, "" when it does not.
+type column struct{ Label, Sort string }
+
+func columns(labels ...string) []column {
+	out := make([]column, len(labels))
+	for i, l := range labels {
+		out[i] = column{Label: l}
+	}
+	return out
+}
+
+// pageOf reads one page of a CRM list (companies, configuration items) searched by ?q= in the
+// search fields, as maps by field name.
+func (h *Handler) pageOf(r *http.Request, e *catalog.Entity, sorts []listSort, search ...string) ([]map[string]any, *listNav, error) {
+	filter := everyRow()
+	if n := searchFilter(r.URL.Query().Get("q"), search...); n != nil {
+		filter = append(filter, n)
+	}
+	nav, order := newListNav(r, sorts)
+	rows, err := nav.read(r.Context(), h.svc.Service, e, &query.Request{FilterPresent: true, Filter: filter}, order)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]map[string]any, 0, len(rows))
 	for _, row := range rows {
@@ -40,7 +59,7 @@ func (h *Handler) rowsOf(r *http.Request, e *catalog.Entity) ([]map[string]any, 
 		}
 		out = append(out, m)
 	}
-	return out, nil
+	return out, nav, nil
 }
 
 func str(v any) string {
@@ -64,20 +83,20 @@ func id64(v any) int64 { n, _ := v.(int64); return n }
 
 func (h *Handler) companiesPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "Companies", "crm"
-	rows, err := h.rowsOf(r, companiesE)
+	rows, nav, err := h.pageOf(r, companiesE, []listSort{{Key: "name", Field: "companyName"}}, "companyName")
 	if err != nil {
 		h.fail(w, r, p, err)
 		return
 	}
 	types := h.labels(r.Context(), companyType)
-	v := &listView{Crumb: "CRM", Heading: "Companies", Sub: "Your customers, prospects and vendors.", Columns: []string{"Name", "Type", "Phone", "City"}, Filter: true}
+	v := &listView{Crumb: "CRM", Heading: "Companies", Sub: "Your customers, prospects and vendors.", Nav: nav, Search: "Name", Query: r.URL.Query().Get("q"),
+		Columns: []column{{Label: "Name", Sort: "name"}, {Label: "Type"}, {Label: "Phone"}, {Label: "City"}}}
 	if allowed(r.Context(), companiesE, 0) {
 		v.NewURL, v.NewLabel = "/crm/companies/new", "New Company"
 	}
 	for _, m := range rows {
 		v.Rows = append(v.Rows, []cell{{Text: str(m["companyName"]), Href: "/crm/companies/" + str(m["id"])}, {Text: types[id64(m["companyType"])]}, {Text: str(m["phone"])}, {Text: str(m["city"])}})
 	}
-	sort.SliceStable(v.Rows, func(i, j int) bool { return strings.ToLower(v.Rows[i][0].Text) < strings.ToLower(v.Rows[j][0].Text) })
 	p.Data = v
 	h.render(w, r, http.StatusOK, "list", p)
 }
@@ -90,7 +109,9 @@ type companyView struct {
 	CanEdit, CanAddContact bool
 	CanAddCI               bool
 	Contacts               []contactLine
-	Tickets                []ticketLine
+	Tickets                []ticketLine // the most recently updated companyTickets
+	TicketsTotal           int64
+	MoreTickets            bool // the company has more tickets than the page shows
 	CIs                    [][]cell
 }
 
@@ -138,7 +159,8 @@ func (h *Handler) companyPage(w http.ResponseWriter, r *http.Request, s *session
 			v.Contacts = append(v.Contacts, h.contactLine(ctx, c, names))
 		}
 	}
-	v.Tickets, _ = h.ticketLines(ctx, ticketFilter{Company: id}, 50)
+	v.Tickets, v.TicketsTotal, _ = h.recentTickets(ctx, []*query.Node{{Op: "eq", Field: "companyID", Value: id}}, companyTickets)
+	v.MoreTickets = v.TicketsTotal > int64(len(v.Tickets))
 	cie := cisE
 	cis, err := h.svc.Query(ctx, cie, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "companyID", Value: id}}}, nil, -1, 500)
 	if err == nil {
@@ -156,14 +178,20 @@ func (h *Handler) companyPage(w http.ResponseWriter, r *http.Request, s *session
 
 func (h *Handler) cisPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "Configuration Items", "crm"
-	rows, err := h.rowsOf(r, cisE)
+	rows, nav, err := h.pageOf(r, cisE, []listSort{{Key: "reference", Field: "referenceTitle"}}, "referenceTitle", "serialNumber")
 	if err != nil {
 		h.fail(w, r, p, err)
 		return
 	}
-	companies := h.names(r.Context(), companyNames)
+	ids := make([]int64, 0, len(rows))
+	for _, m := range rows {
+		ids = append(ids, id64(m["companyID"]))
+	}
+	companies := h.rowNames(r.Context(), companyNames, ids...)
 	types := h.labels(r.Context(), ciType)
-	v := &listView{Crumb: "CRM", Heading: "Configuration Items", Sub: "The devices and services you manage for your customers.", Columns: []string{"Reference", "Company", "Type", "Serial number", "Active"}, Filter: true}
+	v := &listView{Crumb: "CRM", Heading: "Configuration Items", Sub: "The devices and services you manage for your customers.", Nav: nav,
+		Search: "Reference or serial number", Query: r.URL.Query().Get("q"),
+		Columns: []column{{Label: "Reference", Sort: "reference"}, {Label: "Company"}, {Label: "Type"}, {Label: "Serial number"}, {Label: "Active"}}}
 	for _, m := range rows {
 		v.Rows = append(v.Rows, []cell{{Text: str(m["referenceTitle"]), Href: "/crm/cis/" + str(m["id"])}, {Text: companies[id64(m["companyID"])], Href: "/crm/companies/" + str(m["companyID"])},
 			{Text: types[id64(m["configurationItemType"])]}, {Text: str(m["serialNumber"])}, {Text: str(m["isActive"])}})
@@ -171,6 +199,9 @@ func (h *Handler) cisPage(w http.ResponseWriter, r *http.Request, s *session, p 
 	p.Data = v
 	h.render(w, r, http.StatusOK, "list", p)
 }
+
+// companyTickets is how many tickets a company's page shows, the most recently updated.
+const companyTickets = 25
 
 type newTicketView struct {
 	Companies, Contacts, Statuses, Priorities, Queues []option
@@ -349,7 +380,7 @@ func (h *Handler) picklistsPage(w http.ResponseWriter, r *http.Request, s *sessi
 func (h *Handler) udfsPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "User-Defined Fields", "admin"
 	v := &listView{Crumb: "Admin", Heading: "User-Defined Fields", Sub: "Extra fields of companies, contacts, tickets and the other collections; the REST API reads and writes them as userDefinedFields.",
-		Columns: []string{"Collection", "Name", "Type", "Required", "Active"}, NewURL: "/admin/udfs/new", NewLabel: "New field"}
+		Columns: columns("Collection", "Name", "Type", "Required", "Active"), NewURL: "/admin/udfs/new", NewLabel: "New field"}
 	types := map[int64]string{1: "Text", 2: "Number", 3: "Date", 4: "List", 5: "Decimal"}
 	for _, e := range udfEntities {
 		defs, err := h.svc.UDFDefinitions(r.Context(), e)

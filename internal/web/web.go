@@ -102,6 +102,7 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04")
 	},
+	"count": thousands,
 	"join":  strings.Join,
 	"lower": strings.ToLower,
 	"add":   func(a, b int) int { return a + b },
