@@ -3453,7 +3453,7 @@ func generated() []*Entity {
 			Fields: []Field{
 				{Name: "id", Column: "id", Type: "long", ReadOnly: true, Queryable: true},
 				{Name: "apiVendorID", Column: "api_vendor_id", Type: "integer", Queryable: true},
-				{Name: "assignedResourceID", Column: "assigned_resource_id", Type: "integer", Queryable: true, Reference: "Resources"},
+				{Name: "assignedResourceID", Column: "assigned_resource_id", Type: "integer", Queryable: true, Indexed: true, Reference: "Resources"},
 				{Name: "assignedResourceRoleID", Column: "assigned_resource_role_id", Type: "integer", Queryable: true, Reference: "Roles"},
 				{Name: "billingCodeID", Column: "billing_code_id", Type: "integer", Queryable: true, Reference: "BillingCodes"},
 				{Name: "changeApprovalBoard", Column: "change_approval_board", Type: "integer", Queryable: true},
@@ -3500,7 +3500,7 @@ func generated() []*Entity {
 				{Name: "opportunityID", Column: "opportunity_id", Type: "integer", Queryable: true, Reference: "Opportunities"},
 				{Name: "organizationalLevelAssociationID", Column: "organizational_level_association_id", Type: "integer", Queryable: true, Reference: "OrganizationalLevelAssociations"},
 				{Name: "previousServiceThermometerRating", Column: "previous_service_thermometer_rating", Type: "integer", ReadOnly: true, Queryable: true},
-				{Name: "priority", Column: "priority", Type: "integer", Required: true, Queryable: true, Picklist: true, Defaults: []PicklistValue{{Value: 1, Label: "High", IsDefault: false, SortOrder: 1, Parent: 0, IsSystem: false}, {Value: 2, Label: "Medium", IsDefault: true, SortOrder: 2, Parent: 0, IsSystem: false}, {Value: 3, Label: "Low", IsDefault: false, SortOrder: 3, Parent: 0, IsSystem: false}, {Value: 4, Label: "Critical", IsDefault: false, SortOrder: 4, Parent: 0, IsSystem: false}}},
+				{Name: "priority", Column: "priority", Type: "integer", Required: true, Queryable: true, Picklist: true, Indexed: true, Defaults: []PicklistValue{{Value: 1, Label: "High", IsDefault: false, SortOrder: 1, Parent: 0, IsSystem: false}, {Value: 2, Label: "Medium", IsDefault: true, SortOrder: 2, Parent: 0, IsSystem: false}, {Value: 3, Label: "Low", IsDefault: false, SortOrder: 3, Parent: 0, IsSystem: false}, {Value: 4, Label: "Critical", IsDefault: false, SortOrder: 4, Parent: 0, IsSystem: false}}},
 				{Name: "problemTicketId", Column: "problem_ticket_id", Type: "integer", Queryable: true, Reference: "Tickets"},
 				{Name: "projectID", Column: "project_id", Type: "integer", Queryable: true, Reference: "Projects"},
 				{Name: "purchaseOrderNumber", Column: "purchase_order_number", Type: "string", Length: 100, Queryable: true},

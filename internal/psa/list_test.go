@@ -16,7 +16,7 @@ import (
 )
 
 // TestListOrdersAndPages: the console's list read sorts by a whitelisted field with the id
-// breaking ties, nulls first ascending and last descending on both databases, pages with an
+// breaking ties, nulls last ascending and first descending on both databases, pages with an
 // offset (past the end: no rows, the true total), and applies the caller's scope as Query does:
 // an API user restricted to a line of business sees only its rows, in the same order.
 func TestListOrdersAndPages(t *testing.T) {
@@ -88,14 +88,14 @@ func TestListOrdersAndPages(t *testing.T) {
 				offset, limit int
 				want          []int64
 			}{
-				{"lastActivityDate", true, 0, 50, []int64{7, 8, 4, 2, 5, 1, 6, 3}}, // ties by id descending, nulls last
-				{"lastActivityDate", false, 0, 50, []int64{3, 6, 1, 5, 2, 4, 8, 7}},
+				{"lastActivityDate", true, 0, 50, []int64{6, 3, 7, 8, 4, 2, 5, 1}}, // nulls first, ties by id descending
+				{"lastActivityDate", false, 0, 50, []int64{1, 5, 2, 4, 8, 7, 3, 6}},
 				{"priority", false, 0, 50, []int64{2, 4, 7, 1, 3, 6, 5, 8}},
 				{"priority", true, 0, 50, []int64{8, 5, 6, 3, 1, 7, 4, 2}},
 				{"ticketNumber", false, 0, 50, []int64{8, 7, 6, 5, 4, 3, 2, 1}},
 				{"id", true, 0, 50, []int64{8, 7, 6, 5, 4, 3, 2, 1}},
-				{"lastActivityDate", true, 2, 3, []int64{4, 2, 5}},
-				{"lastActivityDate", true, 6, 5, []int64{6, 3}},
+				{"lastActivityDate", true, 2, 3, []int64{7, 8, 4}},
+				{"lastActivityDate", true, 6, 5, []int64{5, 1}},
 				{"lastActivityDate", true, 8, 5, []int64{}}, // past the end
 				{"lastActivityDate", true, 500, 5, []int64{}},
 			} {
@@ -105,7 +105,7 @@ func TestListOrdersAndPages(t *testing.T) {
 				}
 			}
 			prio2 := &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "priority", Value: int64(2)}}}
-			if got, total := list(ctx, prio2, "lastActivityDate", true, 0, 50); !slices.Equal(got, []int64{1, 6, 3}) || total != 3 {
+			if got, total := list(ctx, prio2, "lastActivityDate", true, 0, 50); !slices.Equal(got, []int64{6, 3, 1}) || total != 3 {
 				t.Errorf("priority 2 by date: %v of %d", got, total)
 			}
 
@@ -113,10 +113,10 @@ func TestListOrdersAndPages(t *testing.T) {
 			rights := &access.Rights{TenantID: tenant.ID, Catalog: svc.Catalog,
 				Parties: []access.Party{{ResourceID: apiResource, Level: access.SystemLevel(access.APIUserLevel), LOBs: []int64{101}}}}
 			lctx := psa.WithActor(store.WithTenant(context.Background(), tenant.ID), psa.Actor{ResourceID: apiResource, Rights: rights})
-			if got, total := list(lctx, every, "lastActivityDate", true, 0, 50); !slices.Equal(got, []int64{7, 8, 4, 2, 1, 6}) || total != 6 {
+			if got, total := list(lctx, every, "lastActivityDate", true, 0, 50); !slices.Equal(got, []int64{6, 7, 8, 4, 2, 1}) || total != 6 {
 				t.Errorf("restricted to line of business 101: %v of %d", got, total)
 			}
-			if got, total := list(lctx, every, "lastActivityDate", true, 4, 2); !slices.Equal(got, []int64{1, 6}) || total != 6 {
+			if got, total := list(lctx, every, "lastActivityDate", true, 4, 2); !slices.Equal(got, []int64{2, 1}) || total != 6 {
 				t.Errorf("restricted, second page: %v of %d", got, total)
 			}
 			named, err := svc.ByIDs(lctx, e, []int64{3, 7, 0, 7})

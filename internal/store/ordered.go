@@ -17,9 +17,12 @@ type Order struct {
 }
 
 // OrderedPage reads the rows matching where sorted by o, skipping offset rows, at most limit.
-// Nulls sort as the smallest value on both databases: first ascending, last descending (SQLite's
-// own order; PostgreSQL is told so). The field must be a stored field of e; the caller decides
-// which fields a list may be sorted by.
+// Nulls sort as the largest value on both databases: last ascending, first descending. That is
+// PostgreSQL's own order, so its indexes (tenant_id, column, id) serve every sort in both
+// directions; SQLite, whose own order is the opposite, is told so and still reads the index
+// (it seeks the nulls apart), where PostgreSQL told SQLite's order sorts the whole table.
+// The field must be a stored field of e; the caller decides which fields a list may be
+// sorted by.
 func (db *DB) OrderedPage(ctx context.Context, e *catalog.Entity, where query.Compiled, o Order, offset, limit int) ([]*Row, error) {
 	if where.Empty || limit <= 0 {
 		return nil, nil
@@ -50,16 +53,9 @@ func orderedPageSQL(d query.Dialect, e *catalog.Entity, where query.Compiled, o 
 	if offset < 0 {
 		offset = 0
 	}
-	dir := " ASC"
+	dir, nulls := " ASC", " NULLS LAST"
 	if o.Desc {
-		dir = " DESC"
-	}
-	nulls := ""
-	if d == query.Postgres { // PostgreSQL sorts nulls as the largest value unless told
-		nulls = " NULLS FIRST"
-		if o.Desc {
-			nulls = " NULLS LAST"
-		}
+		dir, nulls = " DESC", " NULLS FIRST"
 	}
 	var b strings.Builder
 	a := &args{d: d}

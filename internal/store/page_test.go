@@ -88,21 +88,21 @@ func TestStmtCacheEvictsOne(t *testing.T) {
 }
 
 // TestOrderedPageSQL: the sort column comes from the catalog, the id breaks ties in the same
-// direction, PostgreSQL is told to sort nulls as SQLite does, and the placeholders are
+// direction, both databases are told to sort nulls as the largest value, and the placeholders are
 // numbered once the statement is complete; a field the catalog does not know is refused.
 func TestOrderedPageSQL(t *testing.T) {
 	t.Parallel()
 	e := catalog.Default.MustEntity("Tickets")
 	where := query.Compiled{Where: `"status" = ?`, Args: []any{int64(1)}}
 	stmt, args, err := orderedPageSQL(query.SQLite, e, where, Order{Field: "lastActivityDate", Desc: true}, 7, 50, 25)
-	if _, tail, _ := strings.Cut(stmt, " WHERE "); err != nil || tail != `tenant_id = ? AND ("status" = ?) ORDER BY "last_activity_date" DESC, id DESC LIMIT ? OFFSET ?` {
+	if _, tail, _ := strings.Cut(stmt, " WHERE "); err != nil || tail != `tenant_id = ? AND ("status" = ?) ORDER BY "last_activity_date" DESC NULLS FIRST, id DESC LIMIT ? OFFSET ?` {
 		t.Errorf("SQLite: %s (%v)", tail, err)
 	}
 	if !slices.Equal(args, []any{int64(7), int64(1), int64(25), int64(50)}) {
 		t.Errorf("SQLite arguments: %v", args)
 	}
 	stmt, _, _ = orderedPageSQL(query.Postgres, e, where, Order{Field: "ticketNumber"}, 7, 0, 25)
-	if _, tail, _ := strings.Cut(stmt, " WHERE "); tail != `tenant_id = $1 AND ("status" = $2) ORDER BY "ticket_number" ASC NULLS FIRST, id ASC LIMIT $3 OFFSET $4` {
+	if _, tail, _ := strings.Cut(stmt, " WHERE "); tail != `tenant_id = $1 AND ("status" = $2) ORDER BY "ticket_number" ASC NULLS LAST, id ASC LIMIT $3 OFFSET $4` {
 		t.Errorf("PostgreSQL: %s", tail)
 	}
 	if _, _, err := orderedPageSQL(query.SQLite, e, where, Order{Field: "title; DROP TABLE tickets"}, 7, 0, 25); err == nil {

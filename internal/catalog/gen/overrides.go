@@ -127,7 +127,7 @@ var overrides = map[string]entityRule{
 	"Tickets": {Core: true, Webhooks: true, Section: "Service Desk", Object: "Tickets", Fields: map[string]fieldRule{
 		"companyID": {Required: true, Indexed: true}, "title": {Required: true, Length: 255},
 		"status":                 {Required: true, Indexed: true, Picklist: picks("1:New*!", "5:Complete!", "7:Waiting Customer", "8:In Progress", "9:Waiting Materials", "10:Scheduled", "11:Escalate", "12:Waiting Vendor", "13:On Hold")},
-		"priority":               {Required: true, Picklist: picks("1:High", "2:Medium*", "3:Low", "4:Critical")},
+		"priority":               {Required: true, Indexed: true, Picklist: picks("1:High", "2:Medium*", "3:Low", "4:Critical")},
 		"queueID":                {Indexed: true, Picklist: picks("5:Client Portal!", "6:Post Sale", "8:Level I Support*", "9:Level II Support", "10:Monitoring Alert", "11:Recurring Tickets")},
 		"source":                 {Picklist: picks("-2:Insourced!", "-1:Client Portal!", "1:Other", "2:Email*", "3:Phone", "4:Verbal", "8:Monitoring Alert")},
 		"ticketType":             {Picklist: picks("1:Service Request*", "2:Incident", "3:Problem", "4:Change Request", "5:Alert")},
@@ -146,7 +146,7 @@ var overrides = map[string]entityRule{
 		"serviceLevelAgreementHasBeenMet": {ReadOnly: true}, "lastCustomerNotificationDateTime": {ReadOnly: true},
 		"lastCustomerVisibleActivityDateTime": {ReadOnly: true}, "currentServiceThermometerRating": {ReadOnly: true},
 		"previousServiceThermometerRating": {ReadOnly: true}, "serviceThermometerTemperature": {ReadOnly: true},
-		"assignedResourceID": {Reference: "Resources"}, "assignedResourceRoleID": {Reference: "Roles"},
+		"assignedResourceID": {Reference: "Resources", Indexed: true}, "assignedResourceRoleID": {Reference: "Roles"},
 		"contactID": {Reference: "Contacts", Indexed: true}, "companyLocationID": {Reference: "CompanyLocations"},
 		"configurationItemID": {Reference: "ConfigurationItems"}, "lastActivityDate": {ReadOnly: true, Indexed: true},
 		"organizationalLevelAssociationID": {Reference: "OrganizationalLevelAssociations"},
