@@ -29,6 +29,16 @@ func ticketRows(t *testing.T, body string) []int64 {
 	return out
 }
 
+var (
+	pagerRe = regexp.MustCompile(`(?s)<nav class="pager".*?</nav>`)
+	tagRe   = regexp.MustCompile(`<[^>]*>`)
+)
+
+// pagerText is what the pager of a list page says, its words one space apart.
+func pagerText(body string) string {
+	return strings.Join(strings.Fields(tagRe.ReplaceAllString(pagerRe.FindString(body), " ")), " ")
+}
+
 func idRange(from, to int64) []int64 { // from down or up to to, both included
 	var out []int64
 	step := int64(1)
@@ -132,6 +142,15 @@ func TestTicketsListPagesInTheDatabase(t *testing.T) {
 				t.Error("the company filter is still a list of every company")
 			}
 			page("/desk/tickets?page=10", idRange(2376, 2352), "226–250 of 2,600")
+			for path, want := range map[string]string{
+				"/desk/tickets?page=10": "226–250 of 2,600 Previous 1 … 8 9 10 11 12 … 104 Next",
+				"/desk/tickets?page=5":  "101–125 of 2,600 Previous 1 2 3 4 5 6 7 … 104 Next", // a gap of one page is that page
+				"/desk/tickets":         "1–25 of 2,600 1 2 3 … 104 Next",
+			} {
+				if got := pagerText(page(path, nil)); got != want {
+					t.Errorf("%s pager: %q, want %q", path, got, want)
+				}
+			}
 			page("/desk/tickets?sort=number&dir=asc", idRange(1, 25), "1–25 of 2,600")
 			page("/desk/tickets?sort=number&dir=asc&page=104", idRange(2576, 2600), "2,576–2,600 of 2,600")
 			page("/desk/tickets?sort=number&dir=desc&page=2", idRange(2575, 2551))
