@@ -169,6 +169,55 @@ func TestTicketsListPagesInTheDatabase(t *testing.T) {
 			page("/desk/tickets?companyName=Company", nil, "More than 50 companies match")
 			page("/desk/tickets?companyName=Nobody+Inc", []int64{}, "0 ticket(s) in view.", "No company&#39;s name contains")
 
+			// Contacts by last name, then first name, with their company's name; searched by a
+			// word of the name or email; configuration items by reference, with their company.
+			cte, cie := env.PSA.Catalog.MustEntity("Contacts"), env.PSA.Catalog.MustEntity("ConfigurationItems")
+			var contacts, cis []*store.Row
+			for id := int64(1); id <= 30; id++ {
+				r := store.NewRow(cte)
+				for k, v := range map[string]any{"id": id, "firstName": fmt.Sprintf("First%02d", id), "lastName": fmt.Sprintf("Last%02d", 31-id),
+					"emailAddress": fmt.Sprintf("person%02d@example.com", id), "companyID": int64(60), "isActive": int64(1)} {
+					r.Values[cte.Index(k)] = v
+				}
+				contacts = append(contacts, r)
+				r = store.NewRow(cie)
+				for k, v := range map[string]any{"id": id, "referenceTitle": fmt.Sprintf("Device %02d", 31-id), "companyID": id, "productID": int64(1), "isActive": true} {
+					r.Values[cie.Index(k)] = v
+				}
+				cis = append(cis, r)
+			}
+			if err := env.PSA.DB.InTx(ctx, func(tx *store.Tx) error {
+				if err := tx.BulkInsert(ctx, cte, contacts); err != nil {
+					return err
+				}
+				return tx.BulkInsert(ctx, cie, cis)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			contactRe := regexp.MustCompile(`<a href="/crm/contacts/(\d+)">([^<]*)</a>`)
+			for path, want := range map[string]string{
+				"/crm/contacts":                     "First30 Last01,First29 Last02",
+				"/crm/contacts?page=2":              "First05 Last26,First04 Last27",
+				"/crm/contacts?sort=first&dir=desc": "First30 Last01,First29 Last02",
+				"/crm/contacts?q=person07":          "First07 Last24",
+				"/crm/contacts?q=first1+last1":      "First19 Last12,First18 Last13",
+			} {
+				st, _, body := c.get(path)
+				var names []string
+				for _, m := range contactRe.FindAllStringSubmatch(body, -1) {
+					names = append(names, m[2])
+				}
+				if len(names) > 2 {
+					names = names[:2]
+				}
+				if got := strings.Join(names, ","); st != http.StatusOK || got != want || (strings.Contains(path, "q=") == false && !strings.Contains(body, "Zeta Dental Group")) {
+					t.Errorf("%s: %d, first contacts %q, want %q (with their company's name)", path, st, got, want)
+				}
+			}
+			if _, _, body := c.get("/crm/cis?page=2"); !strings.Contains(body, "26–30 of 30") || !regexp.MustCompile(`(?s)Device 26.*Company 05.*Device 30.*Company 01`).MatchString(body) {
+				t.Errorf("configuration items, page 2: %s", pagerText(body))
+			}
+
 			// Companies: 61 with the tenant's own, by name, paged, searched in the database.
 			companyRe := regexp.MustCompile(`<td><a href="/crm/companies/(\d+)">`)
 			firstCompany := func(path string, want ...string) string {
