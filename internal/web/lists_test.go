@@ -53,12 +53,14 @@ func idRange(from, to int64) []int64 { // from down or up to to, both included
 	}
 }
 
-// The tickets list of a tenant with more tickets than the console ever read at once (2,600;
-// it read the 2,000 lowest ids): the newest ticket, id 2001, is first on page 1 sorted by
-// updated; page 10 shows the 226th to 250th; the total, the sort by number both ways and the
-// last page are right; "my tickets" and the company name filter count in the database; a page
-// past the end is the last page. Plain HTTP, SQLite and PostgreSQL.
-func TestTicketsListPagesInTheDatabase(t *testing.T) {
+// The console's lists page, sort and count in the database. The tickets list of a tenant with
+// more tickets than the console ever read at once (2,600; it read the 2,000 lowest ids): the
+// newest ticket, id 2001, is first on page 1 sorted by updated; page 10 shows the 226th to
+// 250th; the total, the pager, the sort by number both ways and the last page are right; "my
+// tickets", the company name filter and the dashboard count in the database; a page past the
+// end is the last page. Contacts, configuration items and companies sort, page and search the
+// same way and show their company's name. Plain HTTP, SQLite and PostgreSQL.
+func TestConsoleListsPageInTheDatabase(t *testing.T) {
 	for _, b := range testsupport.Backends() {
 		t.Run(string(b), func(t *testing.T) {
 			if b == testsupport.Postgres && testsupport.PostgresURL() == "" {
