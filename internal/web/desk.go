@@ -317,39 +317,33 @@ type assignChoice struct {
 // assignment stays in the list when it is no longer one of those, so saving another field
 // does not change it. The psa service still checks what is saved.
 func (h *Handler) assignees(ctx context.Context, curRes, curRole int64) []assignGroup {
-	res, err := h.svc.Resources(store.WithTenant(context.Background(), mustTenant(ctx)))
+	res, err := h.svc.Assignees(store.WithTenant(context.Background(), mustTenant(ctx)))
 	if err != nil {
 		return nil
 	}
 	roles := h.names(ctx, roleNames)
 	var out []assignGroup
 	found := curRes == 0
+	name := ""
 	for _, r := range res {
-		if !r.Active || r.APIOnly {
-			continue
+		if r.ID == curRes {
+			name = r.Name
 		}
-		g := assignGroup{Name: strings.TrimSpace(r.FirstName + " " + r.LastName)}
-		seen := map[int64]bool{}
-		for _, d := range r.Departments {
-			if seen[d.RoleID] || roles[d.RoleID] == "" {
+		g := assignGroup{Name: r.Name}
+		for _, role := range r.RoleIDs {
+			if roles[role] == "" {
 				continue
 			}
-			seen[d.RoleID] = true
-			g.Choices = append(g.Choices, assignChoice{Value: fmt.Sprintf("%d:%d", r.ID, d.RoleID), Label: g.Name + " · " + roles[d.RoleID]})
-			if r.ID == curRes && d.RoleID == curRole {
-				found = true
-			}
+			g.Choices = append(g.Choices, assignChoice{Value: fmt.Sprintf("%d:%d", r.ID, role), Label: r.Name + " · " + roles[role]})
+			found = found || (r.ID == curRes && role == curRole)
 		}
 		if len(g.Choices) > 0 {
 			out = append(out, g)
 		}
 	}
 	if !found {
-		name := ""
-		for _, r := range res {
-			if r.ID == curRes {
-				name = strings.TrimSpace(r.FirstName + " " + r.LastName)
-			}
+		if name == "" {
+			name = h.rowNames(ctx, resourceNames, curRes)[curRes]
 		}
 		if name == "" {
 			name = fmt.Sprintf("Resource %d", curRes)

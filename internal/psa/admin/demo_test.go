@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-psa/switchboard/internal/psa"
+	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/store"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
@@ -24,7 +25,7 @@ func TestDemoAssignments(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				ctx := psa.WithActor(store.WithTenant(context.Background(), tenant.ID), psa.Actor{ResourceID: 1})
+				ctx := psa.WithActor(store.WithTenant(context.Background(), tenant.ID), psa.SystemActor)
 				if err := svc.SeedDemo(ctx); err != nil {
 					t.Fatal(err)
 				}
@@ -70,4 +71,85 @@ func TestDemoAssignments(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Assignees lists exactly the pairs the Tickets hook accepts: active resources that are not
+// API-only users, in the roles of their active department/role associations.
+func TestAssignees(t *testing.T) {
+	t.Parallel()
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			t.Parallel()
+			svc := testsupport.Service(t, b)
+			tenant, err := svc.CreateTenant(context.Background(), "Assign "+testsupport.RandomHex(4), "UTC")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := psa.WithActor(store.WithTenant(context.Background(), tenant.ID), psa.SystemActor)
+			if err := svc.SeedDemo(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.CreateAPIUser(ctx, admin.NewAPIUser{FirstName: "Api", LastName: "Only"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := svc.SeedDemoTeam(ctx); err != nil {
+				t.Fatal(err)
+			}
+			got := func() map[string][]int64 {
+				list, err := svc.Assignees(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out := map[string][]int64{}
+				for _, a := range list {
+					out[a.Name] = a.RoleIDs
+				}
+				return out
+			}
+			a := got()
+			if fmt.Sprint(a["Administrator Account"]) != "[2 1]" || fmt.Sprint(a["Tom Baker"]) != "[1]" || fmt.Sprint(a["Nina Patel"]) != "[1]" {
+				t.Errorf("assignees %v", a)
+			}
+			if _, ok := a["Api Only"]; ok {
+				t.Error("an API-only user is offered")
+			}
+			// Tom's association switched off, Nina deactivated: neither is offered a role.
+			rd := svc.Catalog.MustEntity("ResourceRoleDepartments")
+			for _, r := range mustResources(t, svc, ctx) {
+				switch r.FirstName {
+				case "Tom":
+					rows, err := svc.RowsWhere(ctx, rd, "resourceID", r.ID)
+					if err != nil || len(rows) != 1 {
+						t.Fatalf("Tom's associations: %d %v", len(rows), err)
+					}
+					in := psa.NewInput()
+					in.Set[rd.IDIndex()], in.Set[rd.MustIndex("isActive")] = rows[0].ID(rd), false
+					if _, err := svc.Update(ctx, rd, in, nil, false); err != nil {
+						t.Fatal(err)
+					}
+				case "Nina":
+					active := false
+					if _, err := svc.EditResource(ctx, fmt.Sprint(r.ID), admin.ResourceChange{Active: &active}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			a = got()
+			if len(a["Tom Baker"]) != 0 {
+				t.Errorf("Tom is offered %v through an inactive association", a["Tom Baker"])
+			}
+			if _, ok := a["Nina Patel"]; ok {
+				t.Error("an inactive resource is offered")
+			}
+		})
+	}
+}
+
+func mustResources(t *testing.T, svc *admin.Service, ctx context.Context) []*admin.Resource {
+	t.Helper()
+	list, err := svc.Resources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
 }

@@ -32,7 +32,7 @@ type fields struct {
 		isActive, locationID, internalCost, licenseType int
 	}
 	roleDepartment struct {
-		departmentID, roleID, isDefault, isLead int
+		departmentID, roleID, isDefault, isLead, isActive, resourceID int
 	}
 	roleQueueID int
 	// orgUnit are the fields of both organizational levels, at the same index in each (checked).
@@ -79,6 +79,7 @@ func resolveFields(c *catalog.Catalog) fields {
 	rd := f.roleDepartments.MustIndex
 	f.roleDepartment.departmentID, f.roleDepartment.roleID, f.roleDepartment.isDefault, f.roleDepartment.isLead =
 		rd("departmentID"), rd("roleID"), rd("isDefault"), rd("isDepartmentLead")
+	f.roleDepartment.isActive, f.roleDepartment.resourceID = rd("isActive"), rd("resourceID")
 	f.roleQueueID = f.roleQueues.MustIndex("queueID")
 	l1, l2 := f.orgLevels[1].MustIndex, f.orgLevels[2].MustIndex
 	f.orgUnit.name, f.orgUnit.isActive = l1("name"), l1("isActive")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -646,4 +647,75 @@ func (s *Service) QueueID(ctx context.Context, ref string) (int64, error) {
 		}
 	}
 	return 0, apperr.Invalid("There is no queue %q.", ref)
+}
+
+// Assignee is a resource a ticket can be assigned to, with the roles it may be assigned in.
+type Assignee struct {
+	ID      int64
+	Name    string  // first and last name
+	RoleIDs []int64 // of its active department/role associations, in their order, each once
+}
+
+// Assignees are the tenant's active resources that are not API-only users, each with the roles
+// of its active department/role associations: the pairs the Tickets hook accepts as an
+// assignment. Read in a fixed number of queries whatever the number of resources (Resources
+// describes each resource with several), for the console's "Assign to" lists.
+func (s *Service) Assignees(ctx context.Context) ([]Assignee, error) {
+	apiUsers, err := s.DB.APIUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	apiOnly := map[int64]bool{}
+	for _, u := range apiUsers {
+		apiOnly[u.ResourceID] = true
+	}
+	roles := map[int64][]int64{}
+	fd := s.f.roleDepartment
+	err = s.allRows(ctx, s.f.roleDepartments, func(r *store.Row) {
+		if active, _ := r.Values[fd.isActive].(bool); !active {
+			return
+		}
+		id, _ := r.Values[fd.resourceID].(int64)
+		role, _ := r.Values[fd.roleID].(int64)
+		if !slices.Contains(roles[id], role) {
+			roles[id] = append(roles[id], role)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []Assignee
+	fr := s.f.resource
+	err = s.allRows(ctx, s.f.resources, func(r *store.Row) {
+		id := r.ID(s.f.resources)
+		if active, _ := r.Values[fr.isActive].(bool); !active || apiOnly[id] {
+			return
+		}
+		first, _ := r.Values[fr.firstName].(string)
+		last, _ := r.Values[fr.lastName].(string)
+		out = append(out, Assignee{ID: id, Name: strings.TrimSpace(first + " " + last), RoleIDs: roles[id]})
+	})
+	return out, err
+}
+
+// allRows calls each with every row of e in the tenant of ctx, in id order, a page at a time.
+func (s *Service) allRows(ctx context.Context, e *catalog.Entity, each func(*store.Row)) error {
+	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, e, nil, s.DB.Dialect)
+	if err != nil {
+		return err
+	}
+	after := int64(-1)
+	for {
+		rows, err := s.DB.Page(ctx, e, where, after, 500)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			each(r)
+			after = r.ID(e)
+		}
+		if len(rows) < 500 {
+			return nil
+		}
+	}
 }
