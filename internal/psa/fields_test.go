@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/catalog/catalogtest"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -43,25 +44,6 @@ func TestBelongsToUnknownParentField(t *testing.T) {
 	}
 }
 
-// misspelt is catalog.Default with one field of one entity renamed, as a typo in the code
-// would look to the catalog.
-func misspelt(entity, field string) *catalog.Catalog {
-	var list []*catalog.Entity
-	for _, e := range catalog.Default.Entities() {
-		c := *e
-		c.Fields = append([]catalog.Field(nil), e.Fields...)
-		if e.Name == entity {
-			for i := range c.Fields {
-				if c.Fields[i].Name == field {
-					c.Fields[i].Name = field + "X"
-				}
-			}
-		}
-		list = append(list, &c)
-	}
-	return catalog.New(list)
-}
-
 // TestCoreFieldsResolveAtStart: every collection and field the engine names (UDF definitions,
 // primary locations) is resolved when the service is made; one the catalog lacks stops it,
 // naming the field.
@@ -78,7 +60,7 @@ func TestCoreFieldsResolveAtStart(t *testing.T) {
 					t.Errorf("a catalog without %s.%s: panic %q, want one naming the field", c[0], c[1], msg)
 				}
 			}()
-			resolveCoreFields(misspelt(c[0], c[1]))
+			resolveCoreFields(catalogtest.Misspelt(c[0], c[1]))
 		}()
 	}
 }

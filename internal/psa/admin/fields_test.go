@@ -5,26 +5,8 @@ import (
 	"testing"
 
 	"github.com/switchboard-psa/switchboard/internal/catalog"
+	"github.com/switchboard-psa/switchboard/internal/catalog/catalogtest"
 )
-
-// misspelt is catalog.Default with one field of one entity renamed, as a typo in the code
-// would look to the catalog.
-func misspelt(entity, field string) *catalog.Catalog {
-	var list []*catalog.Entity
-	for _, e := range catalog.Default.Entities() {
-		c := *e
-		c.Fields = append([]catalog.Field(nil), e.Fields...)
-		if e.Name == entity {
-			for i := range c.Fields {
-				if c.Fields[i].Name == field {
-					c.Fields[i].Name = field + "X"
-				}
-			}
-		}
-		list = append(list, &c)
-	}
-	return catalog.New(list)
-}
 
 // TestFieldsResolveAtStart: every collection and field the administration names (portal,
 // organizational structure, resources, API users, demo data) is resolved when the service is made; one the catalog
@@ -64,7 +46,7 @@ func TestFieldsResolveAtStart(t *testing.T) {
 					t.Errorf("a catalog without %s.%s: panic %q, want one naming the field", c[0], c[1], msg)
 				}
 			}()
-			resolveFields(misspelt(c[0], c[1]))
+			resolveFields(catalogtest.Misspelt(c[0], c[1]))
 		}()
 	}
 }
