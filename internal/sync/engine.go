@@ -74,6 +74,35 @@ var lookups = map[string]bool{"Resources": true, "Products": true, "Configuratio
 // localStamp is the local field psa stamps on every write, per two-way entity ("" for none).
 var localStamp = map[string]string{"Companies": "lastTrackedModifiedDateTime", "Contacts": "lastModifiedDate", "ConfigurationItems": "lastModifiedTime"}
 
+// The names in specs, lookups and localStamp are checked against the catalog when the program
+// starts (checkNames), so a misspelt one stops it instead of failing a run.
+var _ = checkNames(catalog.Default)
+
+// checkNames panics, naming it, on a collection or field of specs, lookups or localStamp that c
+// lacks, or a child collection a spec writes through that its parent lacks.
+func checkNames(c *catalog.Catalog) bool {
+	for _, sp := range specs {
+		e := c.MustEntity(sp.name)
+		if sp.stamp != "" {
+			e.MustIndex(sp.stamp)
+		}
+		if sp.parent != "" {
+			pe := c.MustEntity(sp.parent)
+			e.MustIndex(sp.parentField)
+			if _, ok := pe.Child(sp.child); sp.child != "" && !ok {
+				panic(fmt.Sprintf("sync: %s has no child collection %q", sp.parent, sp.child))
+			}
+		}
+	}
+	for name := range lookups {
+		c.MustEntity(name)
+	}
+	for name, field := range localStamp {
+		c.MustEntity(name).MustIndex(field)
+	}
+	return true
+}
+
 func str(v any) string {
 	switch x := v.(type) {
 	case nil:
