@@ -33,8 +33,8 @@ type formField struct {
 	EmptyHint   string   // shown under a select with nothing to choose from
 	Hint        string
 
-	Pick      *picker // a pick field's collection (picker.go)
-	ScopeBy   string  // a pick field whose company limits this one: the contact of a company
+	Pick    *picker // a pick field's collection (picker.go)
+	ScopeBy string  // a pick field whose company limits this one: the contact of a company
 
 	index     int                                            // of the catalog field Name, resolved by formOf
 	choices   func(h *Handler, ctx context.Context) []option // a select's options, read for each page

@@ -268,11 +268,11 @@ func clip(s string, n int) string {
 // pickView is what the "picker" template draws: the text input (InputID, labelled by the
 // page), the hidden id (Name) and the suggestions' <datalist>.
 type pickView struct {
-	Name, InputID  string
-	Text, ID       string
-	Lookup, Scope  string // the lookup URL; the id of the hidden input that scopes it
-	Error          string
-	Hint           string
+	Name, InputID string
+	Text, ID      string
+	Lookup, Scope string // the lookup URL; the id of the hidden input that scopes it
+	Error         string
+	Hint          string
 }
 
 // Pick is the picker field key of the page, for the "picker" template: kind is the lookup
