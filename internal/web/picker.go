@@ -313,8 +313,8 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request, s *session, p *
 	out := []suggestion{}
 	if len([]rune(q)) >= lookupMin && len([]rune(q)) <= pk.maxText {
 		var scope *query.Node
-		if c := r.URL.Query().Get("company"); pk == contactPicker && c != "" {
-			scope = &query.Node{Op: "eq", Field: "companyID", Value: atoi64(c)}
+		if c, err := strconv.ParseInt(r.URL.Query().Get("company"), 10, 64); pk == contactPicker && err == nil {
+			scope = &query.Node{Op: "eq", Field: "companyID", Value: c}
 		}
 		rows, _, err := h.find(ctx, pk, pk.matching(q), scope, lookupLimit)
 		if err != nil {

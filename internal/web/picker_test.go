@@ -44,7 +44,8 @@ func TestPickersChooseAmongThousands(t *testing.T) {
 				t.Fatal(err)
 			}
 			const restrictedPass = "Own-Companies-2026!"
-			mine, err := env.PSA.CreateResource(ctx, admin.NewResource{FirstName: "Olga", LastName: "Owner", Email: "olga@example.com", Username: "olga.owner",
+			olga := "olga." + testsupport.RandomHex(4) // usernames are unique across tenants
+			mine, err := env.PSA.CreateResource(ctx, admin.NewResource{FirstName: "Olga", LastName: "Owner", Email: "olga@example.com", Username: olga,
 				Password: restrictedPass, SecurityLevel: "Own companies", LocationID: 1, Departments: []admin.DepartmentRole{{DepartmentID: 1, RoleID: 1, Default: true}}})
 			if err != nil {
 				t.Fatal(err)
@@ -187,7 +188,7 @@ func TestPickersChooseAmongThousands(t *testing.T) {
 
 			// A level that sees only its own companies: the others are neither suggested nor
 			// resolved, by name or by id.
-			o := signIn("olga.owner", restrictedPass)
+			o := signIn(olga, restrictedPass)
 			otok := o.csrf("/desk/tickets/new")
 			if got := lookup(o, "/crm/lookup/companies?q=Hidden"); len(got) != 0 {
 				t.Fatalf("the restricted lookup suggests %v", got)
