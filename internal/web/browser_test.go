@@ -210,6 +210,18 @@ func TestBrowserNewResourceSignsIn(t *testing.T) {
 	if got := s.value("#company-id"); got != fmt.Sprint(acme) {
 		t.Fatalf("choosing the suggestion sets company id %q, want %d", got, acme)
 	}
+	// The contact field then suggests that company's contacts only.
+	s.run(chromedp.SendKeys(chromedp.CSS("#contact"), "a"))
+	s.run(chromedp.SendKeys(chromedp.CSS("#contact"), "r"))
+	offered = ""
+	for i := 0; i < 50 && offered == ""; i++ {
+		s.run(chromedp.Sleep(100 * time.Millisecond))
+		offered = get(s, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("#contact-list option")).map(o => o.value.split(" <")[0]).join("|")`))
+	}
+	if offered != "Alice Archer" {
+		t.Fatalf("typing “ar” in the contact field of Acme Dental Group offers %q, want Alice Archer only (not Carol Chen of Brightside Logistics)", offered)
+	}
+	s.set("#contact", "")
 	s.fill("#title", "Laptop will not boot", "#description", "Black screen after the update.")
 	s.shot("ticket-new")
 	s.press("form button[type=submit].primary")
