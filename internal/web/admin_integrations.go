@@ -32,7 +32,6 @@ type mailboxesView struct {
 	Statuses   []option
 	Priorities []option
 	Sources    []option
-	Companies  []option
 	// The answer of "Poll now", in place.
 	Polled  string
 	Poll    *mail.PollResult
@@ -113,7 +112,6 @@ func (h *Handler) renderMailboxes(w http.ResponseWriter, r *http.Request, p *pag
 		v.Statuses = h.picklist(ctx, ticketStatus)
 		v.Priorities = h.picklist(ctx, ticketPriority)
 		v.Sources = h.picklist(ctx, ticketSource)
-		v.Companies = h.named(ctx, companyNames)
 	}
 	p.Data = v
 	h.render(w, r, status, "mailboxes", p)
@@ -239,7 +237,12 @@ func (h *Handler) addMailbox(w http.ResponseWriter, r *http.Request, s *session,
 	ch.Status = formInt(p, "status", 1, 1<<40)
 	ch.Priority = formInt(p, "priority", 1, 1<<40)
 	ch.Source = formInt(p, "source", -2, 1<<40)
-	ch.Fallback = formInt(p, "fallback", 0, 1<<40)
+	if c, ok := h.resolvePick(r.Context(), p, r, companyPicker, "fallback", -1, nil); ok {
+		ch.Fallback = &c
+	} else if p.Errors["fallback"] == "" {
+		own := int64(0) // left empty: the tenant's own company
+		ch.Fallback = &own
+	}
 	if n := formInt(p, "rateLimit", 1, 100000); n != nil {
 		rate := int(*n)
 		ch.RateLimit = &rate

@@ -195,11 +195,37 @@ func TestBrowserNewResourceSignsIn(t *testing.T) {
 	s.open("/desk/tickets/new")
 	s.press("form button[type=submit].primary")
 	s.mustSee("Choose the company.", "Enter a title.")
-	s.set("#company", "0")
+	// Typing in the company field offers suggestions; choosing one sets the company.
+	acme := oneID(t, s.env, "Companies", "companyName", "Acme Dental Group")
+	s.run(chromedp.SendKeys(chromedp.CSS("#company"), "dental"))
+	offered := ""
+	for i := 0; i < 50 && offered == ""; i++ {
+		s.run(chromedp.Sleep(100 * time.Millisecond))
+		offered = get(s, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("#company-list option")).map(o => o.value).join("|")`))
+	}
+	if offered != "Acme Dental Group" {
+		t.Fatalf("typing “dental” in the company field offers %q, want Acme Dental Group", offered)
+	}
+	s.set("#company", "Acme Dental Group") // what choosing the suggestion puts in the field
+	if got := s.value("#company-id"); got != fmt.Sprint(acme) {
+		t.Fatalf("choosing the suggestion sets company id %q, want %d", got, acme)
+	}
+	// The contact field then suggests that company's contacts only.
+	s.run(chromedp.SendKeys(chromedp.CSS("#contact"), "a"))
+	s.run(chromedp.SendKeys(chromedp.CSS("#contact"), "r"))
+	offered = ""
+	for i := 0; i < 50 && offered == ""; i++ {
+		s.run(chromedp.Sleep(100 * time.Millisecond))
+		offered = get(s, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("#contact-list option")).map(o => o.value.split(" <")[0]).join("|")`))
+	}
+	if offered != "Alice Archer" {
+		t.Fatalf("typing “ar” in the contact field of Acme Dental Group offers %q, want Alice Archer only (not Carol Chen of Brightside Logistics)", offered)
+	}
+	s.set("#contact", "")
 	s.fill("#title", "Laptop will not boot", "#description", "Black screen after the update.")
 	s.shot("ticket-new")
 	s.press("form button[type=submit].primary")
-	s.mustSee("The ticket was created.", "Laptop will not boot")
+	s.mustSee("The ticket was created.", "Laptop will not boot", "Acme Dental Group")
 	c0 := s.env.Creds
 	// "Assign to" offers resource and role together: active people with the roles they hold,
 	// never an API-only user.

@@ -17,7 +17,7 @@ import (
 
 var ciForm = &entityForm{entity: cisE, title: "Configuration Items", noun: "configuration item", list: "/crm/cis", defaults: ciDefaults, form: formOf(cisE, []formField{
 	{Name: "referenceTitle", Label: "Reference title", Kind: "text", Hint: "The name technicians know it by, such as ACME-SRV-01."},
-	{Name: "companyID", Label: "Company", Kind: "select", Required: true, choices: namedChoices(companyNames), Source: &companyNames},
+	{Name: "companyID", Label: "Company", Kind: "pick", Required: true, Pick: companyPicker, Source: &companyNames},
 	{Name: "configurationItemType", Label: "Type", Kind: "select", Blank: "—", choices: activeChoices(ciTypeNames), Source: &ciTypeNames},
 	{Name: "productID", Label: "Product", Kind: "select", Required: true, choices: activeChoices(productNames), Source: &productNames,
 		EmptyHint: "There are no products yet: an administrator adds them through the REST API (Products)."},
@@ -26,7 +26,7 @@ var ciForm = &entityForm{entity: cisE, title: "Configuration Items", noun: "conf
 	{Name: "installDate", Label: "Install date", Kind: "date"},
 	{Name: "warrantyExpirationDate", Label: "Warranty expiration date", Kind: "date"},
 	{Name: "location", Label: "Location", Kind: "text", Hint: "Where it is: a room, a rack, a person's desk."},
-	{Name: "contactID", Label: "Contact", Kind: "select", Blank: "—", choices: func(h *Handler, ctx context.Context) []option { return h.contactChoices(ctx) }, Source: &contactNames},
+	{Name: "contactID", Label: "Contact", Kind: "pick", Pick: contactPicker, ScopeBy: "companyID", Source: &contactNames},
 	{Name: "notes", Label: "Notes", Kind: "textarea"},
 	{Name: "isActive", Label: "Active", Kind: "check"},
 })}
@@ -54,26 +54,6 @@ func (h *Handler) activeNamed(ctx context.Context, n rowName) []option {
 	out := make([]option, 0, len(rows))
 	for _, row := range rows {
 		out = append(out, option{ID: row.ID(n.e), Name: n.of(row)})
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
-
-// contactChoices are the contacts the user may see, each with its company so that two people
-// of the same name at different customers can be told apart.
-func (h *Handler) contactChoices(ctx context.Context) []option {
-	rows, err := h.svc.Query(ctx, contactsE, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, nil, -1, 1000)
-	if err != nil {
-		return nil
-	}
-	companies := h.names(ctx, companyNames)
-	out := make([]option, 0, len(rows))
-	for _, row := range rows {
-		name := recordName(contactsE, row)
-		if c := companies[id64(row.Values[contactF.companyID])]; c != "" {
-			name += " (" + c + ")"
-		}
-		out = append(out, option{ID: row.ID(contactsE), Name: name})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -154,7 +134,7 @@ func (h *Handler) ciPage(w http.ResponseWriter, r *http.Request, s *session, p *
 			continue
 		case f.Source != nil && text != "":
 			n := id64(val)
-			if text = h.names(ctx, *f.Source)[n]; text == "" {
+			if text = h.rowNames(ctx, *f.Source, n)[n]; text == "" {
 				text = "No. " + strconv.FormatInt(n, 10) // a row the user may not see
 			} else if link, ok := ciLinks[f.Name]; ok {
 				href = link + strconv.FormatInt(n, 10)

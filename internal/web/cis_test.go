@@ -46,9 +46,9 @@ func TestBrowserConfigurationItemForms(t *testing.T) {
 	s.press("#new-ci")
 	s.mustSee("New Configuration Item", "Reference title", "Company", "Type", "Product", "Serial number", "Reference number",
 		"Install date", "Warranty expiration date", "Location", "Contact", "Notes", "Active")
-	if s.value("#f-companyID") != fmt.Sprint(acme) || s.value("#f-productID") != fmt.Sprint(product) {
-		t.Fatalf("New configuration item from the company page preselects company %q and product %q, want %d and %d",
-			s.value("#f-companyID"), s.value("#f-productID"), acme, product)
+	if s.value("#f-companyID") != "Acme Dental Group" || s.value("#f-companyID-id") != fmt.Sprint(acme) || s.value("#f-productID") != fmt.Sprint(product) {
+		t.Fatalf("New configuration item from the company page preselects company %q (%q) and product %q, want Acme Dental Group (%d) and %d",
+			s.value("#f-companyID"), s.value("#f-companyID-id"), s.value("#f-productID"), acme, product)
 	}
 	if n := get(s, chromedp.Evaluate[int](`document.querySelectorAll("input[type=date]#f-installDate, input[type=date]#f-warrantyExpirationDate").length`)); n != 2 {
 		t.Fatalf("%d of the two dates are date inputs", n)
@@ -69,7 +69,7 @@ func TestBrowserConfigurationItemForms(t *testing.T) {
 	}
 	s.shot("ci-new-errors")
 	// Over-long reference title (past maxlength, as a paste would).
-	s.set("#f-companyID", fmt.Sprint(acme))
+	s.set("#f-companyID", "Acme Dental Group") // typed whole, without choosing a suggestion: the server resolves it
 	s.set("#f-productID", fmt.Sprint(product))
 	s.set("#f-referenceTitle", strings.Repeat("R", 201))
 	s.press("#record button[type=submit]")
@@ -93,7 +93,14 @@ func TestBrowserConfigurationItemForms(t *testing.T) {
 	s.fill("#f-referenceTitle", "ACME-NAS-01", "#f-serialNumber", "NAS-2026-0042", "#f-referenceNumber", "PO-7781", "#f-location", script,
 		"#f-notes", "Backs up the practice's scans nightly.\n"+script)
 	s.set("#f-configurationItemType", fmt.Sprint(server))
-	s.set("#f-contactID", fmt.Sprint(alice))
+	s.set("#f-contactID", "alice") // not a whole name: refused beside the field after the other fields are checked
+	s.set("#f-installDate", "2026-11-02")
+	s.press("#record button[type=submit]")
+	s.mustSee("The configuration item was not saved", "No contact of Acme Dental Group is named “alice”; did you mean Alice Archer")
+	if s.count("ConfigurationItems", "serialNumber", "NAS-2026-0042") != 0 {
+		t.Fatal("a configuration item with an unresolved contact was saved")
+	}
+	s.set("#f-contactID", "Alice Archer")
 	s.set("#f-installDate", "2026-11-02")
 	s.set("#f-warrantyExpirationDate", "2029-11-01")
 	s.shot("ci-new")
@@ -142,8 +149,8 @@ func TestBrowserConfigurationItemForms(t *testing.T) {
 	// Edit shows the saved values; a cleared company is refused, a change is saved.
 	s.press("#edit")
 	s.mustSee("Edit ACME-NAS-01")
-	if s.value("#f-installDate") != "2026-11-02" || s.value("#f-contactID") != fmt.Sprint(alice) || s.value("#f-configurationItemType") != fmt.Sprint(server) || s.value("#f-location") != script {
-		t.Fatalf("Edit does not show the saved values: %q %q %q %q", s.value("#f-installDate"), s.value("#f-contactID"), s.value("#f-configurationItemType"), s.value("#f-location"))
+	if s.value("#f-installDate") != "2026-11-02" || s.value("#f-contactID-id") != fmt.Sprint(alice) || s.value("#f-configurationItemType") != fmt.Sprint(server) || s.value("#f-location") != script {
+		t.Fatalf("Edit does not show the saved values: %q %q %q %q", s.value("#f-installDate"), s.value("#f-contactID-id"), s.value("#f-configurationItemType"), s.value("#f-location"))
 	}
 	s.shot("ci-edit")
 	s.set("#f-companyID", "")
@@ -152,7 +159,7 @@ func TestBrowserConfigurationItemForms(t *testing.T) {
 	if ci := s.apiOne("ConfigurationItems", "serialNumber", "NAS-2026-0042"); ci["companyID"] != float64(acme) {
 		t.Fatalf("a refused edit changed the company: %v", ci["companyID"])
 	}
-	s.set("#f-companyID", fmt.Sprint(acme))
+	s.set("#f-companyID", "acme dental group")
 	s.fill("#f-location", "Server room")
 	s.set("#f-warrantyExpirationDate", "")
 	s.run(chromedp.Click(chromedp.CSS("#f-isActive")))

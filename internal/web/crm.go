@@ -24,7 +24,7 @@ import (
 // formField is one labelled field of a record form.
 type formField struct {
 	Name, Label string
-	Kind        string // text, email, tel, url, date, textarea, select, check
+	Kind        string // text, email, tel, url, date, textarea, select, pick, check
 	Required    bool
 	MaxLength   int // the catalog's length (0: none), plus a margin so that the service says it
 	Options     []option
@@ -32,6 +32,9 @@ type formField struct {
 	Source      *rowName // names a select's current value when the list no longer offers it
 	EmptyHint   string   // shown under a select with nothing to choose from
 	Hint        string
+
+	Pick    *picker // a pick field's collection (picker.go)
+	ScopeBy string  // a pick field whose company limits this one: the contact of a company
 
 	index     int                                            // of the catalog field Name, resolved by formOf
 	choices   func(h *Handler, ctx context.Context) []option // a select's options, read for each page
@@ -80,7 +83,7 @@ var (
 	contactForm = &entityForm{entity: contactsE, title: "Contacts", noun: "contact", list: "/crm/contacts", defaults: preselectCompany, form: formOf(contactsE, []formField{
 		{Name: "firstName", Label: "First name", Kind: "text", Required: true},
 		{Name: "lastName", Label: "Last name", Kind: "text", Required: true},
-		{Name: "companyID", Label: "Company", Kind: "select", Required: true, choices: namedChoices(companyNames)},
+		{Name: "companyID", Label: "Company", Kind: "pick", Required: true, Pick: companyPicker, Source: &companyNames},
 		{Name: "title", Label: "Job title", Kind: "text"},
 		{Name: "emailAddress", Label: "Email address", Kind: "email", Hint: "The contact signs in to the client portal with it."},
 		{Name: "phone", Label: "Phone", Kind: "tel"},
@@ -221,6 +224,11 @@ func (h *Handler) recordPage(w http.ResponseWriter, r *http.Request, p *page, ef
 		}
 		name = recordName(e, row)
 	}
+	for _, f := range fields {
+		if n, err := strconv.ParseInt(p.Form[f.Name], 10, 64); f.Kind == "pick" && err == nil {
+			h.fillPick(ctx, p, f.Pick, f.Name, n)
+		}
+	}
 	h.keepCurrent(ctx, p, fields)
 	v := ef.view(id, name, fields)
 	if !allowed(ctx, e, id) {
@@ -238,6 +246,7 @@ func (h *Handler) saveRecord(w http.ResponseWriter, r *http.Request, p *page, ef
 	e := ef.entity
 	fields := ef.fields(ctx, h)
 	name := ""
+	var current *store.Row
 	if id != 0 {
 		row, err := h.svc.Get(ctx, e, id, nil)
 		if err != nil {
@@ -248,13 +257,32 @@ func (h *Handler) saveRecord(w http.ResponseWriter, r *http.Request, p *page, ef
 			h.fail(w, r, p, errNotVisible(ef.noun))
 			return
 		}
-		name = recordName(e, row)
+		name, current = recordName(e, row), row
 	}
 	in := psa.NewInput()
+	picked := map[string]int64{}
 	if id != 0 {
 		in.Set[e.IDIndex()] = id
 	}
 	for _, f := range fields {
+		if f.Kind == "pick" {
+			keepID := int64(-1)
+			if current != nil {
+				if n, ok := current.Values[f.index].(int64); ok {
+					keepID = n
+				}
+			}
+			var scope *pickScope
+			if c, ok := picked[f.ScopeBy]; ok && f.ScopeBy != "" {
+				scope = h.companyScope(ctx, c)
+			}
+			if n, ok := h.resolvePick(ctx, p, r, f.Pick, f.Name, keepID, scope); ok {
+				in.Set[f.index], picked[f.Name] = n, n
+			} else {
+				in.Set[f.index] = nil
+			}
+			continue
+		}
 		raw := strings.TrimSpace(r.PostFormValue(f.Name))
 		if f.Kind == "textarea" {
 			raw = strings.ReplaceAll(raw, "\r\n", "\n") // a browser sends a textarea's lines with CRLF
@@ -416,7 +444,7 @@ func fieldErrors(p *page, e *catalog.Entity, fields []formField, err error) {
 	for _, msg := range ae.Messages {
 		if m := reRequired.FindStringSubmatch(msg); m != nil {
 			if f, ok := byName[m[1]]; ok {
-				if f.Kind == "select" {
+				if f.Kind == "select" || f.Kind == "pick" {
 					p.Errors[f.Name] = "Choose " + article(f.Label) + "."
 				} else {
 					p.Errors[f.Name] = "Enter " + article(f.Label) + "."

@@ -125,13 +125,13 @@ func TestBrowserCompanyAndContactForms(t *testing.T) {
 
 	// New Contact from the company page: the company is preselected.
 	s.press("#new-contact")
-	if got := s.value("#f-companyID"); got != fmt.Sprint(id) {
-		t.Fatalf("New Contact from the company page preselects company %q, want %d", got, id)
+	if got, gotID := s.value("#f-companyID"), s.value("#f-companyID-id"); got != "Northwind Traders" || gotID != fmt.Sprint(id) {
+		t.Fatalf("New Contact from the company page preselects company %q (%q), want Northwind Traders (%d)", got, gotID, id)
 	}
 	s.fill("#f-firstName", "Nora", "#f-emailAddress", "nora@northwind.example", "#f-title", "Office manager")
 	s.press("#record button[type=submit]")
 	s.mustSee("The contact was not saved", "Enter a last name.")
-	if s.value("#f-firstName") != "Nora" || s.value("#f-companyID") != fmt.Sprint(id) {
+	if s.value("#f-firstName") != "Nora" || s.value("#f-companyID") != "Northwind Traders" || s.value("#f-companyID-id") != fmt.Sprint(id) {
 		t.Fatal("the contact form lost what was typed")
 	}
 	s.shot("contact-new-errors")

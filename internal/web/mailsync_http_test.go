@@ -128,13 +128,27 @@ func TestMailboxesAndSyncJobsTenantIsolation(t *testing.T) {
 				t.Errorf("bad input saved %d mailboxes", len(list))
 			}
 
-			// A's own SMTP mailbox: added for A's tenant, disabled, removed.
+			// The company of unknown senders is typed by name: one no company has is refused
+			// beside the field.
 			own := "help-" + suffix + "@a.example"
+			st, _, body = a.post("/admin/integrations/mailboxes", url.Values{"csrf": {tok}, "action": {"add"}, "address": {own}, "kind": {"smtp"},
+				"status": {"1"}, "priority": {"2"}, "source": {"2"}, "rateLimit": {"5"}, "fallback": {""}, "fallbackText": {"Nowhere Dental Co"}})
+			if st != http.StatusUnprocessableEntity || !strings.Contains(body, `id="fallback-error" role="alert">No company is named “Nowhere Dental Co”.`) {
+				t.Errorf("an unknown company of unknown senders: %d\n%s", st, body)
+			}
+			if list, _ := ms.Mailboxes(ctx, env.Tenant.ID); len(list) != 0 {
+				t.Errorf("a mailbox with an unknown company was saved")
+			}
+
+			// A's own SMTP mailbox: added for A's tenant, disabled, removed.
 			if st, loc, _ := a.post("/admin/integrations/mailboxes", url.Values{"csrf": {tok}, "action": {"add"}, "address": {own}, "kind": {"smtp"}, "queue": {"0"},
-				"status": {"1"}, "priority": {"2"}, "source": {"2"}, "fallback": {"0"}, "rateLimit": {"5"}, "domains": {"acme-mail.example=0"}}); st != http.StatusSeeOther || !strings.Contains(loc, "was+added") {
+				"status": {"1"}, "priority": {"2"}, "source": {"2"}, "fallback": {""}, "fallbackText": {"acme dental group"}, "rateLimit": {"5"}, "domains": {"acme-mail.example=0"}}); st != http.StatusSeeOther || !strings.Contains(loc, "was+added") {
 				t.Fatalf("A adds a mailbox: %d %s", st, loc)
 			}
 			m, err := ms.Mailbox(ctx, own)
+			if acme := oneID(t, env, "Companies", "companyName", "Acme Dental Group"); err != nil || m.FallbackCompanyID != acme {
+				t.Fatalf("the mailbox's company of unknown senders: %+v %v, want Acme Dental Group (%d)", m, err, acme)
+			}
 			if err != nil || m.TenantID != env.Tenant.ID || m.Kind != mail.KindSMTP || m.RateLimit != 5 || m.Domains["acme-mail.example"] != 0 || len(m.Domains) != 1 {
 				t.Fatalf("A's mailbox: %+v %v", m, err)
 			}

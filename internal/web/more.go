@@ -204,24 +204,24 @@ func (h *Handler) cisPage(w http.ResponseWriter, r *http.Request, s *session, p 
 const companyTickets = 25
 
 type newTicketView struct {
-	Companies, Contacts, Statuses, Priorities, Queues []option
-	Assignees                                         []assignGroup
+	Statuses, Priorities, Queues []option
+	Assignees                    []assignGroup
 }
 
+// newTicketData is what New Ticket offers: the short lists as selects; the company and the
+// contact are picker fields (picker.go), as a tenant has thousands of each.
 func (h *Handler) newTicketData(r *http.Request) *newTicketView {
 	ctx := r.Context()
-	v := &newTicketView{Companies: h.named(ctx, companyNames), Statuses: h.picklist(ctx, ticketStatus),
-		Priorities: h.picklist(ctx, ticketPriority), Queues: h.picklist(ctx, ticketQueue), Assignees: h.assignees(ctx, 0, 0)}
-	for _, c := range h.named(ctx, contactNames) {
-		v.Contacts = append(v.Contacts, c)
-	}
-	return v
+	return &newTicketView{Statuses: h.picklist(ctx, ticketStatus), Priorities: h.picklist(ctx, ticketPriority),
+		Queues: h.picklist(ctx, ticketQueue), Assignees: h.assignees(ctx, 0, 0)}
 }
 
 func (h *Handler) newTicketPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "New Ticket", "tickets"
 	p.Form["status"], p.Form["priority"], p.Form["queue"] = "1", "2", "8"
-	p.Form["company"] = r.URL.Query().Get("company")
+	if c, err := strconv.ParseInt(r.URL.Query().Get("company"), 10, 64); err == nil {
+		h.fillPick(r.Context(), p, companyPicker, "company", c)
+	}
 	p.Data = h.newTicketData(r)
 	h.render(w, r, http.StatusOK, "ticket_new", p)
 }
@@ -229,9 +229,18 @@ func (h *Handler) newTicketPage(w http.ResponseWriter, r *http.Request, s *sessi
 func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "New Ticket", "tickets"
 	p.Data = h.newTicketData(r)
-	keep(p, r, "company", "contact", "title", "description", "status", "priority", "queue", "assign")
-	if atoi64(p.Form["company"]) == 0 && p.Form["company"] != "0" {
+	keep(p, r, "title", "description", "status", "priority", "queue", "assign")
+	ctx := r.Context()
+	company, ok := h.resolvePick(ctx, p, r, companyPicker, "company", -1, nil)
+	if !ok && p.Errors["company"] == "" {
 		p.Errors["company"] = "Choose the company."
+	}
+	var contact int64
+	if ok {
+		// The contact is one of the company's: the picker resolves it among them only.
+		contact, _ = h.resolvePick(ctx, p, r, contactPicker, "contact", -1, h.companyScope(ctx, company))
+	} else {
+		p.Form["contact"], p.Form["contactText"] = strings.TrimSpace(r.PostFormValue("contact")), strings.TrimSpace(r.PostFormValue("contactText"))
 	}
 	switch {
 	case p.Form["title"] == "":
@@ -249,15 +258,15 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, s *sessio
 	if len(p.Errors) == 0 {
 		e, ft := ticketsE, ticketF
 		in := psa.NewInput()
-		for i, v := range map[int]any{ft.companyID: atoi64(p.Form["company"]), ft.title: p.Form["title"], ft.status: atoi64(p.Form["status"]),
+		for i, v := range map[int]any{ft.companyID: company, ft.title: p.Form["title"], ft.status: atoi64(p.Form["status"]),
 			ft.priority: atoi64(p.Form["priority"]), ft.queueID: atoi64(p.Form["queue"]), ft.source: int64(3), ft.ticketType: int64(1)} {
 			in.Set[i] = v
 		}
 		if p.Form["description"] != "" {
 			in.Set[ft.description] = p.Form["description"]
 		}
-		if c := atoi64(p.Form["contact"]); c != 0 {
-			in.Set[ft.contactID] = c
+		if contact != 0 {
+			in.Set[ft.contactID] = contact
 		}
 		if assignRes != 0 {
 			in.Set[ft.assignedResourceID], in.Set[ft.assignedRoleID] = assignRes, assignRole

@@ -233,6 +233,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /admin/udfs/new", h.admin(h.createUDF))
 
 	// Configuration items: detail, New and Edit (cis.go)
+	m.HandleFunc("GET /crm/lookup/{kind}", h.lookupRoute())
 	m.HandleFunc("GET /crm/cis/new", h.console(h.newCIPage))
 	m.HandleFunc("POST /crm/cis/new", h.console(h.createCI))
 	m.HandleFunc("GET /crm/cis/{id}", h.console(h.ciPage))

@@ -60,6 +60,63 @@
       });
     });
   });
+  // Pickers (picker.go): a text field with the record's name and a hidden id. As the user
+  // types, suggestions come from the lookup into the field's <datalist>; a suggestion chosen
+  // (the text equal to one) sets the hidden id, any other text clears it and the server
+  // resolves the name on submit.
+  document.querySelectorAll("input[data-lookup]").forEach(function (input) {
+    var hidden = document.getElementById(input.getAttribute("data-pick"));
+    var list = document.getElementById(input.getAttribute("list"));
+    var scope = input.hasAttribute("data-scope") ? document.getElementById(input.getAttribute("data-scope")) : null;
+    var timer = 0, asked = "";
+    function chosen() {
+      var opts = list.querySelectorAll("option"), hit = null, n = 0;
+      opts.forEach(function (o) { if (o.value.toLowerCase() === input.value.trim().toLowerCase()) { hit = o; n++; } });
+      return n === 1 ? hit : null;
+    }
+    // The record the page was drawn with stays chosen while its text is unchanged.
+    var text0 = input.value, id0 = hidden.value;
+    function pick() {
+      var o = chosen();
+      var id = o ? o.getAttribute("data-id") : (input.value === text0 ? id0 : "");
+      if (hidden.value !== id) {
+        hidden.value = id;
+        hidden.dispatchEvent(new Event("change"));
+      }
+    }
+    function suggest() {
+      var q = input.value.trim();
+      var key = q + "|" + (scope ? scope.value : "");
+      if (q.length < 2 || key === asked) { return; }
+      asked = key;
+      var u = input.getAttribute("data-lookup") + "?q=" + encodeURIComponent(q);
+      if (scope && scope.value !== "") { u += "&company=" + encodeURIComponent(scope.value); }
+      fetch(u, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+        .then(function (rows) {
+          if (asked !== key) { return; } // a later answer is coming
+          list.textContent = "";
+          rows.forEach(function (row) {
+            var o = document.createElement("option");
+            o.value = row.label;
+            o.setAttribute("data-id", String(row.id));
+            if (row.hint) { o.label = row.hint; }
+            list.appendChild(o);
+          });
+          pick();
+        })
+        .catch(function () { asked = ""; /* no suggestions: the server still resolves the name */ });
+    }
+    input.addEventListener("input", function () {
+      pick();
+      clearTimeout(timer);
+      timer = setTimeout(suggest, 150);
+    });
+    input.addEventListener("change", pick);
+    if (scope) {
+      scope.addEventListener("change", function () { asked = ""; list.textContent = ""; });
+    }
+  });
   // A form that came back with errors: focus the first field in error, for the keyboard.
   var bad = document.querySelector(".field.has-error input, .field.has-error select, .field.has-error textarea, form [aria-invalid=true]");
   if (bad) { bad.focus(); }
