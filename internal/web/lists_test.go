@@ -107,7 +107,7 @@ func TestConsoleListsPageInTheDatabase(t *testing.T) {
 				if err := tx.BulkInsert(ctx, ce, companies); err != nil {
 					return err
 				}
-				if err := tx.BumpSequence(ctx, "Companies", 60); err != nil {
+				if err := tx.BumpSequence(ctx, ce.Table, 60); err != nil {
 					return err
 				}
 				return tx.BulkInsert(ctx, te, tickets)
