@@ -59,22 +59,6 @@ func (h *Handler) activeNamed(ctx context.Context, n rowName) []option {
 	return out
 }
 
-func (h *Handler) newCIPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.recordPage(w, r, p, ciForm, 0)
-}
-
-func (h *Handler) createCI(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.saveRecord(w, r, p, ciForm, 0)
-}
-
-func (h *Handler) editCIPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.recordPage(w, r, p, ciForm, atoi64(r.PathValue("id")))
-}
-
-func (h *Handler) updateCI(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.saveRecord(w, r, p, ciForm, atoi64(r.PathValue("id")))
-}
-
 // ciTitle is a configuration item's reference title, or its number when it has none.
 func ciTitle(row *store.Row) string {
 	if t, _ := row.Values[ciF.referenceTitle].(string); t != "" {

@@ -145,36 +145,22 @@ func (ef *entityForm) fields(ctx context.Context, h *Handler) []formField {
 	return out
 }
 
-func (h *Handler) newCompanyPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.recordPage(w, r, p, companyForm, 0)
-}
-
-func (h *Handler) createCompany(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.saveRecord(w, r, p, companyForm, 0)
-}
-
-func (h *Handler) editCompanyPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.recordPage(w, r, p, companyForm, atoi64(r.PathValue("id")))
-}
-
-func (h *Handler) updateCompany(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.saveRecord(w, r, p, companyForm, atoi64(r.PathValue("id")))
-}
-
-func (h *Handler) newContactPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.recordPage(w, r, p, contactForm, 0)
-}
-
-func (h *Handler) createContact(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.saveRecord(w, r, p, contactForm, 0)
-}
-
-func (h *Handler) editContactPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.recordPage(w, r, p, contactForm, atoi64(r.PathValue("id")))
-}
-
-func (h *Handler) updateContact(w http.ResponseWriter, r *http.Request, s *session, p *page) {
-	h.saveRecord(w, r, p, contactForm, atoi64(r.PathValue("id")))
+// recordRoutes serves the New and Edit forms of f under its list's path: GET and POST of
+// list/new and list/{id}/edit.
+func (h *Handler) recordRoutes(m *http.ServeMux, f *entityForm) {
+	id := func(r *http.Request) int64 { return atoi64(r.PathValue("id")) }
+	m.HandleFunc("GET "+f.list+"/new", h.console(func(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+		h.recordPage(w, r, p, f, 0)
+	}))
+	m.HandleFunc("POST "+f.list+"/new", h.console(func(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+		h.saveRecord(w, r, p, f, 0)
+	}))
+	m.HandleFunc("GET "+f.list+"/{id}/edit", h.console(func(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+		h.recordPage(w, r, p, f, id(r))
+	}))
+	m.HandleFunc("POST "+f.list+"/{id}/edit", h.console(func(w http.ResponseWriter, r *http.Request, s *session, p *page) {
+		h.saveRecord(w, r, p, f, id(r))
+	}))
 }
 
 // view is the page of the form: "New Company", or "Edit Acme Dental Group".

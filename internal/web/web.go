@@ -218,15 +218,10 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /crm/contacts/{id}", h.console(h.contactPage))
 	m.HandleFunc("POST /crm/contacts/{id}", h.admin(h.contactAction))
 
-	// CRM create and edit, picklist editing, UDF definitions (crm.go, setup.go)
-	m.HandleFunc("GET /crm/companies/new", h.console(h.newCompanyPage))
-	m.HandleFunc("POST /crm/companies/new", h.console(h.createCompany))
-	m.HandleFunc("GET /crm/companies/{id}/edit", h.console(h.editCompanyPage))
-	m.HandleFunc("POST /crm/companies/{id}/edit", h.console(h.updateCompany))
-	m.HandleFunc("GET /crm/contacts/new", h.console(h.newContactPage))
-	m.HandleFunc("POST /crm/contacts/new", h.console(h.createContact))
-	m.HandleFunc("GET /crm/contacts/{id}/edit", h.console(h.editContactPage))
-	m.HandleFunc("POST /crm/contacts/{id}/edit", h.console(h.updateContact))
+	// CRM create and edit (crm.go, cis.go), picklist editing, UDF definitions (setup.go)
+	for _, f := range []*entityForm{companyForm, contactForm, ciForm} {
+		h.recordRoutes(m, f)
+	}
 	m.HandleFunc("GET /admin/picklists/{entity}/{field}", h.admin(h.picklistPage))
 	m.HandleFunc("POST /admin/picklists/{entity}/{field}", h.admin(h.picklistAction))
 	m.HandleFunc("GET /admin/udfs/new", h.admin(h.newUDFPage))
@@ -234,11 +229,7 @@ func (h *Handler) routes() {
 
 	// Configuration items: detail, New and Edit (cis.go)
 	m.HandleFunc("GET /crm/lookup/{kind}", h.lookupRoute())
-	m.HandleFunc("GET /crm/cis/new", h.console(h.newCIPage))
-	m.HandleFunc("POST /crm/cis/new", h.console(h.createCI))
 	m.HandleFunc("GET /crm/cis/{id}", h.console(h.ciPage))
-	m.HandleFunc("GET /crm/cis/{id}/edit", h.console(h.editCIPage))
-	m.HandleFunc("POST /crm/cis/{id}/edit", h.console(h.updateCI))
 
 	// The tile
 	m.HandleFunc("GET /tile/my-tickets", h.tile)
