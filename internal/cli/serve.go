@@ -48,10 +48,11 @@ func (a *app) serveCommand() *cobra.Command {
 // serverGCPercent is the garbage collector's target for serve when GOGC is not set. The server's
 // live heap is small (a few MB: rows and answers are short-lived, the database's caches live
 // outside the Go heap), so Go's default of 100 collects every few hundred requests; 400 lets
-// the heap grow to five times what is live before collecting, which with fewer SQLite readers took 7–28% off the CPU of
-// a GET /Tickets/{id} (docs/performance.md, P1). serverMemoryLimit, unless GOMEMLIMIT is set,
-// makes the collector work harder before the Go heap passes it, so a burst of large answers
-// (500-row pages) does not grow the process by five times what they hold.
+// the heap grow to five times what is live before collecting. With fewer SQLite readers
+// (store.sqliteReaders) that took 7–28% off the CPU of a GET /Tickets/{id} (docs/performance.md,
+// P1). serverMemoryLimit, unless GOMEMLIMIT is set, makes the collector work harder before the
+// Go heap passes it, so a burst of large answers (500-row pages) does not grow the process by
+// five times what they hold.
 const (
 	serverGCPercent   = 400
 	serverMemoryLimit = 96 << 20
