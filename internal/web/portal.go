@@ -212,12 +212,7 @@ func (h *Handler) portalHome(w http.ResponseWriter, r *http.Request, ps *portalS
 		h.fail(w, r, p, err)
 		return
 	}
-	var lines []ticketLine
-	for _, row := range rows {
-		l, _ := h.ticketLinesOf(ctx, row)
-		lines = append(lines, l)
-	}
-	p.Data = lines
+	p.Data = h.ticketLines(ctx, rows) // names and labels read once for all rows, not per ticket
 	h.render(w, r, http.StatusOK, "portal_home", p)
 }
 
