@@ -248,7 +248,7 @@ func (h *Handler) portalDetail(w http.ResponseWriter, r *http.Request, ps *porta
 		h.render(w, r, http.StatusNotFound, "portal_message", p)
 		return
 	}
-	l, _ := h.ticketLinesOf(ctx, row)
+	l := h.ticketLineOf(ctx, row)
 	t := &portalTicket{Line: l, Notes: h.noteLines(ctx, notes)}
 	t.Text, _ = row.Values[ticketF.description].(string)
 	p.Title = l.Number + " " + l.Title
