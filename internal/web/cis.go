@@ -97,13 +97,9 @@ func (h *Handler) ciPage(w http.ResponseWriter, r *http.Request, s *session, p *
 	p.Section = "crm"
 	ctx := r.Context()
 	id := atoi64(r.PathValue("id"))
-	row, err := h.svc.Get(ctx, cisE, id, nil)
+	row, err := h.visibleRow(ctx, cisE, id, "configuration item")
 	if err != nil {
 		h.fail(w, r, p, err)
-		return
-	}
-	if row == nil {
-		h.fail(w, r, p, errNotVisible("configuration item"))
 		return
 	}
 	v := &ciView{ID: id, Title: ciTitle(row), CompanyID: id64(row.Values[ciF.companyID]), CanEdit: allowed(ctx, cisE, id)}

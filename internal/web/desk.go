@@ -260,12 +260,9 @@ type noteLine struct {
 
 func (h *Handler) loadTicket(ctx context.Context, id int64) (*ticketView, error) {
 	e, ft := ticketsE, ticketF
-	row, err := h.svc.Get(ctx, e, id, nil)
+	row, err := h.visibleRow(ctx, e, id, "ticket")
 	if err != nil {
 		return nil, err
-	}
-	if row == nil {
-		return nil, apperr.New(http.StatusNotFound, "There is no such ticket, or your security level does not let you see it.")
 	}
 	pl := h.ticketPicklists(ctx)
 	v := &ticketView{Line: h.ticketLinesWith(ctx, []*store.Row{row}, pl)[0], Fields: map[string]string{}}
