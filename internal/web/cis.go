@@ -147,11 +147,7 @@ func (h *Handler) ciTickets(ctx context.Context, id int64) ([]ciTicket, error) {
 		t := ciTicket{ID: row.ID(ticketsE), Status: status[id64(row.Values[ft.status])]}
 		t.Number, _ = row.Values[ft.number].(string)
 		t.Title, _ = row.Values[ft.title].(string)
-		if u, ok := row.Values[ft.lastActivity].(time.Time); ok {
-			t.Updated = u
-		} else if u, ok := row.Values[ft.created].(time.Time); ok {
-			t.Updated = u
-		}
+		t.Updated = ticketUpdated(row)
 		out = append(out, t)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })

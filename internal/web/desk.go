@@ -184,14 +184,19 @@ func (h *Handler) ticketLinesWith(ctx context.Context, rows []*store.Row, pl *ti
 			Company: companies[v(ft.companyID)], Assigned: resources[v(ft.assignedResourceID)]}
 		l.Number, _ = r.Values[ft.number].(string)
 		l.Title, _ = r.Values[ft.title].(string)
-		if t, ok := r.Values[ft.lastActivity].(time.Time); ok {
-			l.Updated = t
-		} else if t, ok := r.Values[ft.created].(time.Time); ok {
-			l.Updated = t
-		}
+		l.Updated = ticketUpdated(r)
 		out = append(out, l)
 	}
 	return out
+}
+
+// ticketUpdated is when a ticket last changed: its last activity, or else its creation.
+func ticketUpdated(r *store.Row) time.Time {
+	if t, ok := r.Values[ticketF.lastActivity].(time.Time); ok {
+		return t
+	}
+	t, _ := r.Values[ticketF.created].(time.Time)
+	return t
 }
 
 // recentTickets reads the n most recently updated tickets matching filter, and how many match.
