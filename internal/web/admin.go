@@ -181,12 +181,7 @@ func (h *Handler) choices(ctx context.Context) (*choices, error) {
 	c.Locations = h.named(ctx, locationNames)
 	c.Departments = h.named(ctx, departmentNames)
 	c.Roles = h.named(ctx, roleNames)
-	qs, _ := h.svc.Picklist(ctx, ticketsE, "queueID")
-	for _, q := range qs {
-		if q.IsActive {
-			c.Queues = append(c.Queues, option{ID: q.Value, Name: q.Label})
-		}
-	}
+	c.Queues = h.picklist(ctx, ticketQueue)
 	res, err := h.svc.Resources(ctx)
 	if err != nil {
 		return nil, err

@@ -47,6 +47,32 @@ type mailboxRow struct {
 	LastProblem                           string
 }
 
+// mailboxRowOf sums a mailbox's log, newest entry first, into its row of the Mailboxes page.
+func mailboxRowOf(m *mail.Mailbox, log []*mail.Entry) mailboxRow {
+	row := mailboxRow{Mailbox: m, Counted: len(log)}
+	for i, e := range log {
+		if i == 0 {
+			row.LastAt = e.ReceivedAt
+		}
+		switch e.Outcome {
+		case mail.OutcomeTicket:
+			row.Tickets++
+		case mail.OutcomeNote:
+			row.Notes++
+		case mail.OutcomeIgnored:
+			row.Ignored++
+		case mail.OutcomeHeld:
+			row.Held++
+		case mail.OutcomeFailed:
+			row.Failed++
+			if row.LastProblem == "" {
+				row.LastProblem = e.Reason
+			}
+		}
+	}
+	return row
+}
+
 func (h *Handler) mailboxesPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "Mailboxes", "integrations"
 	h.renderMailboxes(w, r, p, http.StatusOK)
@@ -79,34 +105,12 @@ func (h *Handler) renderMailboxes(w http.ResponseWriter, r *http.Request, p *pag
 			return
 		}
 		for _, m := range list {
-			row := mailboxRow{Mailbox: m}
 			log, err := h.opt.Mail.Log(ctx, store.MailFilter{MailboxIDs: []int64{m.ID}, Limit: 1000})
 			if err != nil {
 				h.fail(w, r, p, err)
 				return
 			}
-			row.Counted = len(log)
-			for i, e := range log {
-				if i == 0 {
-					row.LastAt = e.ReceivedAt
-				}
-				switch e.Outcome {
-				case mail.OutcomeTicket:
-					row.Tickets++
-				case mail.OutcomeNote:
-					row.Notes++
-				case mail.OutcomeIgnored:
-					row.Ignored++
-				case mail.OutcomeHeld:
-					row.Held++
-				case mail.OutcomeFailed:
-					row.Failed++
-					if row.LastProblem == "" {
-						row.LastProblem = e.Reason
-					}
-				}
-			}
-			v.Rows = append(v.Rows, row)
+			v.Rows = append(v.Rows, mailboxRowOf(m, log))
 		}
 		v.Queues = h.picklist(ctx, ticketQueue)
 		v.Statuses = h.picklist(ctx, ticketStatus)

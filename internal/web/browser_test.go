@@ -12,7 +12,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/switchboard-psa/switchboard/internal/access"
-	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/server"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
@@ -387,11 +386,7 @@ func TestBrowserPortalAndTile(t *testing.T) {
 // connection" with the reason.
 func TestBrowserIntegrationConnect(t *testing.T) {
 	s := newSite(t)
-	sealer, err := connection.LoadKey(t.TempDir(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	handler, _ := server.New(s.env.PSA, server.Options{Version: "test", Web: web.Options{Connections: &connection.Service{DB: s.env.PSA.DB, Sealer: sealer}}})
+	handler, _ := server.New(s.env.PSA, server.Options{Version: "test", Web: web.Options{Connections: newConnections(t, s.env.PSA.DB)}})
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	s.env = &testsupport.Env{Backend: s.env.Backend, PSA: s.env.PSA, Server: srv, Tenant: s.env.Tenant, Creds: s.env.Creds}

@@ -97,13 +97,9 @@ func (h *Handler) ciPage(w http.ResponseWriter, r *http.Request, s *session, p *
 	p.Section = "crm"
 	ctx := r.Context()
 	id := atoi64(r.PathValue("id"))
-	row, err := h.svc.Get(ctx, cisE, id, nil)
+	row, err := h.visibleRow(ctx, cisE, id, "configuration item")
 	if err != nil {
 		h.fail(w, r, p, err)
-		return
-	}
-	if row == nil {
-		h.fail(w, r, p, errNotVisible("configuration item"))
 		return
 	}
 	v := &ciView{ID: id, Title: ciTitle(row), CompanyID: id64(row.Values[ciF.companyID]), CanEdit: allowed(ctx, cisE, id)}
@@ -151,11 +147,7 @@ func (h *Handler) ciTickets(ctx context.Context, id int64) ([]ciTicket, error) {
 		t := ciTicket{ID: row.ID(ticketsE), Status: status[id64(row.Values[ft.status])]}
 		t.Number, _ = row.Values[ft.number].(string)
 		t.Title, _ = row.Values[ft.title].(string)
-		if u, ok := row.Values[ft.lastActivity].(time.Time); ok {
-			t.Updated = u
-		} else if u, ok := row.Values[ft.created].(time.Time); ok {
-			t.Updated = u
-		}
+		t.Updated = ticketUpdated(row)
 		out = append(out, t)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })

@@ -19,12 +19,11 @@ import (
 // oneID is the id of the one row of a collection with field = value, read through psa.
 func oneID(t *testing.T, env *testsupport.Env, entity, field string, value any) int64 {
 	t.Helper()
-	e := env.PSA.Catalog.MustEntity(entity)
-	rows, err := env.PSA.Query(env.Ctx(), e, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: field, Value: value}}}, nil, -1, 10)
-	if err != nil || len(rows) != 1 {
-		t.Fatalf("%s with %s = %v: %d rows, %v", entity, field, value, len(rows), err)
+	rows := rowsWhere(t, env, entity, field, value)
+	if len(rows) != 1 {
+		t.Fatalf("%s with %s = %v: %d rows", entity, field, value, len(rows))
 	}
-	return rows[0].ID(e)
+	return rows[0].ID(env.PSA.Catalog.MustEntity(entity))
 }
 
 // Configuration items: a technician opens New configuration item from a company's page (the
@@ -232,18 +231,8 @@ func TestBrowserConfigurationItemPermission(t *testing.T) {
 func TestConfigurationItemFormsHTTP(t *testing.T) {
 	for _, b := range testsupport.Backends() {
 		t.Run(string(b), func(t *testing.T) {
-			if b == testsupport.Postgres && testsupport.PostgresURL() == "" {
-				t.Skip("SWITCHBOARD_TEST_POSTGRES is not set")
-			}
-			env := testsupport.Start(t, b, true)
-			administrator, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := newClient(t, env.Server.URL)
-			if st, _, _ := c.post("/signin", url.Values{"csrf": {c.csrf("/signin")}, "username": {administrator.Username}, "password": {adminPassword}}); st != http.StatusSeeOther {
-				t.Fatalf("sign-in: %d", st)
-			}
+			env, administrator := consoleOn(t, b, true)
+			c := signedIn(t, env.Server.URL, administrator.Username, adminPassword)
 			acme := oneID(t, env, "Companies", "companyName", "Acme Dental Group")
 			product := oneID(t, env, "Products", "name", "Managed Workstation")
 			existing := oneID(t, env, "ConfigurationItems", "serialNumber", "SN000000")
@@ -312,15 +301,8 @@ func TestConfigurationItemFormsHTTP(t *testing.T) {
 // A tenant with no products: the New form says where products come from, and saving is refused
 // beside the product field.
 func TestConfigurationItemFormWithoutProducts(t *testing.T) {
-	env := testsupport.Start(t, testsupport.SQLite, false)
-	administrator, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newClient(t, env.Server.URL)
-	if st, _, _ := c.post("/signin", url.Values{"csrf": {c.csrf("/signin")}, "username": {administrator.Username}, "password": {adminPassword}}); st != http.StatusSeeOther {
-		t.Fatalf("sign-in: %d", st)
-	}
+	env, administrator := consoleOn(t, testsupport.SQLite, false)
+	c := signedIn(t, env.Server.URL, administrator.Username, adminPassword)
 	if st, _, body := c.get("/crm/cis/new"); st != http.StatusOK || !strings.Contains(body, "There are no products yet") {
 		t.Fatalf("New configuration item without products: %d", st)
 	}

@@ -196,13 +196,9 @@ func (h *Handler) recordPage(w http.ResponseWriter, r *http.Request, p *page, ef
 			ef.defaults(h, r, p)
 		}
 	} else {
-		row, err := h.svc.Get(ctx, e, id, nil)
+		row, err := h.visibleRow(ctx, e, id, ef.noun)
 		if err != nil {
 			h.fail(w, r, p, err)
-			return
-		}
-		if row == nil {
-			h.fail(w, r, p, errNotVisible(ef.noun))
 			return
 		}
 		for _, f := range fields {
@@ -234,13 +230,9 @@ func (h *Handler) saveRecord(w http.ResponseWriter, r *http.Request, p *page, ef
 	name := ""
 	var current *store.Row
 	if id != 0 {
-		row, err := h.svc.Get(ctx, e, id, nil)
+		row, err := h.visibleRow(ctx, e, id, ef.noun)
 		if err != nil {
 			h.fail(w, r, p, err)
-			return
-		}
-		if row == nil {
-			h.fail(w, r, p, errNotVisible(ef.noun))
 			return
 		}
 		name, current = recordName(e, row), row

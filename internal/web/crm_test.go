@@ -19,12 +19,7 @@ import (
 // count is how many rows of a collection match field = value, read through the psa service.
 func (s *site) count(entity, field string, value any) int {
 	s.t.Helper()
-	e := s.env.PSA.Catalog.MustEntity(entity)
-	rows, err := s.env.PSA.Query(s.env.Ctx(), e, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: field, Value: value}}}, nil, -1, 100)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return len(rows)
+	return len(rowsWhere(s.t, s.env, entity, field, value))
 }
 
 // apiOne reads the one row of a collection with field = value through the REST API.
@@ -397,18 +392,8 @@ func TestBrowserSiteSetupForms(t *testing.T) {
 func TestNewFormsRefuseBadCSRF(t *testing.T) {
 	for _, b := range testsupport.Backends() {
 		t.Run(string(b), func(t *testing.T) {
-			if b == testsupport.Postgres && testsupport.PostgresURL() == "" {
-				t.Skip("SWITCHBOARD_TEST_POSTGRES is not set")
-			}
-			env := testsupport.Start(t, b, true)
-			administrator, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := newClient(t, env.Server.URL)
-			if st, _, _ := c.post("/signin", url.Values{"csrf": {c.csrf("/signin")}, "username": {administrator.Username}, "password": {adminPassword}}); st != http.StatusSeeOther {
-				t.Fatalf("sign-in: %d", st)
-			}
+			env, administrator := consoleOn(t, b, true)
+			c := signedIn(t, env.Server.URL, administrator.Username, adminPassword)
 			company := url.Values{"companyName": {"CSRF Test Ltd"}, "companyType": {"1"}, "phone": {"555"}, "ownerResourceID": {"1"}, "isActive": {"on"}}
 			posts := []struct {
 				path string

@@ -39,26 +39,46 @@ type ticketFilter struct {
 	Mine                                       bool
 }
 
-// labels are the labels of a picklist's values, inactive ones too.
-func (h *Handler) labels(ctx context.Context, p picklistField) map[int64]string {
-	m := map[int64]string{}
+// readPicklist reads a picklist once for both its uses: the labels of its values, inactive
+// ones too (to show), and its active values (to choose from).
+func (h *Handler) readPicklist(ctx context.Context, p picklistField) (map[int64]string, []option) {
+	labels := map[int64]string{}
+	var active []option
 	vals, _ := h.svc.Picklist(ctx, p.e, p.field)
 	for _, v := range vals {
-		m[v.Value] = v.Label
+		labels[v.Value] = v.Label
+		if v.IsActive {
+			active = append(active, option{ID: v.Value, Name: v.Label})
+		}
 	}
+	return labels, active
+}
+
+// labels are the labels of a picklist's values, inactive ones too.
+func (h *Handler) labels(ctx context.Context, p picklistField) map[int64]string {
+	m, _ := h.readPicklist(ctx, p)
 	return m
 }
 
 // picklist is a picklist's active values, to choose from.
 func (h *Handler) picklist(ctx context.Context, p picklistField) []option {
-	vals, _ := h.svc.Picklist(ctx, p.e, p.field)
-	var out []option
-	for _, v := range vals {
-		if v.IsActive {
-			out = append(out, option{ID: v.Value, Name: v.Label})
-		}
-	}
+	_, out := h.readPicklist(ctx, p)
 	return out
+}
+
+// ticketPicklists are the status, priority and queue picklists a ticket page both shows (a
+// line's labels) and offers (its filters or status choice), read once per request.
+type ticketPicklists struct {
+	status, priority, queue      map[int64]string
+	statuses, priorities, queues []option
+}
+
+func (h *Handler) ticketPicklists(ctx context.Context) *ticketPicklists {
+	var t ticketPicklists
+	t.status, t.statuses = h.readPicklist(ctx, ticketStatus)
+	t.priority, t.priorities = h.readPicklist(ctx, ticketPriority)
+	t.queue, t.queues = h.readPicklist(ctx, ticketQueue)
+	return &t
 }
 
 // names reads the names of every row of a small collection (roles), in the caller's scope.
@@ -148,8 +168,13 @@ func (h *Handler) ticketRequest(ctx context.Context, f ticketFilter) (req *query
 // ticketLines turns ticket rows into list lines, reading the names of their companies and
 // assigned resources for these rows only.
 func (h *Handler) ticketLines(ctx context.Context, rows []*store.Row) []ticketLine {
+	return h.ticketLinesWith(ctx, rows, h.ticketPicklists(ctx))
+}
+
+// ticketLinesWith is ticketLines with the ticket picklists already read.
+func (h *Handler) ticketLinesWith(ctx context.Context, rows []*store.Row, pl *ticketPicklists) []ticketLine {
 	ft := ticketF
-	status, prio, queue := h.labels(ctx, ticketStatus), h.labels(ctx, ticketPriority), h.labels(ctx, ticketQueue)
+	status, prio, queue := pl.status, pl.priority, pl.queue
 	companies := h.rowNames(ctx, companyNames, idsOf(rows, ft.companyID)...)
 	resources := h.rowNames(ctx, resourceNames, idsOf(rows, ft.assignedResourceID)...)
 	out := make([]ticketLine, 0, len(rows))
@@ -159,14 +184,19 @@ func (h *Handler) ticketLines(ctx context.Context, rows []*store.Row) []ticketLi
 			Company: companies[v(ft.companyID)], Assigned: resources[v(ft.assignedResourceID)]}
 		l.Number, _ = r.Values[ft.number].(string)
 		l.Title, _ = r.Values[ft.title].(string)
-		if t, ok := r.Values[ft.lastActivity].(time.Time); ok {
-			l.Updated = t
-		} else if t, ok := r.Values[ft.created].(time.Time); ok {
-			l.Updated = t
-		}
+		l.Updated = ticketUpdated(r)
 		out = append(out, l)
 	}
 	return out
+}
+
+// ticketUpdated is when a ticket last changed: its last activity, or else its creation.
+func ticketUpdated(r *store.Row) time.Time {
+	if t, ok := r.Values[ticketF.lastActivity].(time.Time); ok {
+		return t
+	}
+	t, _ := r.Values[ticketF.created].(time.Time)
+	return t
 }
 
 // recentTickets reads the n most recently updated tickets matching filter, and how many match.
@@ -206,8 +236,9 @@ func (h *Handler) ticketsPage(w http.ResponseWriter, r *http.Request, s *session
 		h.fail(w, r, p, err)
 		return
 	}
-	p.Data = &ticketsView{Filter: f, Lines: h.ticketLines(ctx, rows), CompanyNote: note, Nav: nav,
-		Queues: h.picklist(ctx, ticketQueue), Statuses: h.picklist(ctx, ticketStatus), Priorities: h.picklist(ctx, ticketPriority),
+	pl := h.ticketPicklists(ctx)
+	p.Data = &ticketsView{Filter: f, Lines: h.ticketLinesWith(ctx, rows, pl), CompanyNote: note, Nav: nav,
+		Queues: pl.queues, Statuses: pl.statuses, Priorities: pl.priorities,
 		Resources: h.named(ctx, resourceNames)}
 	h.render(w, r, http.StatusOK, "tickets", p)
 }
@@ -234,23 +265,17 @@ type noteLine struct {
 
 func (h *Handler) loadTicket(ctx context.Context, id int64) (*ticketView, error) {
 	e, ft := ticketsE, ticketF
-	row, err := h.svc.Get(ctx, e, id, nil)
+	row, err := h.visibleRow(ctx, e, id, "ticket")
 	if err != nil {
 		return nil, err
 	}
-	if row == nil {
-		return nil, apperr.New(http.StatusNotFound, "There is no such ticket, or your security level does not let you see it.")
-	}
-	lines, err := h.ticketLinesOf(ctx, row)
-	if err != nil {
-		return nil, err
-	}
-	v := &ticketView{Line: lines, Fields: map[string]string{}}
+	pl := h.ticketPicklists(ctx)
+	v := &ticketView{Line: h.ticketLinesWith(ctx, []*store.Row{row}, pl)[0], Fields: map[string]string{}}
 	v.Fields["description"], _ = row.Values[ft.description].(string)
 	v.StatusNow, _ = row.Values[ft.status].(int64)
 	v.AssignedID, _ = row.Values[ft.assignedResourceID].(int64)
 	v.RoleID, _ = row.Values[ft.assignedRoleID].(int64)
-	v.Statuses = h.picklist(ctx, ticketStatus)
+	v.Statuses = pl.statuses
 	v.Assignees = h.assignees(ctx, v.AssignedID, v.RoleID)
 	rights := rightsOf(ctx)
 	v.CanEdit = rights == nil || rights.Allowed(e, access.Edit)
@@ -375,9 +400,9 @@ func rightsOf(ctx context.Context) *access.Rights {
 	return nil
 }
 
-// ticketLinesOf is the list line of one ticket (its detail page, the portal).
-func (h *Handler) ticketLinesOf(ctx context.Context, row *store.Row) (ticketLine, error) {
-	return h.ticketLines(ctx, []*store.Row{row})[0], nil
+// ticketLineOf is the list line of one ticket (the portal's ticket page).
+func (h *Handler) ticketLineOf(ctx context.Context, row *store.Row) ticketLine {
+	return h.ticketLines(ctx, []*store.Row{row})[0]
 }
 
 func (h *Handler) ticketPage(w http.ResponseWriter, r *http.Request, s *session, p *page) {

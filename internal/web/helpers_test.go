@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/psa/admin"
+	"github.com/switchboard-psa/switchboard/internal/query"
+	"github.com/switchboard-psa/switchboard/internal/store"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
 
@@ -214,4 +218,51 @@ func api(t *testing.T, base, method, path, user, secret, code, body string) (int
 func items(m map[string]any) []any {
 	v, _ := m["items"].([]any)
 	return v
+}
+
+// consoleOn starts Switchboard on backend b, with or without the demo data, and gives its
+// administrator the console password adminPassword. PostgreSQL is skipped when
+// SWITCHBOARD_TEST_POSTGRES is not set.
+func consoleOn(t *testing.T, b testsupport.Backend, demo bool) (*testsupport.Env, *admin.Resource) {
+	t.Helper()
+	if b == testsupport.Postgres && testsupport.PostgresURL() == "" {
+		t.Skip("SWITCHBOARD_TEST_POSTGRES is not set")
+	}
+	env := testsupport.Start(t, b, demo)
+	adm, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, adm
+}
+
+// signedIn is a plain HTTP client of the console at base, signed in as user.
+func signedIn(t *testing.T, base, user, pass string) *client {
+	t.Helper()
+	c := newClient(t, base)
+	if st, _, _ := c.post("/signin", url.Values{"csrf": {c.csrf("/signin")}, "username": {user}, "password": {pass}}); st != http.StatusSeeOther {
+		t.Fatalf("sign-in of %s: %d", user, st)
+	}
+	return c
+}
+
+// newConnections is a connection service over db with a sealing key of the test's own.
+func newConnections(t *testing.T, db *store.DB) *connection.Service {
+	t.Helper()
+	sealer, err := connection.LoadKey(t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &connection.Service{DB: db, Sealer: sealer}
+}
+
+// rowsWhere reads the rows (up to 100) of a collection with field = value through psa.
+func rowsWhere(t *testing.T, env *testsupport.Env, entity, field string, value any) []*store.Row {
+	t.Helper()
+	e := env.PSA.Catalog.MustEntity(entity)
+	rows, err := env.PSA.Query(env.Ctx(), e, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: field, Value: value}}}, nil, -1, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }

@@ -23,14 +23,7 @@ import (
 func TestIntegrationsTenantIsolation(t *testing.T) {
 	for _, b := range testsupport.Backends() {
 		t.Run(string(b), func(t *testing.T) {
-			if b == testsupport.Postgres && testsupport.PostgresURL() == "" {
-				t.Skip("SWITCHBOARD_TEST_POSTGRES is not set")
-			}
-			env := testsupport.Start(t, b, true)
-			adminA, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
-			if err != nil {
-				t.Fatal(err)
-			}
+			env, adminA := consoleOn(t, b, true)
 			tenantB, err := env.PSA.CreateTenant(context.Background(), "Other "+testsupport.RandomHex(4), "UTC")
 			if err != nil {
 				t.Fatal(err)
@@ -40,11 +33,7 @@ func TestIntegrationsTenantIsolation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sealer, err := connection.LoadKey(t.TempDir(), "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			conns := &connection.Service{DB: env.PSA.DB, Sealer: sealer}
+			conns := newConnections(t, env.PSA.DB)
 			handler, _ := server.New(env.PSA, server.Options{Version: "test", Web: web.Options{Connections: conns}})
 			srv := httptest.NewServer(handler)
 			t.Cleanup(srv.Close)
@@ -63,15 +52,7 @@ func TestIntegrationsTenantIsolation(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			signIn := func(user string) *client {
-				c := newClient(t, srv.URL)
-				tok := c.csrf("/signin")
-				if st, _, _ := c.post("/signin", url.Values{"csrf": {tok}, "username": {user}, "password": {adminPassword}}); st != http.StatusSeeOther {
-					t.Fatalf("sign-in of %s: %d", user, st)
-				}
-				return c
-			}
-			a := signIn(adminA.Username)
+			a := signedIn(t, srv.URL, adminA.Username, adminPassword)
 			st, _, body := a.get("/admin/integrations")
 			if st != http.StatusOK || strings.Contains(body, beta) || strings.Contains(body, ops) || !strings.Contains(body, "No connections yet.") {
 				t.Fatalf("A's Integrations page shows other connections: %d\n%s", st, body)
@@ -117,7 +98,7 @@ func TestIntegrationsTenantIsolation(t *testing.T) {
 			}
 
 			// B sees its own only, cannot touch A's, and removes its own.
-			bc := signIn(adminB.Username)
+			bc := signedIn(t, srv.URL, adminB.Username, adminPassword)
 			_, _, body = bc.get("/admin/integrations")
 			if !strings.Contains(body, beta) || strings.Contains(body, alpha) || strings.Contains(body, ops) {
 				t.Errorf("B's Integrations page:\n%s", body)

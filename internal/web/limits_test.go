@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
 
@@ -20,19 +19,8 @@ import (
 func TestAPIThresholdInConsole(t *testing.T) {
 	for _, b := range testsupport.Backends() {
 		t.Run(string(b), func(t *testing.T) {
-			if b == testsupport.Postgres && testsupport.PostgresURL() == "" {
-				t.Skip("SWITCHBOARD_TEST_POSTGRES is not set")
-			}
-			env := testsupport.Start(t, b, true)
-			admin, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := newClient(t, env.Server.URL)
-			tok := c.csrf("/signin")
-			if st, _, _ := c.post("/signin", url.Values{"csrf": {tok}, "username": {admin.Username}, "password": {adminPassword}}); st != http.StatusSeeOther {
-				t.Fatalf("sign-in: %d", st)
-			}
+			env, admin := consoleOn(t, b, true)
+			c := signedIn(t, env.Server.URL, admin.Username, adminPassword)
 			threshold := func() int64 {
 				tn, err := env.PSA.DB.TenantByID(context.Background(), env.Tenant.ID)
 				if err != nil {

@@ -25,23 +25,12 @@ import (
 func TestMailboxesAndSyncJobsTenantIsolation(t *testing.T) {
 	for _, b := range testsupport.Backends() {
 		t.Run(string(b), func(t *testing.T) {
-			if b == testsupport.Postgres && testsupport.PostgresURL() == "" {
-				t.Skip("SWITCHBOARD_TEST_POSTGRES is not set")
-			}
-			env := testsupport.Start(t, b, true)
-			adminA, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
-			if err != nil {
-				t.Fatal(err)
-			}
+			env, adminA := consoleOn(t, b, true)
 			tenantB, err := env.PSA.CreateTenant(context.Background(), "Other "+testsupport.RandomHex(4), "UTC")
 			if err != nil {
 				t.Fatal(err)
 			}
-			sealer, err := connection.LoadKey(t.TempDir(), "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			conns := &connection.Service{DB: env.PSA.DB, Sealer: sealer}
+			conns := newConnections(t, env.PSA.DB)
 			ms, ss := mail.NewService(env.PSA, conns, nil), sync.New(env.PSA, conns, nil)
 			handler, _ := server.New(env.PSA, server.Options{Version: "test", Web: web.Options{Connections: conns, Mail: ms, Sync: ss}})
 			srv := httptest.NewServer(handler)
@@ -64,11 +53,7 @@ func TestMailboxesAndSyncJobsTenantIsolation(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			a := newClient(t, srv.URL)
-			tok := a.csrf("/signin")
-			if st, _, _ := a.post("/signin", url.Values{"csrf": {tok}, "username": {adminA.Username}, "password": {adminPassword}}); st != http.StatusSeeOther {
-				t.Fatalf("sign-in: %d", st)
-			}
+			a := signedIn(t, srv.URL, adminA.Username, adminPassword)
 			st, _, body := a.get("/admin/integrations/mailboxes")
 			if st != http.StatusOK || strings.Contains(body, boxB) || !strings.Contains(body, "No mailboxes yet") {
 				t.Fatalf("A's Mailboxes page shows B's mailbox: %d\n%s", st, body)
@@ -77,7 +62,7 @@ func TestMailboxesAndSyncJobsTenantIsolation(t *testing.T) {
 			if st != http.StatusOK || strings.Contains(body, jobB) || strings.Contains(body, connB) || !strings.Contains(body, "No sync jobs yet") {
 				t.Fatalf("A's Sync jobs page shows B's: %d\n%s", st, body)
 			}
-			tok = a.csrf("/admin/integrations/mailboxes")
+			tok := a.csrf("/admin/integrations/mailboxes")
 			for _, action := range []string{"disable", "poll", "remove"} {
 				st, _, body := a.post("/admin/integrations/mailboxes", url.Values{"csrf": {tok}, "action": {action}, "id": {strconv.FormatInt(mb.ID, 10)}})
 				if st != http.StatusNotFound || !strings.Contains(body, "There is no such mailbox") {
@@ -166,16 +151,8 @@ func TestMailboxesAndSyncJobsTenantIsolation(t *testing.T) {
 // API-only user; a forged value is refused in place by the psa service's rule, a malformed one
 // by the page, and neither saves a ticket. A good one assigns resource and role together.
 func TestNewTicketAssignment(t *testing.T) {
-	env := testsupport.Start(t, testsupport.SQLite, true)
-	adm, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newClient(t, env.Server.URL)
-	tok := c.csrf("/signin")
-	if st, _, _ := c.post("/signin", url.Values{"csrf": {tok}, "username": {adm.Username}, "password": {adminPassword}}); st != http.StatusSeeOther {
-		t.Fatalf("sign-in: %d", st)
-	}
+	env, adm := consoleOn(t, testsupport.SQLite, true)
+	c := signedIn(t, env.Server.URL, adm.Username, adminPassword)
 	// The demo's administrator can be assigned in both of their roles: Administrator and Technician.
 	if _, _, page := c.get("/desk/tickets/new"); !strings.Contains(page, `<option value="1:2" >Administrator Account · Administrator</option>`) ||
 		!strings.Contains(page, `<option value="1:1" >Administrator Account · Technician</option>`) {
@@ -198,7 +175,7 @@ func TestNewTicketAssignment(t *testing.T) {
 	if strings.Contains(page, `value="`+apiUser+`:`) || !strings.Contains(page, `<optgroup label="Administrator Account">`) || strings.Contains(page, `value="1:1"`) {
 		t.Fatalf("the assignment list offers the API user, or a role the administrator no longer has, or not the administrator:\n%s", page)
 	}
-	tok = c.csrf("/desk/tickets/new")
+	tok := c.csrf("/desk/tickets/new")
 	form := func(title, assign string) url.Values {
 		return url.Values{"csrf": {tok}, "company": {"0"}, "title": {title}, "status": {"1"}, "priority": {"2"}, "queue": {"8"}, "assign": {assign}}
 	}

@@ -23,11 +23,7 @@ import (
 // serve wires them (connections, email to ticket, sync), and returns them.
 func (s *site) integrated() (*connection.Service, *mail.Service, *sync.Service) {
 	s.t.Helper()
-	sealer, err := connection.LoadKey(s.t.TempDir(), "")
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	conns := &connection.Service{DB: s.env.PSA.DB, Sealer: sealer}
+	conns := newConnections(s.t, s.env.PSA.DB)
 	ms, ss := mail.NewService(s.env.PSA, conns, nil), sync.New(s.env.PSA, conns, nil)
 	handler, _ := server.New(s.env.PSA, server.Options{Version: "test", Web: web.Options{Connections: conns, Mail: ms, Sync: ss}})
 	srv := httptest.NewServer(handler)

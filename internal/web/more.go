@@ -120,13 +120,9 @@ func (h *Handler) companyPage(w http.ResponseWriter, r *http.Request, s *session
 	ctx := r.Context()
 	e, fc := companiesE, companyF
 	id := atoi64(r.PathValue("id"))
-	row, err := h.svc.Get(ctx, e, id, nil)
+	row, err := h.visibleRow(ctx, e, id, "company")
 	if err != nil {
 		h.fail(w, r, p, err)
-		return
-	}
-	if row == nil {
-		h.fail(w, r, p, errNotVisible("company"))
 		return
 	}
 	v := &companyView{ID: id}

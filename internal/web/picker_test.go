@@ -99,13 +99,7 @@ func TestPickersChooseAmongThousands(t *testing.T) {
 				}
 				return len(rows)
 			}
-			signIn := func(user, pass string) *client {
-				c := newClient(t, env.Server.URL)
-				if st, _, _ := c.post("/signin", url.Values{"csrf": {c.csrf("/signin")}, "username": {user}, "password": {pass}}); st != http.StatusSeeOther {
-					t.Fatalf("sign-in of %s: %d", user, st)
-				}
-				return c
-			}
+			signIn := func(user, pass string) *client { return signedIn(t, env.Server.URL, user, pass) }
 			a := signIn(adm.Username, adminPassword)
 			tok := a.csrf("/desk/tickets/new")
 			newTicket := func(c *client, tok string, set map[string]string) (int, string, string) {

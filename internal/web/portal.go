@@ -212,12 +212,7 @@ func (h *Handler) portalHome(w http.ResponseWriter, r *http.Request, ps *portalS
 		h.fail(w, r, p, err)
 		return
 	}
-	var lines []ticketLine
-	for _, row := range rows {
-		l, _ := h.ticketLinesOf(ctx, row)
-		lines = append(lines, l)
-	}
-	p.Data = lines
+	p.Data = h.ticketLines(ctx, rows) // names and labels read once for all rows, not per ticket
 	h.render(w, r, http.StatusOK, "portal_home", p)
 }
 
@@ -253,7 +248,7 @@ func (h *Handler) portalDetail(w http.ResponseWriter, r *http.Request, ps *porta
 		h.render(w, r, http.StatusNotFound, "portal_message", p)
 		return
 	}
-	l, _ := h.ticketLinesOf(ctx, row)
+	l := h.ticketLineOf(ctx, row)
 	t := &portalTicket{Line: l, Notes: h.noteLines(ctx, notes)}
 	t.Text, _ = row.Values[ticketF.description].(string)
 	p.Title = l.Number + " " + l.Title

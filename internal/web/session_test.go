@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
 
@@ -63,14 +62,7 @@ func (c *client) csrf(path string) string {
 func TestSessionsAndCSRF(t *testing.T) {
 	for _, b := range testsupport.Backends() {
 		t.Run(string(b), func(t *testing.T) {
-			if b == testsupport.Postgres && testsupport.PostgresURL() == "" {
-				t.Skip("SWITCHBOARD_TEST_POSTGRES is not set")
-			}
-			env := testsupport.Start(t, b, true)
-			admin, err := env.PSA.EditResource(env.Ctx(), "1", admin.ResourceChange{Password: adminPassword})
-			if err != nil {
-				t.Fatal(err)
-			}
+			env, admin := consoleOn(t, b, true)
 			c := newClient(t, env.Server.URL)
 			// The zone answer's webUrl is the console: its sign-in page when signed out.
 			_, _, zone := c.get("/ATServicesRest/V1.0/zoneInformation?user=" + url.QueryEscape(admin.Username))

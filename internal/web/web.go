@@ -24,6 +24,7 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/auth"
+	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/mail"
 	"github.com/switchboard-psa/switchboard/internal/psa"
@@ -582,4 +583,14 @@ var errUnknown = apperr.Invalid("Unknown action.")
 
 func errNotVisible(what string) error {
 	return apperr.New(http.StatusNotFound, "There is no such %s, or your security level does not let you see it.", what)
+}
+
+// visibleRow is row id of e, or errNotVisible naming it what when there is none or the
+// caller's security level hides it.
+func (h *Handler) visibleRow(ctx context.Context, e *catalog.Entity, id int64, what string) (*store.Row, error) {
+	row, err := h.svc.Get(ctx, e, id, nil)
+	if err == nil && row == nil {
+		err = errNotVisible(what)
+	}
+	return row, err
 }
