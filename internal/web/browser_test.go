@@ -266,7 +266,7 @@ func TestBrowserNewResourceSignsIn(t *testing.T) {
 	s.mustSee("Tickets", "Contacts", "Configuration items")
 	s.shot("company")
 	s.open("/crm/cis")
-	s.mustSee("Configuration Items")
+	s.mustSee("Configuration Items", "Server", "Workstation") // the type column names ConfigurationItemTypes rows
 	s.shot("cis")
 }
 

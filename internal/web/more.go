@@ -184,12 +184,16 @@ func (h *Handler) cisPage(w http.ResponseWriter, r *http.Request, s *session, p 
 		ids = append(ids, id64(m["companyID"]))
 	}
 	companies := h.rowNames(r.Context(), companyNames, ids...)
-	types := h.labels(r.Context(), ciType)
+	types := h.names(r.Context(), ciTypeNames) // rows of ConfigurationItemTypes, not picklist values
 	v := &listView{Crumb: "CRM", Heading: "Configuration Items", Sub: "The devices and services you manage for your customers.", Nav: nav,
 		Search: "Reference or serial number", Query: r.URL.Query().Get("q"),
 		Columns: []column{{Label: "Reference", Sort: "reference"}, {Label: "Company"}, {Label: "Type"}, {Label: "Serial number"}, {Label: "Active"}}}
 	for _, m := range rows {
-		v.Rows = append(v.Rows, []cell{{Text: str(m["referenceTitle"]), Href: "/crm/cis/" + str(m["id"])}, {Text: companies[id64(m["companyID"])], Href: "/crm/companies/" + str(m["companyID"])},
+		title := str(m["referenceTitle"])
+		if title == "" {
+			title = "Configuration item " + str(m["id"]) // as ciTitle names it: the link needs a text
+		}
+		v.Rows = append(v.Rows, []cell{{Text: title, Href: "/crm/cis/" + str(m["id"])}, {Text: companies[id64(m["companyID"])], Href: "/crm/companies/" + str(m["companyID"])},
 			{Text: types[id64(m["configurationItemType"])]}, {Text: str(m["serialNumber"])}, {Text: str(m["isActive"])}})
 	}
 	p.Data = v

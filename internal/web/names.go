@@ -93,7 +93,6 @@ var (
 	ticketSource   = mustPicklist(ticketsE, "source")
 	companyType    = mustPicklist(companiesE, "companyType")
 	companyClass   = mustPicklist(companiesE, "classification")
-	ciType         = mustPicklist(cisE, "configurationItemType")
 )
 
 // How the pages name the rows of the collections they list or offer, checked when the package
