@@ -110,12 +110,8 @@ func (f *mailboxFlags) change(cmd *cobra.Command) (mail.MailboxChange, error) {
 			*b.dst = &v
 		}
 	}
-	if fl.Changed("rate-limit") {
-		ch.RateLimit = &f.rate
-	}
-	if fl.Changed("imap-poll") {
-		ch.IMAPPoll = &f.imapPoll
-	}
+	ifChanged(cmd, "rate-limit", &ch.RateLimit, &f.rate)
+	ifChanged(cmd, "imap-poll", &ch.IMAPPoll, &f.imapPoll)
 	for _, d := range f.domains {
 		name, id, ok := strings.Cut(d, "=")
 		n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)

@@ -78,9 +78,7 @@ remotely or leaving the filters are orphaned locally, never deleted. See docs/sy
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.Name = args[0]
 			in.CompanyTypes, in.Classifications, in.CITypes, in.Queues = syncList(companyTypes), syncList(classifications), syncList(ciTypes), syncList(queues)
-			if cmd.Flags().Changed("schedule") {
-				in.ScheduleMinutes = &schedule
-			}
+			ifChanged(cmd, "schedule", &in.ScheduleMinutes, &schedule)
 			return a.withSync(cmd.Context(), func(s *sync.Service) error {
 				j, err := s.Add(cmd.Context(), in)
 				if err != nil {
