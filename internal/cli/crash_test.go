@@ -58,6 +58,26 @@ func waitHealthy(t *testing.T, addr string) {
 	t.Fatalf("server on %s did not become healthy", addr)
 }
 
+// killUnderLoad SIGKILLs the server once the load is well under way — n creates answered, or
+// a minute passed however slow the machine (or -race) is — and waits for it to die.
+func killUnderLoad(t *testing.T, server *exec.Cmd, mu *sync.Mutex, acked *[]int64, n int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		mu.Lock()
+		got := len(*acked)
+		mu.Unlock()
+		if got >= n || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := server.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = server.Process.Wait()
+}
+
 // TestCrashDuringCreates is R1: kill -9 the server while 8 clients create tickets, start it
 // again, and every create that was answered with an itemId must be there, the database intact.
 func TestCrashDuringCreates(t *testing.T) {
@@ -72,22 +92,9 @@ func TestCrashDuringCreates(t *testing.T) {
 			args := []string{"serve", "--addr", addr, "--data-dir", dir, "--database", db, "--log-level", "error", "--api-thread-limit", "0"}
 			first := serveChild(t, args...)
 			waitHealthy(t, addr)
-			credsFile := filepath.Join(dir, "demo-credentials.json")
-			b, err := os.ReadFile(credsFile)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var c struct{ Username, Secret, IntegrationCode string }
-			if err := json.Unmarshal(b, &c); err != nil {
-				t.Fatal(err)
-			}
+			c := demoCreds(t, dir)
 			call := func(method, path, body string) (*http.Response, error) {
-				req, _ := http.NewRequest(method, "http://"+addr+"/ATServicesRest/V1.0"+path, strings.NewReader(body))
-				req.Header.Set("UserName", c.Username)
-				req.Header.Set("Secret", c.Secret)
-				req.Header.Set("ApiIntegrationCode", c.IntegrationCode)
-				req.Header.Set("Content-Type", "application/json")
-				return http.DefaultClient.Do(req)
+				return http.DefaultClient.Do(apiRequest("http://"+addr, c, method, path, body))
 			}
 			var mu sync.Mutex
 			var acked []int64
@@ -113,21 +120,7 @@ func TestCrashDuringCreates(t *testing.T) {
 					}
 				}(w)
 			}
-			// Kill once the load is well under way, however slow the machine (or -race) is.
-			deadline := time.Now().Add(60 * time.Second)
-			for {
-				mu.Lock()
-				n := len(acked)
-				mu.Unlock()
-				if n >= 200 || time.Now().After(deadline) {
-					break
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-			if err := first.Process.Kill(); err != nil { // SIGKILL
-				t.Fatal(err)
-			}
-			_, _ = first.Process.Wait()
+			killUnderLoad(t, first, &mu, &acked, 200)
 			cancel()
 			wg.Wait()
 			if len(acked) < 10 {

@@ -10,9 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -69,21 +66,9 @@ func TestWebhookEventsSurviveKill(t *testing.T) {
 				"--webhook-allow-loopback", "--webhook-retry-delay", "2s", "--webhook-timeout", "1s", "--webhook-lease", "3s", "--webhook-poll", "100ms"}
 			first := serveChild(t, args...)
 			waitHealthy(t, addr)
-			b, err := os.ReadFile(filepath.Join(dir, "demo-credentials.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var c struct{ Username, Secret, IntegrationCode string }
-			if err := json.Unmarshal(b, &c); err != nil {
-				t.Fatal(err)
-			}
+			c := demoCreds(t, dir)
 			call := func(method, path, body string) (map[string]any, error) {
-				req, _ := http.NewRequest(method, "http://"+addr+"/ATServicesRest/V1.0"+path, strings.NewReader(body))
-				req.Header.Set("UserName", c.Username)
-				req.Header.Set("Secret", c.Secret)
-				req.Header.Set("ApiIntegrationCode", c.IntegrationCode)
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := http.DefaultClient.Do(req)
+				resp, err := http.DefaultClient.Do(apiRequest("http://"+addr, c, method, path, body))
 				if err != nil {
 					return nil, err
 				}
@@ -123,20 +108,7 @@ func TestWebhookEventsSurviveKill(t *testing.T) {
 					}
 				}(w)
 			}
-			deadline := time.Now().Add(60 * time.Second)
-			for {
-				amu.Lock()
-				n := len(acked)
-				amu.Unlock()
-				if n >= 100 || time.Now().After(deadline) {
-					break
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			if err := first.Process.Kill(); err != nil { // SIGKILL, creates in flight, events pending
-				t.Fatal(err)
-			}
-			_, _ = first.Process.Wait()
+			killUnderLoad(t, first, &amu, &acked, 100) // creates in flight, events pending
 			cancel()
 			wg.Wait()
 			mu.Lock()
@@ -148,7 +120,7 @@ func TestWebhookEventsSurviveKill(t *testing.T) {
 			}
 			serveChild(t, args...)
 			waitHealthy(t, addr)
-			deadline = time.Now().Add(60 * time.Second)
+			deadline := time.Now().Add(60 * time.Second)
 			for {
 				mu.Lock()
 				missing := 0
