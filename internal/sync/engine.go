@@ -304,6 +304,7 @@ type runner struct {
 	deferred  []deferredRef
 	lastBeat  time.Time
 	defType   int64
+	copyLoc   int64             // where copied resources go (copiedResourceLocation)
 	roleMap   *roleMap          // the remote's roles matched by name (assign.go)
 	held      map[[2]int64]bool // local resource, role → the resource holds the role
 }
@@ -1093,20 +1094,16 @@ func (r *runner) matchLookup(ctx context.Context, entity string, item map[string
 // copyResource makes a local resource for a remote one: no password (it cannot sign in until
 // an administrator gives it one), Team Member level, the tenant's first internal location.
 func (r *runner) copyResource(ctx context.Context, item map[string]any) (int64, error) {
-	locs := r.s.PSA.Catalog.MustEntity(internalLocations)
-	rows, err := r.s.PSA.Query(r.lctx, locs, &query.Request{Filter: []*query.Node{{Op: "gte", Field: "id", Value: int64(0)}}, FilterPresent: true}, nil, 0, 1)
+	loc, err := r.copiedResourceLocation()
 	if err != nil {
 		return 0, err
-	}
-	if len(rows) == 0 {
-		return 0, fmt.Errorf("the local tenant has no internal location for copied resources")
 	}
 	user := str(lookup(item, "userName"))
 	if user == "" {
 		user = strings.Split(str(lookup(item, "email")), "@")[0]
 	}
 	in := admin.NewResource{FirstName: str(lookup(item, "firstName")), LastName: str(lookup(item, "lastName")), Email: str(lookup(item, "email")),
-		Title: str(lookup(item, "title")), SecurityLevel: "Team Member (system)", LocationID: rows[0].ID(locs)}
+		Title: str(lookup(item, "title")), SecurityLevel: "Team Member (system)", LocationID: loc}
 	for _, u := range []string{user, fmt.Sprintf("%s.t%d", user, r.rec.TenantID), fmt.Sprintf("%s.t%d.%d", user, r.rec.TenantID, time.Now().UnixNano()%100000)} {
 		in.Username = u
 		res, err := r.s.PSA.CreateResource(r.lctx, in)
@@ -1118,6 +1115,24 @@ func (r *runner) copyResource(ctx context.Context, item map[string]any) (int64, 
 		}
 	}
 	return 0, fmt.Errorf("copying resource %s: no free username", user)
+}
+
+// copiedResourceLocation is the tenant's first internal location, where copied resources go:
+// read once a run, not for every resource copied (a failed read is tried again).
+func (r *runner) copiedResourceLocation() (int64, error) {
+	if r.copyLoc != 0 {
+		return r.copyLoc, nil
+	}
+	locs := r.s.PSA.Catalog.MustEntity(internalLocations)
+	rows, err := r.s.PSA.Query(r.lctx, locs, &query.Request{Filter: []*query.Node{{Op: "gte", Field: "id", Value: int64(0)}}, FilterPresent: true}, nil, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	if len(rows) == 0 {
+		return 0, fmt.Errorf("the local tenant has no internal location for copied resources")
+	}
+	r.copyLoc = rows[0].ID(locs)
+	return r.copyLoc, nil
 }
 
 // resolveDeferred sets the references that pointed at records synced later in the run.
