@@ -1146,8 +1146,7 @@ func (r *runner) resolveDeferred(ctx context.Context) {
 		in := psa.NewInput()
 		in.Set[e.IDIndex()] = d.localID
 		in.Set[e.Index(d.field)] = l.LocalID
-		var parent *psa.Parent
-		if _, err := r.s.PSA.Update(r.lctx, e, in, parent, false); err != nil {
+		if _, err := r.s.PSA.Update(r.lctx, e, in, nil, false); err != nil {
 			r.rs.fail(d.entity, RecordError{LocalID: d.localID, Reason: d.field + ": " + reason(err)})
 			continue
 		}
