@@ -58,15 +58,49 @@ func waitHealthy(t *testing.T, addr string) {
 	t.Fatalf("server on %s did not become healthy", addr)
 }
 
-// killUnderLoad SIGKILLs the server once the load is well under way — n creates answered, or
-// a minute passed however slow the machine (or -race) is — and waits for it to die.
-func killUnderLoad(t *testing.T, server *exec.Cmd, mu *sync.Mutex, acked *[]int64, n int) {
+// ticketLoad is 8 clients creating tickets, keeping the ids of the creates that were answered.
+type ticketLoad struct {
+	mu     sync.Mutex
+	acked  []int64
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// startTicketLoad starts 8 clients, each calling create(client, i) for i = 0, 1, ... until the
+// load stops or create returns an error (the server is gone). A positive id counts as answered.
+func startTicketLoad(create func(w, i int) (int64, error)) *ticketLoad {
+	l := &ticketLoad{}
+	ctx, cancel := context.WithCancel(context.Background())
+	l.cancel = cancel
+	for w := 0; w < 8; w++ {
+		l.wg.Add(1)
+		go func(w int) {
+			defer l.wg.Done()
+			for i := 0; ctx.Err() == nil; i++ {
+				id, err := create(w, i)
+				if err != nil {
+					return
+				}
+				if id > 0 {
+					l.mu.Lock()
+					l.acked = append(l.acked, id)
+					l.mu.Unlock()
+				}
+			}
+		}(w)
+	}
+	return l
+}
+
+// killServer SIGKILLs the server once the load is well under way — n creates answered, or a
+// minute passed however slow the machine (or -race) is — and waits for it to die.
+func (l *ticketLoad) killServer(t *testing.T, server *exec.Cmd, n int) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		mu.Lock()
-		got := len(*acked)
-		mu.Unlock()
+		l.mu.Lock()
+		got := len(l.acked)
+		l.mu.Unlock()
 		if got >= n || time.Now().After(deadline) {
 			break
 		}
@@ -76,6 +110,13 @@ func killUnderLoad(t *testing.T, server *exec.Cmd, mu *sync.Mutex, acked *[]int6
 		t.Fatal(err)
 	}
 	_, _ = server.Process.Wait()
+}
+
+// stop ends the load and returns the ids of the creates that were answered.
+func (l *ticketLoad) stop() []int64 {
+	l.cancel()
+	l.wg.Wait()
+	return l.acked
 }
 
 // TestCrashDuringCreates is R1: kill -9 the server while 8 clients create tickets, start it
@@ -96,33 +137,21 @@ func TestCrashDuringCreates(t *testing.T) {
 			call := func(method, path, body string) (*http.Response, error) {
 				return http.DefaultClient.Do(apiRequest("http://"+addr, c, method, path, body))
 			}
-			var mu sync.Mutex
-			var acked []int64
-			ctx, cancel := context.WithCancel(context.Background())
-			var wg sync.WaitGroup
-			for w := 0; w < 8; w++ {
-				wg.Add(1)
-				go func(w int) {
-					defer wg.Done()
-					for i := 0; ctx.Err() == nil; i++ {
-						resp, err := call("POST", "/Tickets", fmt.Sprintf(`{"companyID":1,"title":"crash test %d-%d","status":1,"priority":2}`, w, i))
-						if err != nil {
-							return // the server is gone
-						}
-						var r struct{ ItemID int64 }
-						err = json.NewDecoder(resp.Body).Decode(&r)
-						resp.Body.Close()
-						if err == nil && resp.StatusCode == 200 && r.ItemID > 0 {
-							mu.Lock()
-							acked = append(acked, r.ItemID)
-							mu.Unlock()
-						}
-					}
-				}(w)
-			}
-			killUnderLoad(t, first, &mu, &acked, 200)
-			cancel()
-			wg.Wait()
+			load := startTicketLoad(func(w, i int) (int64, error) {
+				resp, err := call("POST", "/Tickets", fmt.Sprintf(`{"companyID":1,"title":"crash test %d-%d","status":1,"priority":2}`, w, i))
+				if err != nil {
+					return 0, err // the server is gone
+				}
+				var r struct{ ItemID int64 }
+				err = json.NewDecoder(resp.Body).Decode(&r)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != 200 {
+					return 0, nil
+				}
+				return r.ItemID, nil
+			})
+			load.killServer(t, first, 200)
+			acked := load.stop()
 			if len(acked) < 10 {
 				t.Fatalf("only %d creates were answered before the kill; the test did not load the server", len(acked))
 			}

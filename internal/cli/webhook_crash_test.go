@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
@@ -87,30 +86,16 @@ func TestWebhookEventsSurviveKill(t *testing.T) {
 			if _, err := call("POST", fmt.Sprintf("/TicketWebhooks/%v/Fields", hook["itemId"]), fmt.Sprintf(`{"fieldID":%d,"isSubscribedField":true}`, webhook.FieldID("title"))); err != nil {
 				t.Fatal(err)
 			}
-			var amu sync.Mutex
-			var acked []int64
-			ctx, cancel := context.WithCancel(context.Background())
-			var wg sync.WaitGroup
-			for w := 0; w < 8; w++ {
-				wg.Add(1)
-				go func(w int) {
-					defer wg.Done()
-					for i := 0; ctx.Err() == nil; i++ {
-						m, err := call("POST", "/Tickets", fmt.Sprintf(`{"companyID":1,"title":"crash %d-%d","status":1,"priority":2}`, w, i))
-						if err != nil {
-							return
-						}
-						if id, ok := m["itemId"].(float64); ok {
-							amu.Lock()
-							acked = append(acked, int64(id))
-							amu.Unlock()
-						}
-					}
-				}(w)
-			}
-			killUnderLoad(t, first, &amu, &acked, 100) // creates in flight, events pending
-			cancel()
-			wg.Wait()
+			load := startTicketLoad(func(w, i int) (int64, error) {
+				m, err := call("POST", "/Tickets", fmt.Sprintf(`{"companyID":1,"title":"crash %d-%d","status":1,"priority":2}`, w, i))
+				if err != nil {
+					return 0, err
+				}
+				id, _ := m["itemId"].(float64)
+				return int64(id), nil
+			})
+			load.killServer(t, first, 100) // creates in flight, events pending
+			acked := load.stop()
 			mu.Lock()
 			delivered := len(order)
 			down = false
