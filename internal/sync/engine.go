@@ -278,6 +278,33 @@ type pickMap struct {
 	toRemote map[int64]int64
 }
 
+// localParent is the local value of a remote parent picklist value ("" or unmapped: nil), for
+// the fields a parent picklist filters; nil when the field has no parent (m is nil).
+func (m *pickMap) localParent(remote string) *int64 {
+	if m == nil || remote == "" {
+		return nil
+	}
+	pv, err := strconv.ParseInt(remote, 10, 64)
+	if err != nil {
+		return nil
+	}
+	if lp, ok := m.toLocal[pv]; ok {
+		return &lp
+	}
+	return nil
+}
+
+// matchPicklistLabel finds the local value with a remote value's label (case and surrounding
+// spaces aside) under the same parent, when both have one.
+func matchPicklistLabel(local []store.PicklistValue, label string, parent *int64) (int64, bool) {
+	for _, x := range local {
+		if strings.EqualFold(strings.TrimSpace(x.Label), strings.TrimSpace(label)) && (parent == nil || x.Parent == nil || *x.Parent == *parent) {
+			return x.Value, true
+		}
+	}
+	return 0, false
+}
+
 type deferredRef struct {
 	entity, field, target string
 	localID, remoteTarget int64
@@ -561,25 +588,12 @@ func (r *runner) loadPicklists(ctx context.Context) error {
 				if err != nil {
 					continue
 				}
-				var parent *int64
-				if parentMap != nil && rv.ParentValue != "" {
-					if pv, err := strconv.ParseInt(rv.ParentValue, 10, 64); err == nil {
-						if lp, ok := parentMap.toLocal[pv]; ok {
-							parent = &lp
-						}
-					}
-				}
+				parent := parentMap.localParent(rv.ParentValue)
 				local, err := r.s.PSA.Picklist(r.lctx, e, f.Name)
 				if err != nil {
 					return err
 				}
-				lv, found := int64(0), false
-				for _, x := range local {
-					if strings.EqualFold(strings.TrimSpace(x.Label), strings.TrimSpace(rv.Label)) && (parent == nil || x.Parent == nil || *x.Parent == *parent) {
-						lv, found = x.Value, true
-						break
-					}
-				}
+				lv, found := matchPicklistLabel(local, rv.Label, parent)
 				if !found {
 					if lv, err = r.s.PSA.AddPicklistValue(r.lctx, e.Name, f.Name, rv.Label, v, parent); err != nil {
 						return fmt.Errorf("adding %s.%s %q locally: %w", e.Name, f.Name, rv.Label, err)
