@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -105,14 +104,10 @@ Use one with: switchboard at --connection NAME ...`,
 					}
 					result = &r
 				}
-				if addJSON {
-					if result != nil {
-						c.LastTest = result
-					}
-					if err := a.printJSON(c); err != nil {
-						return err
-					}
-				} else {
+				if addJSON && result != nil {
+					c.LastTest = result
+				}
+				err = a.print(addJSON, c, func() error {
 					owner := "deployment-wide"
 					if addTenant != "" {
 						owner = fmt.Sprintf("owned by tenant %q", addTenant)
@@ -121,6 +116,10 @@ Use one with: switchboard at --connection NAME ...`,
 					if result != nil && result.OK {
 						fmt.Fprintln(a.out, result.String())
 					}
+					return nil
+				})
+				if err != nil {
+					return err
 				}
 				if result != nil && !result.OK {
 					return errors.New(result.String()) // on standard error, with a non-zero exit
@@ -173,37 +172,14 @@ Use one with: switchboard at --connection NAME ...`,
 					}
 					c.Tenant = names[c.TenantID]
 				}
-				if listJSON {
-					if cs == nil {
-						cs = []*connection.Connection{}
-					}
-					return a.printJSON(cs)
+				if cs == nil {
+					cs = []*connection.Connection{}
 				}
-				w := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "NAME\tOWNER\tUSERNAME\tZONE\tLAST TEST")
-				for _, c := range cs {
-					zone := "discovered"
-					switch {
-					case c.BaseURL != "":
-						zone = c.BaseURL
-					case c.DiscoveryURL != "":
-						zone = "discovered at " + c.DiscoveryURL
-					}
-					last := "never tested"
-					if t := c.LastTest; t != nil {
-						last = t.Message
-						if !t.OK {
-							last += ": " + t.Reason
-						}
-						last += " (" + t.TestedAt.Local().Format("2006-01-02 15:04") + ")"
-					}
-					owner := c.Tenant
-					if c.TenantID == 0 {
-						owner = "(deployment)"
-					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", c.Name, owner, c.Username, zone, last)
+				rows := make([][]string, len(cs))
+				for i, c := range cs {
+					rows[i] = connectionRow(c)
 				}
-				return w.Flush()
+				return a.printTable(listJSON, cs, "NAME\tOWNER\tUSERNAME\tZONE\tLAST TEST", rows)
 			})
 		},
 	}
@@ -221,12 +197,14 @@ Use one with: switchboard at --connection NAME ...`,
 				if err != nil {
 					return err
 				}
-				if testJSON {
-					if err := a.printJSON(r); err != nil {
-						return err
+				err = a.print(testJSON, r, func() error {
+					if r.OK {
+						fmt.Fprintln(a.out, r.String())
 					}
-				} else if r.OK {
-					fmt.Fprintln(a.out, r.String())
+					return nil
+				})
+				if err != nil {
+					return err
 				}
 				if !r.OK {
 					return errors.New(r.String()) // on standard error, with a non-zero exit
@@ -251,11 +229,10 @@ Use one with: switchboard at --connection NAME ...`,
 				if err := svc.Remove(cmd.Context(), c.Name); err != nil {
 					return err
 				}
-				if removeJSON {
-					return a.printJSON(map[string]any{"removed": c.Name})
-				}
-				fmt.Fprintf(a.out, "Connection %q removed.\n", c.Name)
-				return nil
+				return a.print(removeJSON, map[string]any{"removed": c.Name}, func() error {
+					fmt.Fprintf(a.out, "Connection %q removed.\n", c.Name)
+					return nil
+				})
 			})
 		},
 	}
@@ -281,4 +258,29 @@ func readSecret(r io.Reader) (string, error) {
 		return "", fmt.Errorf("--secret -: standard input held no secret")
 	}
 	return line, nil
+}
+
+// connectionRow is a connection's line in connection list: name, owner, username, zone and
+// the outcome of its latest test.
+func connectionRow(c *connection.Connection) []string {
+	zone := "discovered"
+	switch {
+	case c.BaseURL != "":
+		zone = c.BaseURL
+	case c.DiscoveryURL != "":
+		zone = "discovered at " + c.DiscoveryURL
+	}
+	last := "never tested"
+	if t := c.LastTest; t != nil {
+		last = t.Message
+		if !t.OK {
+			last += ": " + t.Reason
+		}
+		last += " (" + t.TestedAt.Local().Format("2006-01-02 15:04") + ")"
+	}
+	owner := c.Tenant
+	if c.TenantID == 0 {
+		owner = "(deployment)"
+	}
+	return []string{c.Name, owner, c.Username, zone, last}
 }
