@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -62,14 +64,33 @@ type apiCreds struct {
 	ResourceID                                               int64
 }
 
-func callAPI(t *testing.T, base string, c apiCreds, method, path, body string) (int, map[string]any) {
+// demoCreds reads the demo API user's credentials that serve writes into its data directory.
+func demoCreds(t *testing.T, dir string) apiCreds {
 	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "demo-credentials.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c apiCreds
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// apiRequest is a REST request as the API user c to the server at base.
+func apiRequest(base string, c apiCreds, method, path, body string) *http.Request {
 	req, _ := http.NewRequest(method, base+"/ATServicesRest/V1.0"+path, strings.NewReader(body))
 	req.Header.Set("UserName", c.Username)
 	req.Header.Set("Secret", c.Secret)
 	req.Header.Set("ApiIntegrationCode", c.IntegrationCode)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	return req
+}
+
+func callAPI(t *testing.T, base string, c apiCreds, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(apiRequest(base, c, method, path, body))
 	if err != nil {
 		t.Fatal(err)
 	}

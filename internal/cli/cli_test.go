@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -144,14 +143,7 @@ func TestServeFirstRun(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "demo-credentials.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c struct{ Username, Secret, IntegrationCode string }
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
+	c := demoCreds(t, dir)
 	// The export lines, pasted into a shell, give back the exact credentials (secrets hold ! # $).
 	var exports []string
 	for _, line := range strings.Split(out.String(), "\n") {
@@ -190,12 +182,7 @@ func TestServeFirstRun(t *testing.T) {
 	if _, err := io.ReadAll(dc); err != nil {
 		t.Errorf("the debug listener held a connection with unfinished headers: %v", err)
 	}
-	req, _ := http.NewRequest("POST", "http://"+addr+"/ATServicesRest/V1.0/Companies/query", strings.NewReader(`{"filter":[{"op":"exist","field":"id"}]}`))
-	req.Header.Set("UserName", c.Username)
-	req.Header.Set("Secret", c.Secret)
-	req.Header.Set("ApiIntegrationCode", c.IntegrationCode)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(apiRequest("http://"+addr, c, "POST", "/Companies/query", `{"filter":[{"op":"exist","field":"id"}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}

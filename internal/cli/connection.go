@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -40,6 +39,17 @@ func (a *app) openConnections(ctx context.Context, create bool) (*connection.Ser
 		return nil, nil, err
 	}
 	return &connection.Service{DB: db, Sealer: sealer}, func() { db.Close() }, nil
+}
+
+// withConnections opens the connections for one command, runs fn with them, and closes the
+// database.
+func (a *app) withConnections(ctx context.Context, create bool, fn func(svc *connection.Service) error) error {
+	svc, closeDB, err := a.openConnections(ctx, create)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	return fn(svc)
 }
 
 func (a *app) connectionCommand() *cobra.Command {
@@ -74,51 +84,48 @@ Use one with: switchboard at --connection NAME ...`,
 				}
 				in.Secret = s
 			}
-			svc, closeDB, err := a.openConnections(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			if addTenant != "" {
-				tn, err := svc.DB.TenantByName(cmd.Context(), addTenant)
-				if err != nil {
-					return fmt.Errorf("--tenant: there is no tenant named %q", addTenant)
+			return a.withConnections(cmd.Context(), true, func(svc *connection.Service) error {
+				if addTenant != "" {
+					tn, err := svc.DB.TenantByName(cmd.Context(), addTenant)
+					if err != nil {
+						return fmt.Errorf("--tenant: there is no tenant named %q", addTenant)
+					}
+					in.TenantID = tn.ID
 				}
-				in.TenantID = tn.ID
-			}
-			c, err := svc.Add(cmd.Context(), in, replace)
-			if err != nil {
-				return err
-			}
-			var result *connection.TestResult
-			if test {
-				r, err := svc.Test(cmd.Context(), c.Name)
+				c, err := svc.Add(cmd.Context(), in, replace)
 				if err != nil {
 					return err
 				}
-				result = &r
-			}
-			if addJSON {
-				if result != nil {
+				var result *connection.TestResult
+				if test {
+					r, err := svc.Test(cmd.Context(), c.Name)
+					if err != nil {
+						return err
+					}
+					result = &r
+				}
+				if addJSON && result != nil {
 					c.LastTest = result
 				}
-				if err := a.printJSON(c); err != nil {
+				err = a.print(addJSON, c, func() error {
+					owner := "deployment-wide"
+					if addTenant != "" {
+						owner = fmt.Sprintf("owned by tenant %q", addTenant)
+					}
+					fmt.Fprintf(a.out, "Connection %q saved, %s (secret encrypted with the key from %s).\n", c.Name, owner, svc.Sealer.Source())
+					if result != nil && result.OK {
+						fmt.Fprintln(a.out, result.String())
+					}
+					return nil
+				})
+				if err != nil {
 					return err
 				}
-			} else {
-				owner := "deployment-wide"
-				if addTenant != "" {
-					owner = fmt.Sprintf("owned by tenant %q", addTenant)
+				if result != nil && !result.OK {
+					return errors.New(result.String()) // on standard error, with a non-zero exit
 				}
-				fmt.Fprintf(a.out, "Connection %q saved, %s (secret encrypted with the key from %s).\n", c.Name, owner, svc.Sealer.Source())
-				if result != nil && result.OK {
-					fmt.Fprintln(a.out, result.String())
-				}
-			}
-			if result != nil && !result.OK {
-				return errors.New(result.String()) // on standard error, with a non-zero exit
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	f := add.Flags()
@@ -139,67 +146,41 @@ Use one with: switchboard at --connection NAME ...`,
 		Short: "List connections, their owners and the outcome of their latest test (never the secrets)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeDB, err := a.openConnections(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			owner := store.AnyOwner
-			if listTenant != "" {
-				tn, err := svc.DB.TenantByName(cmd.Context(), listTenant)
-				if err != nil {
-					return fmt.Errorf("--tenant: there is no tenant named %q", listTenant)
-				}
-				owner = tn.ID
-			}
-			cs, err := svc.ListOwned(cmd.Context(), owner)
-			if err != nil {
-				return err
-			}
-			names := map[int64]string{}
-			for _, c := range cs {
-				if c.TenantID == 0 {
-					continue
-				}
-				if _, ok := names[c.TenantID]; !ok {
-					names[c.TenantID] = fmt.Sprintf("tenant #%d", c.TenantID)
-					if tn, err := svc.DB.TenantByID(cmd.Context(), c.TenantID); err == nil {
-						names[c.TenantID] = tn.Name
+			return a.withConnections(cmd.Context(), false, func(svc *connection.Service) error {
+				owner := store.AnyOwner
+				if listTenant != "" {
+					tn, err := svc.DB.TenantByName(cmd.Context(), listTenant)
+					if err != nil {
+						return fmt.Errorf("--tenant: there is no tenant named %q", listTenant)
 					}
+					owner = tn.ID
 				}
-				c.Tenant = names[c.TenantID]
-			}
-			if listJSON {
+				cs, err := svc.ListOwned(cmd.Context(), owner)
+				if err != nil {
+					return err
+				}
+				names := map[int64]string{}
+				for _, c := range cs {
+					if c.TenantID == 0 {
+						continue
+					}
+					if _, ok := names[c.TenantID]; !ok {
+						names[c.TenantID] = fmt.Sprintf("tenant #%d", c.TenantID)
+						if tn, err := svc.DB.TenantByID(cmd.Context(), c.TenantID); err == nil {
+							names[c.TenantID] = tn.Name
+						}
+					}
+					c.Tenant = names[c.TenantID]
+				}
 				if cs == nil {
 					cs = []*connection.Connection{}
 				}
-				return a.printJSON(cs)
-			}
-			w := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAME\tOWNER\tUSERNAME\tZONE\tLAST TEST")
-			for _, c := range cs {
-				zone := "discovered"
-				switch {
-				case c.BaseURL != "":
-					zone = c.BaseURL
-				case c.DiscoveryURL != "":
-					zone = "discovered at " + c.DiscoveryURL
+				rows := make([][]string, len(cs))
+				for i, c := range cs {
+					rows[i] = connectionRow(c)
 				}
-				last := "never tested"
-				if t := c.LastTest; t != nil {
-					last = t.Message
-					if !t.OK {
-						last += ": " + t.Reason
-					}
-					last += " (" + t.TestedAt.Local().Format("2006-01-02 15:04") + ")"
-				}
-				owner := c.Tenant
-				if c.TenantID == 0 {
-					owner = "(deployment)"
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", c.Name, owner, c.Username, zone, last)
-			}
-			return w.Flush()
+				return a.printTable(listJSON, cs, "NAME\tOWNER\tUSERNAME\tZONE\tLAST TEST", rows)
+			})
 		},
 	}
 	list.Flags().StringVar(&listTenant, "tenant", "", "only the connections this local tenant owns")
@@ -211,26 +192,25 @@ Use one with: switchboard at --connection NAME ...`,
 		Short: `Test a connection: "Connection was established" or "Failed to establish connection" with the reason`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeDB, err := a.openConnections(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			r, err := svc.Test(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if testJSON {
-				if err := a.printJSON(r); err != nil {
+			return a.withConnections(cmd.Context(), false, func(svc *connection.Service) error {
+				r, err := svc.Test(cmd.Context(), args[0])
+				if err != nil {
 					return err
 				}
-			} else if r.OK {
-				fmt.Fprintln(a.out, r.String())
-			}
-			if !r.OK {
-				return errors.New(r.String()) // on standard error, with a non-zero exit
-			}
-			return nil
+				err = a.print(testJSON, r, func() error {
+					if r.OK {
+						fmt.Fprintln(a.out, r.String())
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+				if !r.OK {
+					return errors.New(r.String()) // on standard error, with a non-zero exit
+				}
+				return nil
+			})
 		},
 	}
 	testCmd.Flags().BoolVar(&testJSON, "json", false, "print JSON")
@@ -241,23 +221,19 @@ Use one with: switchboard at --connection NAME ...`,
 		Short: "Delete a connection",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeDB, err := a.openConnections(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			c, err := svc.Get(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if err := svc.Remove(cmd.Context(), c.Name); err != nil {
-				return err
-			}
-			if removeJSON {
-				return a.printJSON(map[string]any{"removed": c.Name})
-			}
-			fmt.Fprintf(a.out, "Connection %q removed.\n", c.Name)
-			return nil
+			return a.withConnections(cmd.Context(), false, func(svc *connection.Service) error {
+				c, err := svc.Get(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if err := svc.Remove(cmd.Context(), c.Name); err != nil {
+					return err
+				}
+				return a.print(removeJSON, map[string]any{"removed": c.Name}, func() error {
+					fmt.Fprintf(a.out, "Connection %q removed.\n", c.Name)
+					return nil
+				})
+			})
 		},
 	}
 	remove.Flags().BoolVar(&removeJSON, "json", false, "print JSON")
@@ -282,4 +258,29 @@ func readSecret(r io.Reader) (string, error) {
 		return "", fmt.Errorf("--secret -: standard input held no secret")
 	}
 	return line, nil
+}
+
+// connectionRow is a connection's line in connection list: name, owner, username, zone and
+// the outcome of its latest test.
+func connectionRow(c *connection.Connection) []string {
+	zone := "discovered"
+	switch {
+	case c.BaseURL != "":
+		zone = c.BaseURL
+	case c.DiscoveryURL != "":
+		zone = "discovered at " + c.DiscoveryURL
+	}
+	last := "never tested"
+	if t := c.LastTest; t != nil {
+		last = t.Message
+		if !t.OK {
+			last += ": " + t.Reason
+		}
+		last += " (" + t.TestedAt.Local().Format("2006-01-02 15:04") + ")"
+	}
+	owner := c.Tenant
+	if c.TenantID == 0 {
+		owner = "(deployment)"
+	}
+	return []string{c.Name, owner, c.Username, zone, last}
 }

@@ -58,6 +58,67 @@ func waitHealthy(t *testing.T, addr string) {
 	t.Fatalf("server on %s did not become healthy", addr)
 }
 
+// ticketLoad is 8 clients creating tickets, keeping the ids of the creates that were answered.
+type ticketLoad struct {
+	mu     sync.Mutex
+	acked  []int64
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// startTicketLoad starts 8 clients, each calling create(client, i) for i = 0, 1, ... until the
+// load stops or create returns an error (the server is gone). A positive id counts as answered.
+func startTicketLoad(create func(w, i int) (int64, error)) *ticketLoad {
+	l := &ticketLoad{}
+	ctx, cancel := context.WithCancel(context.Background())
+	l.cancel = cancel
+	for w := 0; w < 8; w++ {
+		l.wg.Add(1)
+		go func(w int) {
+			defer l.wg.Done()
+			for i := 0; ctx.Err() == nil; i++ {
+				id, err := create(w, i)
+				if err != nil {
+					return
+				}
+				if id > 0 {
+					l.mu.Lock()
+					l.acked = append(l.acked, id)
+					l.mu.Unlock()
+				}
+			}
+		}(w)
+	}
+	return l
+}
+
+// killServer SIGKILLs the server once the load is well under way — n creates answered, or a
+// minute passed however slow the machine (or -race) is — and waits for it to die.
+func (l *ticketLoad) killServer(t *testing.T, server *exec.Cmd, n int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		l.mu.Lock()
+		got := len(l.acked)
+		l.mu.Unlock()
+		if got >= n || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := server.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = server.Process.Wait()
+}
+
+// stop ends the load and returns the ids of the creates that were answered.
+func (l *ticketLoad) stop() []int64 {
+	l.cancel()
+	l.wg.Wait()
+	return l.acked
+}
+
 // TestCrashDuringCreates is R1: kill -9 the server while 8 clients create tickets, start it
 // again, and every create that was answered with an itemId must be there, the database intact.
 func TestCrashDuringCreates(t *testing.T) {
@@ -72,64 +133,25 @@ func TestCrashDuringCreates(t *testing.T) {
 			args := []string{"serve", "--addr", addr, "--data-dir", dir, "--database", db, "--log-level", "error", "--api-thread-limit", "0"}
 			first := serveChild(t, args...)
 			waitHealthy(t, addr)
-			credsFile := filepath.Join(dir, "demo-credentials.json")
-			b, err := os.ReadFile(credsFile)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var c struct{ Username, Secret, IntegrationCode string }
-			if err := json.Unmarshal(b, &c); err != nil {
-				t.Fatal(err)
-			}
+			c := demoCreds(t, dir)
 			call := func(method, path, body string) (*http.Response, error) {
-				req, _ := http.NewRequest(method, "http://"+addr+"/ATServicesRest/V1.0"+path, strings.NewReader(body))
-				req.Header.Set("UserName", c.Username)
-				req.Header.Set("Secret", c.Secret)
-				req.Header.Set("ApiIntegrationCode", c.IntegrationCode)
-				req.Header.Set("Content-Type", "application/json")
-				return http.DefaultClient.Do(req)
+				return http.DefaultClient.Do(apiRequest("http://"+addr, c, method, path, body))
 			}
-			var mu sync.Mutex
-			var acked []int64
-			ctx, cancel := context.WithCancel(context.Background())
-			var wg sync.WaitGroup
-			for w := 0; w < 8; w++ {
-				wg.Add(1)
-				go func(w int) {
-					defer wg.Done()
-					for i := 0; ctx.Err() == nil; i++ {
-						resp, err := call("POST", "/Tickets", fmt.Sprintf(`{"companyID":1,"title":"crash test %d-%d","status":1,"priority":2}`, w, i))
-						if err != nil {
-							return // the server is gone
-						}
-						var r struct{ ItemID int64 }
-						err = json.NewDecoder(resp.Body).Decode(&r)
-						resp.Body.Close()
-						if err == nil && resp.StatusCode == 200 && r.ItemID > 0 {
-							mu.Lock()
-							acked = append(acked, r.ItemID)
-							mu.Unlock()
-						}
-					}
-				}(w)
-			}
-			// Kill once the load is well under way, however slow the machine (or -race) is.
-			deadline := time.Now().Add(60 * time.Second)
-			for {
-				mu.Lock()
-				n := len(acked)
-				mu.Unlock()
-				if n >= 200 || time.Now().After(deadline) {
-					break
+			load := startTicketLoad(func(w, i int) (int64, error) {
+				resp, err := call("POST", "/Tickets", fmt.Sprintf(`{"companyID":1,"title":"crash test %d-%d","status":1,"priority":2}`, w, i))
+				if err != nil {
+					return 0, err // the server is gone
 				}
-				time.Sleep(20 * time.Millisecond)
-			}
-			if err := first.Process.Kill(); err != nil { // SIGKILL
-				t.Fatal(err)
-			}
-			_, _ = first.Process.Wait()
-			cancel()
-			wg.Wait()
+				var r struct{ ItemID int64 }
+				err = json.NewDecoder(resp.Body).Decode(&r)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != 200 {
+					return 0, nil
+				}
+				return r.ItemID, nil
+			})
+			load.killServer(t, first, 200)
+			acked := load.stop()
 			if len(acked) < 10 {
 				t.Fatalf("only %d creates were answered before the kill; the test did not load the server", len(acked))
 			}

@@ -27,6 +27,16 @@ func (a *app) openMail(ctx context.Context) (*mail.Service, func(), error) {
 	return mail.NewService(svc, conns, a.logger()), closeDB, nil
 }
 
+// withMail opens the mail service for one command, runs fn with it, and closes the database.
+func (a *app) withMail(ctx context.Context, fn func(svc *mail.Service) error) error {
+	svc, closeDB, err := a.openMail(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	return fn(svc)
+}
+
 // mailboxFlags are the flags of add and edit.
 type mailboxFlags struct {
 	address, tenant, conn, kind, active               string
@@ -100,12 +110,8 @@ func (f *mailboxFlags) change(cmd *cobra.Command) (mail.MailboxChange, error) {
 			*b.dst = &v
 		}
 	}
-	if fl.Changed("rate-limit") {
-		ch.RateLimit = &f.rate
-	}
-	if fl.Changed("imap-poll") {
-		ch.IMAPPoll = &f.imapPoll
-	}
+	ifChanged(cmd, "rate-limit", &ch.RateLimit, &f.rate)
+	ifChanged(cmd, "imap-poll", &ch.IMAPPoll, &f.imapPoll)
 	for _, d := range f.domains {
 		name, id, ok := strings.Cut(d, "=")
 		n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
@@ -179,16 +185,13 @@ func (a *app) mailboxAdd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, closeDB, err := a.openMail(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			m, err := svc.AddMailbox(cmd.Context(), ch)
-			if err != nil {
-				return err
-			}
-			return a.printMailbox(m, asJSON, "added")
+			return a.withMail(cmd.Context(), func(svc *mail.Service) error {
+				m, err := svc.AddMailbox(cmd.Context(), ch)
+				if err != nil {
+					return err
+				}
+				return a.printMailbox(m, asJSON, "added")
+			})
 		},
 	}
 	f.register(cmd, false)
@@ -208,16 +211,13 @@ func (a *app) mailboxEdit() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, closeDB, err := a.openMail(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			m, err := svc.EditMailbox(cmd.Context(), args[0], ch)
-			if err != nil {
-				return err
-			}
-			return a.printMailbox(m, asJSON, "changed")
+			return a.withMail(cmd.Context(), func(svc *mail.Service) error {
+				m, err := svc.EditMailbox(cmd.Context(), args[0], ch)
+				if err != nil {
+					return err
+				}
+				return a.printMailbox(m, asJSON, "changed")
+			})
 		},
 	}
 	f.register(cmd, true)
@@ -233,31 +233,28 @@ func (a *app) mailboxList() *cobra.Command {
 		Short: "List mailboxes (of one tenant with --tenant)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeDB, err := a.openMail(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			var tid int64
-			if tenant != "" {
-				t, err := svc.DB.TenantByName(cmd.Context(), tenant)
-				if err != nil {
-					return fmt.Errorf("no tenant named %q", tenant)
+			return a.withMail(cmd.Context(), func(svc *mail.Service) error {
+				var tid int64
+				if tenant != "" {
+					t, err := svc.DB.TenantByName(cmd.Context(), tenant)
+					if err != nil {
+						return fmt.Errorf("no tenant named %q", tenant)
+					}
+					tid = t.ID
 				}
-				tid = t.ID
-			}
-			list, err := svc.Mailboxes(cmd.Context(), tid)
-			if err != nil {
-				return err
-			}
-			var rows [][]string
-			for _, m := range list {
-				rows = append(rows, []string{fmt.Sprint(m.ID), m.Address, m.Kind, m.TargetText(), yesNoText(m.Active)})
-			}
-			if list == nil {
-				list = []*mail.Mailbox{}
-			}
-			return a.printTable(asJSON, list, "ID\tADDRESS\tKIND\tTARGET\tACTIVE", rows)
+				list, err := svc.Mailboxes(cmd.Context(), tid)
+				if err != nil {
+					return err
+				}
+				var rows [][]string
+				for _, m := range list {
+					rows = append(rows, []string{fmt.Sprint(m.ID), m.Address, m.Kind, m.TargetText(), yesNoText(m.Active)})
+				}
+				if list == nil {
+					list = []*mail.Mailbox{}
+				}
+				return a.printTable(asJSON, list, "ID\tADDRESS\tKIND\tTARGET\tACTIVE", rows)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "only this tenant's mailboxes")
@@ -272,16 +269,13 @@ func (a *app) mailboxShow() *cobra.Command {
 		Short: "Show a mailbox (never its IMAP password)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeDB, err := a.openMail(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			m, err := svc.Mailbox(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return a.printMailbox(m, asJSON, "")
+			return a.withMail(cmd.Context(), func(svc *mail.Service) error {
+				m, err := svc.Mailbox(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				return a.printMailbox(m, asJSON, "")
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -294,16 +288,13 @@ func (a *app) mailboxRemove() *cobra.Command {
 		Short: "Remove a mailbox and its processing log (tickets stay)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeDB, err := a.openMail(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			if err := svc.RemoveMailbox(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.out, "Mailbox %s removed.\n", args[0])
-			return nil
+			return a.withMail(cmd.Context(), func(svc *mail.Service) error {
+				if err := svc.RemoveMailbox(cmd.Context(), args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.out, "Mailbox %s removed.\n", args[0])
+				return nil
+			})
 		},
 	}
 }
@@ -348,23 +339,20 @@ func (a *app) mailboxLog() *cobra.Command {
 		Short: "The processing log, newest first: outcome, reason and ticket of every message",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeDB, err := a.openMail(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			if len(args) == 1 {
-				m, err := svc.Mailbox(cmd.Context(), args[0])
+			return a.withMail(cmd.Context(), func(svc *mail.Service) error {
+				if len(args) == 1 {
+					m, err := svc.Mailbox(cmd.Context(), args[0])
+					if err != nil {
+						return err
+					}
+					f.MailboxIDs = []int64{m.ID}
+				}
+				list, err := svc.Log(cmd.Context(), f)
 				if err != nil {
 					return err
 				}
-				f.MailboxIDs = []int64{m.ID}
-			}
-			list, err := svc.Log(cmd.Context(), f)
-			if err != nil {
-				return err
-			}
-			return a.printEntries(list, asJSON)
+				return a.printEntries(list, asJSON)
+			})
 		},
 	}
 	fl := cmd.Flags()
@@ -394,16 +382,13 @@ func (a *app) logEntryCommand(use, short string, do func(*mail.Service, context.
 			if err != nil {
 				return fmt.Errorf("%q is not a log entry id", args[0])
 			}
-			svc, closeDB, err := a.openMail(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			e, err := do(svc, cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			return a.printEntry(e, asJSON)
+			return a.withMail(cmd.Context(), func(svc *mail.Service) error {
+				e, err := do(svc, cmd.Context(), id)
+				if err != nil {
+					return err
+				}
+				return a.printEntry(e, asJSON)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -443,24 +428,21 @@ func (a *app) mailboxReceive() *cobra.Command {
 			if len(raw) > mail.DefaultMaxMessageBytes {
 				return fmt.Errorf("the message is larger than %d bytes", mail.DefaultMaxMessageBytes)
 			}
-			svc, closeDB, err := a.openMail(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			m, err := svc.Mailbox(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			rec, err := svc.DB.MailboxByID(cmd.Context(), m.ID)
-			if err != nil {
-				return err
-			}
-			e, err := svc.Receive(cmd.Context(), rec, raw, from)
-			if err != nil {
-				return err
-			}
-			return a.printEntry(e, asJSON)
+			return a.withMail(cmd.Context(), func(svc *mail.Service) error {
+				m, err := svc.Mailbox(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				rec, err := svc.DB.MailboxByID(cmd.Context(), m.ID)
+				if err != nil {
+					return err
+				}
+				e, err := svc.Receive(cmd.Context(), rec, raw, from)
+				if err != nil {
+					return err
+				}
+				return a.printEntry(e, asJSON)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&from, "envelope-from", "", `SMTP MAIL FROM of the message ("<>" for a bounce)`)
@@ -474,17 +456,14 @@ func (a *app) mailboxPoll() *cobra.Command {
 		Short: "Fetch an IMAP mailbox's mail once now (serve does it continuously)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeDB, err := a.openMail(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			res, err := svc.PollIMAP(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.out, "%d processed (moved), %d failed (flagged and left), %d too large (flagged and left).\n", res.Processed, res.Failed, res.Skipped)
-			return nil
+			return a.withMail(cmd.Context(), func(svc *mail.Service) error {
+				res, err := svc.PollIMAP(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.out, "%d processed (moved), %d failed (flagged and left), %d too large (flagged and left).\n", res.Processed, res.Failed, res.Skipped)
+				return nil
+			})
 		},
 	}
 }

@@ -135,9 +135,7 @@ func (a *app) resourceCreate() *cobra.Command {
 		if rf.custom && rf.vendor != "" {
 			return fmt.Errorf("give --vendor NAME or --custom, not both")
 		}
-		if ts.cmd.Flags().Changed("internal-cost") {
-			in.InternalCost = &rf.internalCost
-		}
+		ifChanged(ts.cmd, "internal-cost", &in.InternalCost, &rf.internalCost)
 		r, err := ts.svc.CreateResource(ts.ctx, in)
 		if err != nil {
 			return err
@@ -170,27 +168,13 @@ func (a *app) resourceEdit() *cobra.Command {
 				*dst = &v
 			}
 		}
-		if f.Changed("location") {
-			ch.LocationID = &loc
-		}
-		if f.Changed("internal-cost") {
-			ch.InternalCost = &rf.internalCost
-		}
-		if f.Changed("department") {
-			ch.Departments = &deps
-		}
-		if f.Changed("queue") {
-			ch.Queues = &queues
-		}
-		if f.Changed("timesheet-approver") {
-			ch.TimesheetApprovers = &tsa
-		}
-		if f.Changed("expense-approver") {
-			ch.ExpenseApprovers = &exa
-		}
-		if f.Changed("lob") {
-			ch.LOBs = &lobs
-		}
+		ifChanged(ts.cmd, "location", &ch.LocationID, &loc)
+		ifChanged(ts.cmd, "internal-cost", &ch.InternalCost, &rf.internalCost)
+		ifChanged(ts.cmd, "department", &ch.Departments, &deps)
+		ifChanged(ts.cmd, "queue", &ch.Queues, &queues)
+		ifChanged(ts.cmd, "timesheet-approver", &ch.TimesheetApprovers, &tsa)
+		ifChanged(ts.cmd, "expense-approver", &ch.ExpenseApprovers, &exa)
+		ifChanged(ts.cmd, "lob", &ch.LOBs, &lobs)
 		if rf.active != "" {
 			b, err := parseYesNo("active", rf.active)
 			if err != nil {

@@ -140,9 +140,7 @@ func (a *app) levelSet() *cobra.Command {
 					ch.Flags[name] = b
 				}
 			}
-			if cmd.Flags().Changed("max-webhooks") {
-				ch.MaxWebhooks = &maxWebhooks
-			}
+			ifChanged(cmd, "max-webhooks", &ch.MaxWebhooks, &maxWebhooks)
 			if ch.Object == "" && (ch.View != "" || ch.Add != "" || ch.Edit != "" || ch.Delete != "") {
 				return fmt.Errorf("--view, --add, --edit and --delete need --object COLLECTION")
 			}

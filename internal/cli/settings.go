@@ -30,7 +30,6 @@ The tenant is given with --tenant, like every other command; "tenant settings TE
 			return nil
 		},
 	}, "print JSON", func(ts *tenantSession, args []string) error {
-		f := ts.cmd.Flags()
 		var ch admin.SettingsChange
 		if strong != "" {
 			b, err := parseYesNo("strong-passwords", strong)
@@ -39,21 +38,11 @@ The tenant is given with --tenant, like every other command; "tenant settings TE
 			}
 			ch.StrongPasswords = &b
 		}
-		if f.Changed("lockout-threshold") {
-			ch.LockoutThreshold = &threshold
-		}
-		if f.Changed("username-domain") {
-			ch.UsernameDomain = &domain
-		}
-		if f.Changed("level1-label") {
-			ch.OrgLevel1Label = &label1
-		}
-		if f.Changed("level2-label") {
-			ch.OrgLevel2Label = &label2
-		}
-		if f.Changed("api-threshold") {
-			ch.APIThreshold = &apiThreshold
-		}
+		ifChanged(ts.cmd, "lockout-threshold", &ch.LockoutThreshold, &threshold)
+		ifChanged(ts.cmd, "username-domain", &ch.UsernameDomain, &domain)
+		ifChanged(ts.cmd, "level1-label", &ch.OrgLevel1Label, &label1)
+		ifChanged(ts.cmd, "level2-label", &ch.OrgLevel2Label, &label2)
+		ifChanged(ts.cmd, "api-threshold", &ch.APIThreshold, &apiThreshold)
 		t := ts.tenant
 		if ch != (admin.SettingsChange{}) {
 			var err error

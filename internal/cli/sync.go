@@ -25,6 +25,16 @@ func (a *app) openSync(ctx context.Context) (*sync.Service, func(), error) {
 	return sync.New(svc, conns, a.logger()), closeDB, nil
 }
 
+// withSync opens the sync service for one command, runs fn with it, and closes the database.
+func (a *app) withSync(ctx context.Context, fn func(s *sync.Service) error) error {
+	s, closeDB, err := a.openSync(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	return fn(s)
+}
+
 func syncList(v string) []string {
 	var out []string
 	for _, p := range strings.Split(v, ",") {
@@ -68,24 +78,18 @@ remotely or leaving the filters are orphaned locally, never deleted. See docs/sy
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.Name = args[0]
 			in.CompanyTypes, in.Classifications, in.CITypes, in.Queues = syncList(companyTypes), syncList(classifications), syncList(ciTypes), syncList(queues)
-			if cmd.Flags().Changed("schedule") {
-				in.ScheduleMinutes = &schedule
-			}
-			s, closeDB, err := a.openSync(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			j, err := s.Add(cmd.Context(), in)
-			if err != nil {
-				return err
-			}
-			if addJSON {
-				return a.printJSON(j)
-			}
-			fmt.Fprintf(a.out, "Sync job %q created: %s → tenant %q, %s.\n", j.Name, j.Connection, j.Tenant, direction(j))
-			fmt.Fprintf(a.out, "Run it now with: switchboard sync run %q\n", j.Name)
-			return nil
+			ifChanged(cmd, "schedule", &in.ScheduleMinutes, &schedule)
+			return a.withSync(cmd.Context(), func(s *sync.Service) error {
+				j, err := s.Add(cmd.Context(), in)
+				if err != nil {
+					return err
+				}
+				return a.print(addJSON, j, func() error {
+					fmt.Fprintf(a.out, "Sync job %q created: %s → tenant %q, %s.\n", j.Name, j.Connection, j.Tenant, direction(j))
+					fmt.Fprintf(a.out, "Run it now with: switchboard sync run %q\n", j.Name)
+					return nil
+				})
+			})
 		},
 	}
 	f := add.Flags()
@@ -111,21 +115,17 @@ remotely or leaving the filters are orphaned locally, never deleted. See docs/sy
 			if optConn == "" {
 				return errors.New("--connection is required")
 			}
-			s, closeDB, err := a.openSync(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			o, err := s.Options(cmd.Context(), optConn)
-			if err != nil {
-				return err
-			}
-			if optJSON {
-				return a.printJSON(o)
-			}
-			fmt.Fprintf(a.out, "--company-types:    %s\n--classifications:  %s\n--ci-types:         %s\n--queues:           %s\n",
-				choices(o.CompanyTypes), choices(o.Classifications), choices(o.CITypes), choices(o.Queues))
-			return nil
+			return a.withSync(cmd.Context(), func(s *sync.Service) error {
+				o, err := s.Options(cmd.Context(), optConn)
+				if err != nil {
+					return err
+				}
+				return a.print(optJSON, o, func() error {
+					fmt.Fprintf(a.out, "--company-types:    %s\n--classifications:  %s\n--ci-types:         %s\n--queues:           %s\n",
+						choices(o.CompanyTypes), choices(o.Classifications), choices(o.CITypes), choices(o.Queues))
+					return nil
+				})
+			})
 		},
 	}
 	options.Flags().StringVar(&optConn, "connection", "", "connection to ask (required)")
@@ -139,17 +139,14 @@ remotely or leaving the filters are orphaned locally, never deleted. See docs/sy
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fin.CompanyTypes, fin.Classifications, fin.CITypes, fin.Queues = syncList(fCompanyTypes), syncList(fClassifications), syncList(fCITypes), syncList(fQueues)
-			s, closeDB, err := a.openSync(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			j, err := s.SetFilters(cmd.Context(), args[0], fin)
-			if err != nil {
-				return err
-			}
-			a.describe(j)
-			return nil
+			return a.withSync(cmd.Context(), func(s *sync.Service) error {
+				j, err := s.SetFilters(cmd.Context(), args[0], fin)
+				if err != nil {
+					return err
+				}
+				a.describe(j)
+				return nil
+			})
 		},
 	}
 	filters.Flags().StringVar(&fCompanyTypes, "company-types", "", "remote company types")
@@ -163,31 +160,24 @@ remotely or leaving the filters are orphaned locally, never deleted. See docs/sy
 		Short: "List sync jobs with their status",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, closeDB, err := a.openSync(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			jobs, err := s.List(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if listJSON {
+			return a.withSync(cmd.Context(), func(s *sync.Service) error {
+				jobs, err := s.List(cmd.Context())
+				if err != nil {
+					return err
+				}
 				if jobs == nil {
 					jobs = []*sync.Job{}
 				}
-				return a.printJSON(jobs)
-			}
-			w := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAME\tCONNECTION\tTENANT\tDIRECTION\tSTATUS")
-			for _, j := range jobs {
-				st := j.Status.Line()
-				if j.Paused {
-					st = "paused; last: " + st
+				rows := make([][]string, len(jobs))
+				for i, j := range jobs {
+					st := j.Status.Line()
+					if j.Paused {
+						st = "paused; last: " + st
+					}
+					rows[i] = []string{j.Name, j.Connection, j.Tenant, direction(j), st}
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", j.Name, j.Connection, j.Tenant, direction(j), st)
-			}
-			return w.Flush()
+				return a.printTable(listJSON, jobs, "NAME\tCONNECTION\tTENANT\tDIRECTION\tSTATUS", rows)
+			})
 		},
 	}
 	list.Flags().BoolVar(&listJSON, "json", false, "print JSON")
@@ -198,20 +188,16 @@ remotely or leaving the filters are orphaned locally, never deleted. See docs/sy
 		Short: `Show a job: never run, "Syncing..." with progress, "OK" with counts and duration, or the records that failed and why`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, closeDB, err := a.openSync(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			j, err := s.Get(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if statusJSON {
-				return a.printJSON(j)
-			}
-			a.describe(j)
-			return nil
+			return a.withSync(cmd.Context(), func(s *sync.Service) error {
+				j, err := s.Get(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				return a.print(statusJSON, j, func() error {
+					a.describe(j)
+					return nil
+				})
+			})
 		},
 	}
 	status.Flags().BoolVar(&statusJSON, "json", false, "print JSON")
@@ -242,12 +228,8 @@ remotely or leaving the filters are orphaned locally, never deleted. See docs/sy
 			if err != nil {
 				return err
 			}
-			if runJSON {
-				if err := a.printJSON(st); err != nil {
-					return err
-				}
-			} else {
-				printOutcome(a.out, st)
+			if err := a.print(runJSON, st, func() error { printOutcome(a.out, st); return nil }); err != nil {
+				return err
 			}
 			if st.State != sync.StateOK {
 				return errors.New(st.Line())
@@ -266,32 +248,21 @@ remotely or leaving the filters are orphaned locally, never deleted. See docs/sy
 		Short: "Show a job's latest runs",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, closeDB, err := a.openSync(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer closeDB()
-			runs, err := s.Runs(cmd.Context(), args[0], logN)
-			if err != nil {
-				return err
-			}
-			if logJSON {
+			return a.withSync(cmd.Context(), func(s *sync.Service) error {
+				runs, err := s.Runs(cmd.Context(), args[0], logN)
+				if err != nil {
+					return err
+				}
 				if runs == nil {
 					runs = []sync.Run{}
 				}
-				return a.printJSON(runs)
-			}
-			for _, r := range runs {
-				kind := "incremental"
-				if r.Status.Full {
-					kind = "full pass"
-				}
-				fmt.Fprintf(a.out, "%s  %-11s  %s\n", r.StartedAt.Local().Format("2006-01-02 15:04:05"), kind, r.Status.Line())
-				for _, e := range r.Status.Errors {
-					fmt.Fprintf(a.out, "    %s\n", e)
-				}
-			}
-			return nil
+				return a.print(logJSON, runs, func() error {
+					for _, r := range runs {
+						printRun(a.out, r)
+					}
+					return nil
+				})
+			})
 		},
 	}
 	logCmd.Flags().BoolVar(&logJSON, "json", false, "print JSON")
@@ -301,16 +272,13 @@ remotely or leaving the filters are orphaned locally, never deleted. See docs/sy
 		return &cobra.Command{
 			Use: use + " NAME", Short: short, Args: cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				s, closeDB, err := a.openSync(cmd.Context())
-				if err != nil {
-					return err
-				}
-				defer closeDB()
-				if err := fn(cmd.Context(), s, args[0]); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.out, "Sync job %q %s.\n", args[0], done)
-				return nil
+				return a.withSync(cmd.Context(), func(s *sync.Service) error {
+					if err := fn(cmd.Context(), s, args[0]); err != nil {
+						return err
+					}
+					fmt.Fprintf(a.out, "Sync job %q %s.\n", args[0], done)
+					return nil
+				})
 			},
 		}
 	}
@@ -359,6 +327,18 @@ func (a *app) describe(j *sync.Job) {
 	w.Flush()
 	for _, e := range j.Status.Errors {
 		fmt.Fprintf(a.out, "  %s\n", e)
+	}
+}
+
+// printRun writes one line of sync log: when, which kind of run, its outcome, then its errors.
+func printRun(w io.Writer, r sync.Run) {
+	kind := "incremental"
+	if r.Status.Full {
+		kind = "full pass"
+	}
+	fmt.Fprintf(w, "%s  %-11s  %s\n", r.StartedAt.Local().Format("2006-01-02 15:04:05"), kind, r.Status.Line())
+	for _, e := range r.Status.Errors {
+		fmt.Fprintf(w, "    %s\n", e)
 	}
 }
 

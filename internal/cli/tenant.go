@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -64,19 +63,13 @@ func (a *app) tenantCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if listJSON {
-				out := make([]map[string]any, 0, len(ts))
-				for _, t := range ts {
-					out = append(out, map[string]any{"id": t.ID, "name": t.Name, "timeZone": t.TimeZone})
-				}
-				return a.printJSON(out)
-			}
-			w := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tNAME\tTIME ZONE")
+			out := make([]map[string]any, 0, len(ts))
+			rows := make([][]string, 0, len(ts))
 			for _, t := range ts {
-				fmt.Fprintf(w, "%d\t%s\t%s\n", t.ID, t.Name, t.TimeZone)
+				out = append(out, map[string]any{"id": t.ID, "name": t.Name, "timeZone": t.TimeZone})
+				rows = append(rows, []string{fmt.Sprint(t.ID), t.Name, t.TimeZone})
 			}
-			return w.Flush()
+			return a.printTable(listJSON, out, "ID\tNAME\tTIME ZONE", rows)
 		},
 	}
 	list.Flags().BoolVar(&listJSON, "json", false, "print JSON")

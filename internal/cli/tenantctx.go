@@ -141,3 +141,11 @@ func ids(list []int64) string {
 	}
 	return strings.Join(s, ",")
 }
+
+// ifChanged points *dst at v when the flag name was given on cmd: how an edit tells a flag left
+// out (no change) from one set, even to its zero value.
+func ifChanged[T any](cmd *cobra.Command, name string, dst **T, v *T) {
+	if cmd.Flags().Changed(name) {
+		*dst = v
+	}
+}

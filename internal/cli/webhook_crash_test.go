@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
@@ -10,9 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -69,21 +65,9 @@ func TestWebhookEventsSurviveKill(t *testing.T) {
 				"--webhook-allow-loopback", "--webhook-retry-delay", "2s", "--webhook-timeout", "1s", "--webhook-lease", "3s", "--webhook-poll", "100ms"}
 			first := serveChild(t, args...)
 			waitHealthy(t, addr)
-			b, err := os.ReadFile(filepath.Join(dir, "demo-credentials.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var c struct{ Username, Secret, IntegrationCode string }
-			if err := json.Unmarshal(b, &c); err != nil {
-				t.Fatal(err)
-			}
+			c := demoCreds(t, dir)
 			call := func(method, path, body string) (map[string]any, error) {
-				req, _ := http.NewRequest(method, "http://"+addr+"/ATServicesRest/V1.0"+path, strings.NewReader(body))
-				req.Header.Set("UserName", c.Username)
-				req.Header.Set("Secret", c.Secret)
-				req.Header.Set("ApiIntegrationCode", c.IntegrationCode)
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := http.DefaultClient.Do(req)
+				resp, err := http.DefaultClient.Do(apiRequest("http://"+addr, c, method, path, body))
 				if err != nil {
 					return nil, err
 				}
@@ -102,43 +86,16 @@ func TestWebhookEventsSurviveKill(t *testing.T) {
 			if _, err := call("POST", fmt.Sprintf("/TicketWebhooks/%v/Fields", hook["itemId"]), fmt.Sprintf(`{"fieldID":%d,"isSubscribedField":true}`, webhook.FieldID("title"))); err != nil {
 				t.Fatal(err)
 			}
-			var amu sync.Mutex
-			var acked []int64
-			ctx, cancel := context.WithCancel(context.Background())
-			var wg sync.WaitGroup
-			for w := 0; w < 8; w++ {
-				wg.Add(1)
-				go func(w int) {
-					defer wg.Done()
-					for i := 0; ctx.Err() == nil; i++ {
-						m, err := call("POST", "/Tickets", fmt.Sprintf(`{"companyID":1,"title":"crash %d-%d","status":1,"priority":2}`, w, i))
-						if err != nil {
-							return
-						}
-						if id, ok := m["itemId"].(float64); ok {
-							amu.Lock()
-							acked = append(acked, int64(id))
-							amu.Unlock()
-						}
-					}
-				}(w)
-			}
-			deadline := time.Now().Add(60 * time.Second)
-			for {
-				amu.Lock()
-				n := len(acked)
-				amu.Unlock()
-				if n >= 100 || time.Now().After(deadline) {
-					break
+			load := startTicketLoad(func(w, i int) (int64, error) {
+				m, err := call("POST", "/Tickets", fmt.Sprintf(`{"companyID":1,"title":"crash %d-%d","status":1,"priority":2}`, w, i))
+				if err != nil {
+					return 0, err
 				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			if err := first.Process.Kill(); err != nil { // SIGKILL, creates in flight, events pending
-				t.Fatal(err)
-			}
-			_, _ = first.Process.Wait()
-			cancel()
-			wg.Wait()
+				id, _ := m["itemId"].(float64)
+				return int64(id), nil
+			})
+			load.killServer(t, first, 100) // creates in flight, events pending
+			acked := load.stop()
 			mu.Lock()
 			delivered := len(order)
 			down = false
@@ -148,7 +105,7 @@ func TestWebhookEventsSurviveKill(t *testing.T) {
 			}
 			serveChild(t, args...)
 			waitHealthy(t, addr)
-			deadline = time.Now().Add(60 * time.Second)
+			deadline := time.Now().Add(60 * time.Second)
 			for {
 				mu.Lock()
 				missing := 0

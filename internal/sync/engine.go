@@ -278,6 +278,33 @@ type pickMap struct {
 	toRemote map[int64]int64
 }
 
+// localParent is the local value of a remote parent picklist value ("" or unmapped: nil), for
+// the fields a parent picklist filters; nil when the field has no parent (m is nil).
+func (m *pickMap) localParent(remote string) *int64 {
+	if m == nil || remote == "" {
+		return nil
+	}
+	pv, err := strconv.ParseInt(remote, 10, 64)
+	if err != nil {
+		return nil
+	}
+	if lp, ok := m.toLocal[pv]; ok {
+		return &lp
+	}
+	return nil
+}
+
+// matchPicklistLabel finds the local value with a remote value's label (case and surrounding
+// spaces aside) under the same parent, when both have one.
+func matchPicklistLabel(local []store.PicklistValue, label string, parent *int64) (int64, bool) {
+	for _, x := range local {
+		if strings.EqualFold(strings.TrimSpace(x.Label), strings.TrimSpace(label)) && (parent == nil || x.Parent == nil || *x.Parent == *parent) {
+			return x.Value, true
+		}
+	}
+	return 0, false
+}
+
 type deferredRef struct {
 	entity, field, target string
 	localID, remoteTarget int64
@@ -304,6 +331,7 @@ type runner struct {
 	deferred  []deferredRef
 	lastBeat  time.Time
 	defType   int64
+	copyLoc   int64             // where copied resources go (copiedResourceLocation)
 	roleMap   *roleMap          // the remote's roles matched by name (assign.go)
 	held      map[[2]int64]bool // local resource, role → the resource holds the role
 }
@@ -560,25 +588,12 @@ func (r *runner) loadPicklists(ctx context.Context) error {
 				if err != nil {
 					continue
 				}
-				var parent *int64
-				if parentMap != nil && rv.ParentValue != "" {
-					if pv, err := strconv.ParseInt(rv.ParentValue, 10, 64); err == nil {
-						if lp, ok := parentMap.toLocal[pv]; ok {
-							parent = &lp
-						}
-					}
-				}
+				parent := parentMap.localParent(rv.ParentValue)
 				local, err := r.s.PSA.Picklist(r.lctx, e, f.Name)
 				if err != nil {
 					return err
 				}
-				lv, found := int64(0), false
-				for _, x := range local {
-					if strings.EqualFold(strings.TrimSpace(x.Label), strings.TrimSpace(rv.Label)) && (parent == nil || x.Parent == nil || *x.Parent == *parent) {
-						lv, found = x.Value, true
-						break
-					}
-				}
+				lv, found := matchPicklistLabel(local, rv.Label, parent)
 				if !found {
 					if lv, err = r.s.PSA.AddPicklistValue(r.lctx, e.Name, f.Name, rv.Label, v, parent); err != nil {
 						return fmt.Errorf("adding %s.%s %q locally: %w", e.Name, f.Name, rv.Label, err)
@@ -1093,20 +1108,16 @@ func (r *runner) matchLookup(ctx context.Context, entity string, item map[string
 // copyResource makes a local resource for a remote one: no password (it cannot sign in until
 // an administrator gives it one), Team Member level, the tenant's first internal location.
 func (r *runner) copyResource(ctx context.Context, item map[string]any) (int64, error) {
-	locs := r.s.PSA.Catalog.MustEntity(internalLocations)
-	rows, err := r.s.PSA.Query(r.lctx, locs, &query.Request{Filter: []*query.Node{{Op: "gte", Field: "id", Value: int64(0)}}, FilterPresent: true}, nil, 0, 1)
+	loc, err := r.copiedResourceLocation()
 	if err != nil {
 		return 0, err
-	}
-	if len(rows) == 0 {
-		return 0, fmt.Errorf("the local tenant has no internal location for copied resources")
 	}
 	user := str(lookup(item, "userName"))
 	if user == "" {
 		user = strings.Split(str(lookup(item, "email")), "@")[0]
 	}
 	in := admin.NewResource{FirstName: str(lookup(item, "firstName")), LastName: str(lookup(item, "lastName")), Email: str(lookup(item, "email")),
-		Title: str(lookup(item, "title")), SecurityLevel: "Team Member (system)", LocationID: rows[0].ID(locs)}
+		Title: str(lookup(item, "title")), SecurityLevel: "Team Member (system)", LocationID: loc}
 	for _, u := range []string{user, fmt.Sprintf("%s.t%d", user, r.rec.TenantID), fmt.Sprintf("%s.t%d.%d", user, r.rec.TenantID, time.Now().UnixNano()%100000)} {
 		in.Username = u
 		res, err := r.s.PSA.CreateResource(r.lctx, in)
@@ -1120,6 +1131,24 @@ func (r *runner) copyResource(ctx context.Context, item map[string]any) (int64, 
 	return 0, fmt.Errorf("copying resource %s: no free username", user)
 }
 
+// copiedResourceLocation is the tenant's first internal location, where copied resources go:
+// read once a run, not for every resource copied (a failed read is tried again).
+func (r *runner) copiedResourceLocation() (int64, error) {
+	if r.copyLoc != 0 {
+		return r.copyLoc, nil
+	}
+	locs := r.s.PSA.Catalog.MustEntity(internalLocations)
+	rows, err := r.s.PSA.Query(r.lctx, locs, &query.Request{Filter: []*query.Node{{Op: "gte", Field: "id", Value: int64(0)}}, FilterPresent: true}, nil, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	if len(rows) == 0 {
+		return 0, fmt.Errorf("the local tenant has no internal location for copied resources")
+	}
+	r.copyLoc = rows[0].ID(locs)
+	return r.copyLoc, nil
+}
+
 // resolveDeferred sets the references that pointed at records synced later in the run.
 func (r *runner) resolveDeferred(ctx context.Context) {
 	for _, d := range r.deferred {
@@ -1131,8 +1160,7 @@ func (r *runner) resolveDeferred(ctx context.Context) {
 		in := psa.NewInput()
 		in.Set[e.IDIndex()] = d.localID
 		in.Set[e.Index(d.field)] = l.LocalID
-		var parent *psa.Parent
-		if _, err := r.s.PSA.Update(r.lctx, e, in, parent, false); err != nil {
+		if _, err := r.s.PSA.Update(r.lctx, e, in, nil, false); err != nil {
 			r.rs.fail(d.entity, RecordError{LocalID: d.localID, Reason: d.field + ": " + reason(err)})
 			continue
 		}
