@@ -87,6 +87,17 @@ type AuthFailure struct {
 	At         time.Time
 }
 
+// scanAuthFailure reads a row of SELECT username, remote_addr, reason, at FROM auth_failures.
+func scanAuthFailure(row scanner) (AuthFailure, error) {
+	var f AuthFailure
+	var at string
+	if err := row.Scan(&f.Username, &f.RemoteAddr, &f.Reason, &at); err != nil {
+		return AuthFailure{}, err
+	}
+	f.At, _ = time.Parse(time.RFC3339Nano, at)
+	return f, nil
+}
+
 // BeginAuthAttempt counts a sign-in attempt of an API user as a failure BEFORE its secret is
 // checked, so that concurrent attempts (in this process or another) cannot pass the tenant's
 // lockout threshold: it refuses (false) when the user is locked or already has threshold
@@ -170,21 +181,7 @@ func (db *DB) AuthFailures(ctx context.Context, username string, limit int) ([]A
 	}
 	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT username, remote_addr, reason, at FROM auth_failures WHERE tenant_id = ? AND username = ? ORDER BY at DESC LIMIT ?`),
 		tenant, strings.ToLower(username), int64(limit))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []AuthFailure
-	for rows.Next() {
-		var f AuthFailure
-		var at string
-		if err := rows.Scan(&f.Username, &f.RemoteAddr, &f.Reason, &at); err != nil {
-			return nil, err
-		}
-		f.At, _ = time.Parse(time.RFC3339Nano, at)
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanAuthFailure)
 }
 
 // TrackingIdentifier is an API tracking identifier of a tenant: a vendor's code from the vendor
