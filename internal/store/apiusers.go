@@ -382,21 +382,15 @@ func (db *DB) ThresholdNotices(ctx context.Context, sinceHour int64) ([]Threshol
 		return nil, err
 	}
 	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT hour, tier, requests, threshold, created_at FROM api_threshold_notices WHERE tenant_id = ? AND hour >= ? ORDER BY created_at DESC, tier DESC`), tenant, sinceHour)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ThresholdNotice
-	for rows.Next() {
+	return scanAll(rows, err, func(row scanner) (ThresholdNotice, error) {
 		n := ThresholdNotice{TenantID: tenant}
 		var at string
-		if err := rows.Scan(&n.Hour, &n.Tier, &n.Requests, &n.Threshold, &at); err != nil {
-			return nil, err
+		if err := row.Scan(&n.Hour, &n.Tier, &n.Requests, &n.Threshold, &at); err != nil {
+			return ThresholdNotice{}, err
 		}
 		n.CreatedAt, _ = time.Parse(time.RFC3339Nano, at)
-		out = append(out, n)
-	}
-	return out, rows.Err()
+		return n, nil
+	})
 }
 
 // SetRequestThreshold sets the tenant's hourly API request threshold.
