@@ -349,7 +349,7 @@ func (s *Service) InsertRow(ctx context.Context, tx *store.Tx, entity string, va
 	if err != nil {
 		return 0, err
 	}
-	row.Values[e.Index("id")] = id
+	row.Values[e.IDIndex()] = id
 	return id, tx.Insert(ctx, e, row)
 }
 
