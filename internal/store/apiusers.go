@@ -334,19 +334,11 @@ func (db *DB) UsageByUserSince(ctx context.Context, hour int64) ([]Usage, error)
 		return nil, err
 	}
 	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT code, hour, resource_id, requests FROM api_usage WHERE tenant_id = ? AND hour >= ? ORDER BY code, hour, resource_id`), tenant, hour)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Usage
-	for rows.Next() {
+	return scanAll(rows, err, func(row scanner) (Usage, error) {
 		u := Usage{TenantID: tenant}
-		if err := rows.Scan(&u.Code, &u.Hour, &u.ResourceID, &u.Requests); err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+		err := row.Scan(&u.Code, &u.Hour, &u.ResourceID, &u.Requests)
+		return u, err
+	})
 }
 
 // ThresholdNotice is a tenant crossing 50, 75 or 100% of its hourly request threshold.
