@@ -14,7 +14,6 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/psa"
-	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -378,7 +377,7 @@ func (s *Service) Resource(ctx context.Context, ref string) (*Resource, error) {
 // Resources lists the tenant's resources in id order.
 func (s *Service) Resources(ctx context.Context) ([]*Resource, error) {
 	var out []*Resource
-	err := s.allRows(ctx, s.f.resources, func(r *store.Row) error {
+	err := s.EachRow(ctx, s.f.resources, func(r *store.Row) error {
 		v, err := s.describeResource(ctx, r)
 		if err != nil {
 			return err
@@ -660,7 +659,7 @@ func (s *Service) Assignees(ctx context.Context) ([]Assignee, error) {
 	}
 	roles := map[int64][]int64{}
 	fd := s.f.roleDepartment
-	err = s.allRows(ctx, s.f.roleDepartments, func(r *store.Row) error {
+	err = s.EachRow(ctx, s.f.roleDepartments, func(r *store.Row) error {
 		if active, _ := r.Values[fd.isActive].(bool); !active {
 			return nil
 		}
@@ -676,7 +675,7 @@ func (s *Service) Assignees(ctx context.Context) ([]Assignee, error) {
 	}
 	var out []Assignee
 	fr := s.f.resource
-	err = s.allRows(ctx, s.f.resources, func(r *store.Row) error {
+	err = s.EachRow(ctx, s.f.resources, func(r *store.Row) error {
 		id := r.ID(s.f.resources)
 		if active, _ := r.Values[fr.isActive].(bool); !active || apiOnly[id] {
 			return nil
@@ -687,29 +686,4 @@ func (s *Service) Assignees(ctx context.Context) ([]Assignee, error) {
 		return nil
 	})
 	return out, err
-}
-
-// allRows calls each with every row of e in the tenant of ctx, in id order, a page at a time,
-// and stops at the first error each returns.
-func (s *Service) allRows(ctx context.Context, e *catalog.Entity, each func(*store.Row) error) error {
-	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, e, nil, s.DB.Dialect)
-	if err != nil {
-		return err
-	}
-	after := int64(-1)
-	for {
-		rows, err := s.DB.Page(ctx, e, where, after, 500)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			if err := each(r); err != nil {
-				return err
-			}
-			after = r.ID(e)
-		}
-		if len(rows) < 500 {
-			return nil
-		}
-	}
 }
