@@ -7,7 +7,6 @@ import (
 
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
-	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -43,37 +42,25 @@ func (s *Service) udfDefinitions(ctx context.Context) (*udfDefs, error) {
 	}
 	e, f := s.f.udfDefs, s.f.udf
 	d = &udfDefs{byEntity: map[string][]UDFDefinition{}}
-	all := &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}
-	where, err := query.Compile(all, e, nil, s.DB.Dialect)
+	err = s.EachRow(ctx, e, func(r *store.Row) error {
+		def := UDFDefinition{ID: r.ID(e)}
+		def.Name, _ = r.Values[f.name].(string)
+		def.Description, _ = r.Values[f.description].(string)
+		def.DataType, _ = r.Values[f.dataType].(int64)
+		def.IsRequired, _ = r.Values[f.isRequired].(bool)
+		def.IsActive, _ = r.Values[f.isActive].(bool)
+		def.SortOrder, _ = r.Values[f.sortOrder].(int64)
+		if dv, ok := r.Values[f.defaultValue].(string); ok {
+			def.Default = &dv
+		}
+		typ, _ := r.Values[f.udfType].(int64)
+		if name := udfEntities[typ]; name != "" && def.IsActive {
+			d.byEntity[name] = append(d.byEntity[name], def)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	var after int64
-	for {
-		rows, err := s.DB.Page(ctx, e, where, after, 500)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			def := UDFDefinition{ID: r.ID(e)}
-			def.Name, _ = r.Values[f.name].(string)
-			def.Description, _ = r.Values[f.description].(string)
-			def.DataType, _ = r.Values[f.dataType].(int64)
-			def.IsRequired, _ = r.Values[f.isRequired].(bool)
-			def.IsActive, _ = r.Values[f.isActive].(bool)
-			def.SortOrder, _ = r.Values[f.sortOrder].(int64)
-			if dv, ok := r.Values[f.defaultValue].(string); ok {
-				def.Default = &dv
-			}
-			typ, _ := r.Values[f.udfType].(int64)
-			if name := udfEntities[typ]; name != "" && def.IsActive {
-				d.byEntity[name] = append(d.byEntity[name], def)
-			}
-			after = def.ID
-		}
-		if len(rows) < 500 {
-			break
-		}
 	}
 	s.mu.Lock()
 	s.udfs[tenant] = d

@@ -87,6 +87,17 @@ type AuthFailure struct {
 	At         time.Time
 }
 
+// scanAuthFailure reads a row of SELECT username, remote_addr, reason, at FROM auth_failures.
+func scanAuthFailure(row scanner) (AuthFailure, error) {
+	var f AuthFailure
+	var at string
+	if err := row.Scan(&f.Username, &f.RemoteAddr, &f.Reason, &at); err != nil {
+		return AuthFailure{}, err
+	}
+	f.At, _ = time.Parse(time.RFC3339Nano, at)
+	return f, nil
+}
+
 // BeginAuthAttempt counts a sign-in attempt of an API user as a failure BEFORE its secret is
 // checked, so that concurrent attempts (in this process or another) cannot pass the tenant's
 // lockout threshold: it refuses (false) when the user is locked or already has threshold
@@ -170,21 +181,7 @@ func (db *DB) AuthFailures(ctx context.Context, username string, limit int) ([]A
 	}
 	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT username, remote_addr, reason, at FROM auth_failures WHERE tenant_id = ? AND username = ? ORDER BY at DESC LIMIT ?`),
 		tenant, strings.ToLower(username), int64(limit))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []AuthFailure
-	for rows.Next() {
-		var f AuthFailure
-		var at string
-		if err := rows.Scan(&f.Username, &f.RemoteAddr, &f.Reason, &at); err != nil {
-			return nil, err
-		}
-		f.At, _ = time.Parse(time.RFC3339Nano, at)
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanAuthFailure)
 }
 
 // TrackingIdentifier is an API tracking identifier of a tenant: a vendor's code from the vendor
@@ -337,19 +334,11 @@ func (db *DB) UsageByUserSince(ctx context.Context, hour int64) ([]Usage, error)
 		return nil, err
 	}
 	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT code, hour, resource_id, requests FROM api_usage WHERE tenant_id = ? AND hour >= ? ORDER BY code, hour, resource_id`), tenant, hour)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Usage
-	for rows.Next() {
+	return scanAll(rows, err, func(row scanner) (Usage, error) {
 		u := Usage{TenantID: tenant}
-		if err := rows.Scan(&u.Code, &u.Hour, &u.ResourceID, &u.Requests); err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+		err := row.Scan(&u.Code, &u.Hour, &u.ResourceID, &u.Requests)
+		return u, err
+	})
 }
 
 // ThresholdNotice is a tenant crossing 50, 75 or 100% of its hourly request threshold.
@@ -385,21 +374,15 @@ func (db *DB) ThresholdNotices(ctx context.Context, sinceHour int64) ([]Threshol
 		return nil, err
 	}
 	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT hour, tier, requests, threshold, created_at FROM api_threshold_notices WHERE tenant_id = ? AND hour >= ? ORDER BY created_at DESC, tier DESC`), tenant, sinceHour)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ThresholdNotice
-	for rows.Next() {
+	return scanAll(rows, err, func(row scanner) (ThresholdNotice, error) {
 		n := ThresholdNotice{TenantID: tenant}
 		var at string
-		if err := rows.Scan(&n.Hour, &n.Tier, &n.Requests, &n.Threshold, &at); err != nil {
-			return nil, err
+		if err := row.Scan(&n.Hour, &n.Tier, &n.Requests, &n.Threshold, &at); err != nil {
+			return ThresholdNotice{}, err
 		}
 		n.CreatedAt, _ = time.Parse(time.RFC3339Nano, at)
-		out = append(out, n)
-	}
-	return out, rows.Err()
+		return n, nil
+	})
 }
 
 // SetRequestThreshold sets the tenant's hourly API request threshold.

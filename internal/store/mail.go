@@ -142,7 +142,7 @@ type MailMessage struct {
 
 const mailMessageColumns = `id, mailbox_id, message_id, sender, subject, size, received_at, processed_at, outcome, reason, ticket_id, ticket_number, note_id, attempts`
 
-func scanMailMessage(row interface{ Scan(...any) error }, withRaw bool) (*MailMessage, error) {
+func scanMailMessage(row scanner, withRaw bool) (*MailMessage, error) {
 	var m MailMessage
 	var received, processed string
 	dst := []any{&m.ID, &m.MailboxID, &m.MessageID, &m.Sender, &m.Subject, &m.Size, &received, &processed, &m.Outcome, &m.Reason,
@@ -266,19 +266,7 @@ func (db *DB) MailMessages(ctx context.Context, f MailFilter) ([]*MailMessage, e
 	}
 	q += fmt.Sprintf(" ORDER BY id DESC LIMIT %d", f.Limit)
 	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, q), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*MailMessage
-	for rows.Next() {
-		m, err := scanMailMessage(rows, false)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, func(row scanner) (*MailMessage, error) { return scanMailMessage(row, false) })
 }
 
 // CountMailFromSender counts a sender's messages to a mailbox received since a time whose

@@ -29,7 +29,7 @@ func NewRow(e *catalog.Entity) *Row { return &Row{Values: make([]any, len(e.Fiel
 
 // ID returns the row's id.
 func (r *Row) ID(e *catalog.Entity) int64 {
-	id, _ := r.Values[e.Index("id")].(int64)
+	id, _ := r.Values[e.IDIndex()].(int64)
 	return id
 }
 

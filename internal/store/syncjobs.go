@@ -125,21 +125,15 @@ type SyncLink struct {
 func (db *DB) SyncLinks(ctx context.Context, job, entity string) ([]SyncLink, error) {
 	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT remote_id, local_id, remote_hash, local_hash, orphaned FROM sync_map WHERE job = ? AND entity = ?`),
 		strings.ToLower(job), entity)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []SyncLink
-	for rows.Next() {
+	return scanAll(rows, err, func(row scanner) (SyncLink, error) {
 		l := SyncLink{Entity: entity}
 		var orphaned int
-		if err := rows.Scan(&l.RemoteID, &l.LocalID, &l.RemoteHash, &l.LocalHash, &orphaned); err != nil {
-			return nil, err
+		if err := row.Scan(&l.RemoteID, &l.LocalID, &l.RemoteHash, &l.LocalHash, &orphaned); err != nil {
+			return SyncLink{}, err
 		}
 		l.Orphaned = orphaned != 0
-		out = append(out, l)
-	}
-	return out, rows.Err()
+		return l, nil
+	})
 }
 
 const saveLinkSQL = `INSERT INTO sync_map (job, entity, remote_id, local_id, remote_hash, local_hash, orphaned, synced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -207,22 +201,16 @@ func (db *DB) SaveSyncRun(ctx context.Context, job string, r SyncRun) error {
 func (db *DB) SyncRuns(ctx context.Context, job string, limit int) ([]SyncRun, error) {
 	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT started_at, finished_at, outcome, summary FROM sync_runs WHERE job = ? ORDER BY started_at DESC LIMIT ?`),
 		strings.ToLower(job), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []SyncRun
-	for rows.Next() {
+	return scanAll(rows, err, func(row scanner) (SyncRun, error) {
 		var r SyncRun
 		var s, f string
-		if err := rows.Scan(&s, &f, &r.Outcome, &r.Summary); err != nil {
-			return nil, err
+		if err := row.Scan(&s, &f, &r.Outcome, &r.Summary); err != nil {
+			return SyncRun{}, err
 		}
 		r.StartedAt, _ = time.Parse(time.RFC3339Nano, s)
 		if f != "" {
 			r.FinishedAt, _ = time.Parse(time.RFC3339Nano, f)
 		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, nil
+	})
 }

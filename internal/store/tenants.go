@@ -172,26 +172,20 @@ func (db *DB) PicklistValues(ctx context.Context) ([]PicklistValue, error) {
 		return nil, err
 	}
 	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT entity, field, value, label, is_default, sort_order, parent_value, is_active, is_system FROM picklist_values WHERE tenant_id = ? ORDER BY entity, field, sort_order, value`), tenant)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []PicklistValue
-	for rows.Next() {
+	return scanAll(rows, err, func(row scanner) (PicklistValue, error) {
 		var p PicklistValue
 		var def, active, system int
 		var parent sql.NullInt64
-		if err := rows.Scan(&p.Entity, &p.Field, &p.Value, &p.Label, &def, &p.SortOrder, &parent, &active, &system); err != nil {
-			return nil, err
+		if err := row.Scan(&p.Entity, &p.Field, &p.Value, &p.Label, &def, &p.SortOrder, &parent, &active, &system); err != nil {
+			return PicklistValue{}, err
 		}
 		p.IsDefault, p.IsActive, p.IsSystem = def != 0, active != 0, system != 0
 		if parent.Valid {
 			v := parent.Int64
 			p.Parent = &v
 		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return p, nil
+	})
 }
 
 // NextTicketNumber returns the tenant's next ticket counter for a day (yyyymmdd).

@@ -126,18 +126,12 @@ func (db *DB) ClaimWebhookQueues(ctx context.Context, owner string, now, leaseUn
 	var out []WebhookQueue
 	err := db.InTx(ctx, func(tx *Tx) error {
 		rows, err := tx.tx.QueryContext(ctx, stmt, leaseUntil.UnixMilli(), owner, now.UnixMilli(), now.UnixMilli(), limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		out, err = scanAll(rows, err, func(row scanner) (WebhookQueue, error) {
 			q := WebhookQueue{LeaseUntil: leaseUntil}
-			if err := rows.Scan(&q.TenantID, &q.Collection, &q.WebhookID, &q.Failures); err != nil {
-				return err
-			}
-			out = append(out, q)
-		}
-		return rows.Err()
+			err := row.Scan(&q.TenantID, &q.Collection, &q.WebhookID, &q.Failures)
+			return q, err
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim webhook queues: %w", err)

@@ -145,19 +145,5 @@ func (db *DB) RecentAuthFailures(ctx context.Context, limit int) ([]AuthFailure,
 		return nil, err
 	}
 	rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, `SELECT username, remote_addr, reason, at FROM auth_failures WHERE tenant_id = ? ORDER BY at DESC LIMIT ?`), tenant, int64(limit))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []AuthFailure
-	for rows.Next() {
-		var f AuthFailure
-		var at string
-		if err := rows.Scan(&f.Username, &f.RemoteAddr, &f.Reason, &at); err != nil {
-			return nil, err
-		}
-		f.At, _ = time.Parse(time.RFC3339Nano, at)
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanAuthFailure)
 }

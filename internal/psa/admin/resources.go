@@ -14,7 +14,6 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/auth"
 	"github.com/switchboard-psa/switchboard/internal/catalog"
 	"github.com/switchboard-psa/switchboard/internal/psa"
-	"github.com/switchboard-psa/switchboard/internal/query"
 	"github.com/switchboard-psa/switchboard/internal/store"
 )
 
@@ -377,30 +376,19 @@ func (s *Service) Resource(ctx context.Context, ref string) (*Resource, error) {
 
 // Resources lists the tenant's resources in id order.
 func (s *Service) Resources(ctx context.Context) ([]*Resource, error) {
-	e := s.f.resources
-	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, e, nil, s.DB.Dialect)
+	var out []*Resource
+	err := s.EachRow(ctx, s.f.resources, func(r *store.Row) error {
+		v, err := s.describeResource(ctx, r)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	var out []*Resource
-	after := int64(-1)
-	for {
-		rows, err := s.DB.Page(ctx, e, where, after, 500)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			v, err := s.describeResource(ctx, r)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, v)
-			after = r.ID(e)
-		}
-		if len(rows) < 500 {
-			return out, nil
-		}
-	}
+	return out, nil
 }
 
 func (s *Service) describeResource(ctx context.Context, row *store.Row) (*Resource, error) {
@@ -671,51 +659,31 @@ func (s *Service) Assignees(ctx context.Context) ([]Assignee, error) {
 	}
 	roles := map[int64][]int64{}
 	fd := s.f.roleDepartment
-	err = s.allRows(ctx, s.f.roleDepartments, func(r *store.Row) {
+	err = s.EachRow(ctx, s.f.roleDepartments, func(r *store.Row) error {
 		if active, _ := r.Values[fd.isActive].(bool); !active {
-			return
+			return nil
 		}
 		id, _ := r.Values[fd.resourceID].(int64)
 		role, _ := r.Values[fd.roleID].(int64)
 		if !slices.Contains(roles[id], role) {
 			roles[id] = append(roles[id], role)
 		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	var out []Assignee
 	fr := s.f.resource
-	err = s.allRows(ctx, s.f.resources, func(r *store.Row) {
+	err = s.EachRow(ctx, s.f.resources, func(r *store.Row) error {
 		id := r.ID(s.f.resources)
 		if active, _ := r.Values[fr.isActive].(bool); !active || apiOnly[id] {
-			return
+			return nil
 		}
 		first, _ := r.Values[fr.firstName].(string)
 		last, _ := r.Values[fr.lastName].(string)
 		out = append(out, Assignee{ID: id, Name: strings.TrimSpace(first + " " + last), RoleIDs: roles[id]})
+		return nil
 	})
 	return out, err
-}
-
-// allRows calls each with every row of e in the tenant of ctx, in id order, a page at a time.
-func (s *Service) allRows(ctx context.Context, e *catalog.Entity, each func(*store.Row)) error {
-	where, err := query.Compile(&query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "exist", Field: "id"}}}, e, nil, s.DB.Dialect)
-	if err != nil {
-		return err
-	}
-	after := int64(-1)
-	for {
-		rows, err := s.DB.Page(ctx, e, where, after, 500)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			each(r)
-			after = r.ID(e)
-		}
-		if len(rows) < 500 {
-			return nil
-		}
-	}
 }
