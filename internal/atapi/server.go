@@ -79,7 +79,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := store.WithTenant(r.Context(), principal.TenantID)
 	actor := psa.Actor{ResourceID: principal.ResourceID, Rights: principal.Rights}
-	if imp := header(r, "ImpersonationResourceId"); imp != "" {
+	if imp := header(r, "Impersonationresourceid"); imp != "" {
 		id, err := strconv.ParseInt(imp, 10, 64)
 		if err != nil || id <= 0 {
 			s.writeError(w, r, apperr.Invalid("ImpersonationResourceId must be the id of a resource."))
@@ -139,14 +139,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type principalKey struct{}
 
 func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
-	return s.Auth.Authenticate(r.Context(), auth.Credentials{Username: header(r, "UserName"), Secret: header(r, "Secret"),
-		IntegrationCode: header(r, "ApiIntegrationCode"), RemoteAddr: r.RemoteAddr})
+	return s.Auth.Authenticate(r.Context(), auth.Credentials{Username: header(r, "Username"), Secret: header(r, "Secret"),
+		IntegrationCode: header(r, "Apiintegrationcode"), RemoteAddr: r.RemoteAddr})
 }
 
-// header reads a header whatever the casing the client used (Go canonicalises names already, so
-// ApiIntegrationcode and APIIntegrationcode both arrive as Apiintegrationcode).
-func header(r *http.Request, name string) string {
-	return strings.TrimSpace(r.Header.Get(name))
+// header reads a header by its canonical name, whatever the casing the client used: net/http
+// canonicalises names as it reads them, so UserName, USERNAME and username all arrive as Username.
+// (Header.Get would canonicalise the name again on every request.)
+func header(r *http.Request, canonical string) string {
+	if v := r.Header[canonical]; len(v) > 0 {
+		return strings.TrimSpace(v[0])
+	}
+	return ""
 }
 
 // splitPath splits a path into its non-empty segments, so doubled and trailing slashes do not matter.

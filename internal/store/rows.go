@@ -38,6 +38,14 @@ func get(ctx context.Context, q querier, d query.Dialect, e *catalog.Entity, id 
 	if err != nil {
 		return nil, err
 	}
+	if d == query.SQLite && !forUpdate {
+		// One row by its key is bounded work that no lock in WAL mode can hold up, so the read
+		// does not watch for cancellation: with a context that can end, database/sql and the
+		// driver each start a goroutine per query to watch it, which cost more than the read
+		// could save (P1, docs/performance.md). PostgreSQL keeps it: there the read is a round
+		// trip to another process, and FOR UPDATE waits for row locks.
+		ctx = context.WithoutCancel(ctx)
+	}
 	rows, err := q.QueryContext(ctx, getSQL(d, e, forUpdate), query.EncodeArg(d, tenant), query.EncodeArg(d, id))
 	if err != nil {
 		return nil, fmt.Errorf("get %s: %w", e.Table, err)
