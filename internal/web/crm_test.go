@@ -1,9 +1,13 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -438,6 +442,86 @@ func TestNewFormsRefuseBadCSRF(t *testing.T) {
 			company.Set("csrf", c.csrf("/crm/companies/new"))
 			if st, loc, _ := c.post("/crm/companies/new", company); st != http.StatusSeeOther || !strings.HasPrefix(loc, "/crm/companies/") {
 				t.Fatalf("with the token: %d %s", st, loc)
+			}
+		})
+	}
+}
+
+// The contacts list, a company's page and a contact's page show each contact's client portal
+// access (read for the whole page at once): Enabled, Locked, or none. Plain HTTP, SQLite and
+// PostgreSQL.
+func TestContactPagesShowPortalAccess(t *testing.T) {
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			env, administrator := consoleOn(t, b, false)
+			svc, ctx := env.PSA, env.Ctx()
+			create := func(entity string, values map[string]any) int64 {
+				t.Helper()
+				e := svc.Catalog.MustEntity(entity)
+				in := psa.NewInput()
+				for k, v := range values {
+					in.Set[e.Index(k)] = v
+				}
+				id, err := svc.Create(ctx, e, in, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return id
+			}
+			company := create("Companies", map[string]any{"companyName": "Portal People Ltd", "companyType": int64(1), "phone": "555 0199", "ownerResourceID": int64(1), "isActive": true})
+			one := int64(1)
+			if _, err := svc.ChangeSettings(ctx, admin.SettingsChange{LockoutThreshold: &one}); err != nil {
+				t.Fatal(err)
+			}
+			want := map[int64]string{} // contact id: what its Portal cell says
+			for _, state := range []string{"Enabled", "Locked", "—", "Enabled", "—"} {
+				email := "pp" + testsupport.RandomHex(5) + "@portalpeople.example" // portal emails are unique across tenants
+				id := create("Contacts", map[string]any{"firstName": "Pat", "lastName": "Portalperson", "companyID": company, "isActive": int64(1), "emailAddress": email})
+				want[id] = state
+				if state == "—" {
+					continue
+				}
+				if err := svc.SetPortalAccess(ctx, id, "Portal-Pass-1"); err != nil {
+					t.Fatal(err)
+				}
+				if state == "Locked" {
+					if _, err := svc.PortalSignIn(context.Background(), email, "wrong", "10.3.3.3"); err == nil {
+						t.Fatal("a wrong portal password was accepted")
+					}
+				}
+			}
+			c := signedIn(t, env.Server.URL, administrator.Username, adminPassword)
+			rowRe := regexp.MustCompile(`(?s)<tr><td><a href="/crm/contacts/(\d+)">Pat Portalperson</a>(.*?)</tr>`)
+			stateOf := func(cell string) string {
+				switch {
+				case strings.Contains(cell, `<span class="badge bad">Locked</span>`):
+					return "Locked"
+				case strings.Contains(cell, `<span class="badge ok">Enabled</span>`):
+					return "Enabled"
+				}
+				return "—"
+			}
+			for _, path := range []string{"/crm/contacts?q=portalperson", fmt.Sprintf("/crm/companies/%d", company)} {
+				st, _, body := c.get(path)
+				if st != http.StatusOK {
+					t.Fatalf("%s: %d", path, st)
+				}
+				got := map[int64]string{}
+				for _, m := range rowRe.FindAllStringSubmatch(body, -1) {
+					id, _ := strconv.ParseInt(m[1], 10, 64)
+					got[id] = stateOf(m[2])
+				}
+				if !maps.Equal(got, want) {
+					t.Errorf("%s shows portal access %v, want %v", path, got, want)
+				}
+			}
+			for id, state := range want {
+				_, _, body := c.get(fmt.Sprintf("/crm/contacts/%d", id))
+				says := map[string]string{"Enabled": `<span class="badge ok">Enabled</span> The contact signs in`, "Locked": `<span class="badge bad">Locked</span> Too many failed sign-ins.`,
+					"—": "The contact has no client portal access."}[state]
+				if !strings.Contains(body, says) {
+					t.Errorf("contact %d's page does not say %q", id, says)
+				}
 			}
 		})
 	}

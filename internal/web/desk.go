@@ -508,23 +508,37 @@ type contactLine struct {
 	CanEdit                     bool
 }
 
-// contactLine is a row of Contacts as the pages show it.
-func (h *Handler) contactLine(ctx context.Context, r *store.Row, companies map[int64]string) contactLine {
+// contactLines are rows of Contacts as the pages show them, with their company's name from
+// companies and their portal access read for all of them at once.
+func (h *Handler) contactLines(ctx context.Context, rows []*store.Row, companies map[int64]string) ([]contactLine, error) {
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID(contactsE)
+	}
+	portal, err := h.svc.PortalAccess(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	fc := contactF
-	l := contactLine{ID: r.ID(contactsE)}
-	f, _ := r.Values[fc.firstName].(string)
-	la, _ := r.Values[fc.lastName].(string)
-	l.Name = strings.TrimSpace(f + " " + la)
-	l.Email, _ = r.Values[fc.email].(string)
-	l.Phone, _ = r.Values[fc.phone].(string)
-	l.Title, _ = r.Values[fc.title].(string)
-	l.Mobile, _ = r.Values[fc.mobile].(string)
-	l.CompanyID, _ = r.Values[fc.companyID].(int64)
-	l.Company = companies[l.CompanyID]
-	a, _ := r.Values[fc.isActive].(int64)
-	l.Active = a == 1
-	l.Portal, l.Locked, _ = h.svc.HasPortalAccess(ctx, l.ID)
-	return l
+	lines := make([]contactLine, len(rows))
+	for i, r := range rows {
+		l := contactLine{ID: ids[i]}
+		f, _ := r.Values[fc.firstName].(string)
+		la, _ := r.Values[fc.lastName].(string)
+		l.Name = strings.TrimSpace(f + " " + la)
+		l.Email, _ = r.Values[fc.email].(string)
+		l.Phone, _ = r.Values[fc.phone].(string)
+		l.Title, _ = r.Values[fc.title].(string)
+		l.Mobile, _ = r.Values[fc.mobile].(string)
+		l.CompanyID, _ = r.Values[fc.companyID].(int64)
+		l.Company = companies[l.CompanyID]
+		a, _ := r.Values[fc.isActive].(int64)
+		l.Active = a == 1
+		p := portal[l.ID]
+		l.Portal, l.Locked = p.Has, p.Locked
+		lines[i] = l
+	}
+	return lines, nil
 }
 
 // contactSorts are the contacts list's sorts, the default first.
@@ -553,10 +567,12 @@ func (h *Handler) contactsPage(w http.ResponseWriter, r *http.Request, s *sessio
 		return
 	}
 	companies := h.rowNames(ctx, companyNames, idsOf(rows, contactF.companyID)...)
-	v := &contactsView{Nav: nav}
-	for _, row := range rows {
-		v.Lines = append(v.Lines, h.contactLine(ctx, row, companies))
+	lines, err := h.contactLines(ctx, rows, companies)
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
 	}
+	v := &contactsView{Nav: nav, Lines: lines}
 	p.Data = v
 	h.render(w, r, http.StatusOK, "contacts", p)
 }
@@ -584,9 +600,13 @@ func (h *Handler) loadContact(r *http.Request) (*contactLine, error) {
 		return nil, apperr.New(http.StatusNotFound, "There is no such contact, or your security level does not let you see it.")
 	}
 	company, _ := row.Values[contactF.companyID].(int64)
-	l := h.contactLine(ctx, row, h.rowNames(ctx, companyNames, company))
+	lines, err := h.contactLines(ctx, []*store.Row{row}, h.rowNames(ctx, companyNames, company))
+	if err != nil {
+		return nil, err
+	}
+	l := &lines[0]
 	l.CanEdit = allowed(ctx, e, l.ID)
-	return &l, nil
+	return l, nil
 }
 
 func (h *Handler) contactAction(w http.ResponseWriter, r *http.Request, s *session, p *page) {

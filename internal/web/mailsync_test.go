@@ -33,7 +33,10 @@ func (s *site) integrated() (*connection.Service, *mail.Service, *sync.Service) 
 }
 
 // noPageScroll checks that at phone width the page itself does not scroll sideways: a wide
-// table (wideTable, a selector, when given) scrolls inside its own box instead.
+// table (wideTable, a selector, when given) scrolls inside its own box instead. Every item of
+// the top navigation is whole on the screen: inside the viewport, not clipped by a box that
+// hides or scrolls its overflow (the nav scrolling sideways cut its last item), and not
+// covered by anything else.
 func (s *site) noPageScroll(path, wideTable string) {
 	s.t.Helper()
 	s.run(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
@@ -43,6 +46,13 @@ func (s *site) noPageScroll(path, wideTable string) {
 	if over > 0 {
 		s.t.Fatalf("%s is %dpx wider than a 390px phone screen: the page scrolls sideways", path, over)
 	}
+	nav := get(s, chromedp.Evaluate[navCheck](navVisibleJS))
+	if len(nav.Items) == 0 {
+		s.t.Fatalf("%s: no items in the top navigation", path)
+	}
+	if len(nav.Problems) > 0 {
+		s.t.Fatalf("%s at 390px: the top navigation (%s) is not wholly visible:\n%s", path, strings.Join(nav.Items, ", "), strings.Join(nav.Problems, "\n"))
+	}
 	if wideTable != "" {
 		box := get(s, chromedp.Evaluate[int](`(() => { const w = document.querySelector(`+jsString(wideTable)+`).closest(".tablewrap"); return w.scrollWidth - w.clientWidth })()`))
 		if box <= 0 {
@@ -50,6 +60,41 @@ func (s *site) noPageScroll(path, wideTable string) {
 		}
 	}
 }
+
+// navCheck is navVisibleJS's answer.
+type navCheck struct {
+	Items    []string
+	Problems []string
+}
+
+// navVisibleJS lists the top navigation's items and, for each one not wholly visible, why.
+const navVisibleJS = `(() => {
+  const vw = document.documentElement.clientWidth, vh = document.documentElement.clientHeight;
+  const items = [], problems = [];
+  const px = r => "[" + Math.round(r.left) + "," + Math.round(r.top) + " – " + Math.round(r.right) + "," + Math.round(r.bottom) + "]";
+  for (const a of document.querySelectorAll("header.topbar nav.mainnav a")) {
+    const name = a.textContent.trim(), r = a.getBoundingClientRect();
+    items.push(name);
+    if (r.width < 1 || r.height < 1) { problems.push(name + ": not shown"); continue; }
+    if (r.left < 0 || r.top < 0 || r.right > vw + 0.5 || r.bottom > vh + 0.5) {
+      problems.push(name + ": " + px(r) + " is outside the " + vw + "×" + vh + " viewport"); continue;
+    }
+    for (let p = a.parentElement; p && p !== document.documentElement; p = p.parentElement) {
+      const st = getComputedStyle(p);
+      if (st.overflowX === "visible" && st.overflowY === "visible") continue;
+      const q = p.getBoundingClientRect();
+      if (r.left < q.left - 0.5 || r.right > q.right + 0.5 || r.top < q.top - 0.5 || r.bottom > q.bottom + 0.5) {
+        problems.push(name + ": " + px(r) + " is cut by <" + p.tagName.toLowerCase() + " class=" + p.className + "> " + px(q));
+      }
+    }
+    const mid = (r.top + r.bottom) / 2; // both ends and the middle, clear of the rounded corners
+    for (const [x, y] of [[r.left + 3, mid], [(r.left + r.right) / 2, mid], [r.right - 3, mid]]) {
+      const e = document.elementFromPoint(x, y);
+      if (!e || !a.contains(e)) { problems.push(name + ": covered at " + Math.round(x) + "," + Math.round(y) + " by " + (e ? e.tagName : "nothing")); break; }
+    }
+  }
+  return {Items: items, Problems: problems};
+})()`
 
 // chartReadable checks that the usage chart a phone shows has labels at least 10px high.
 func (s *site) chartReadable() {

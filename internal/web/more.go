@@ -150,9 +150,9 @@ func (h *Handler) companyPage(w http.ResponseWriter, r *http.Request, s *session
 	}
 	contacts, err := h.svc.Query(ctx, ce, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "companyID", Value: id}}}, nil, -1, 500)
 	if err == nil {
-		names := map[int64]string{id: v.Name}
-		for _, c := range contacts {
-			v.Contacts = append(v.Contacts, h.contactLine(ctx, c, names))
+		if v.Contacts, err = h.contactLines(ctx, contacts, map[int64]string{id: v.Name}); err != nil {
+			h.fail(w, r, p, err)
+			return
 		}
 	}
 	v.Tickets, v.TicketsTotal, _ = h.recentTickets(ctx, []*query.Node{{Op: "eq", Field: "companyID", Value: id}}, companyTickets)

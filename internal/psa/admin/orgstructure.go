@@ -99,21 +99,26 @@ func (s *Service) OrgStructure(ctx context.Context) (*OrgStructure, error) {
 	if err != nil {
 		return nil, err
 	}
-	re := s.f.orgResources
+	// The resources of every association, read together in id order (not once per
+	// association): each association's list keeps that order.
+	members := map[int64][]int64{}
+	fr := s.f.orgResource
+	err = s.EachRow(ctx, s.f.orgResources, func(m *store.Row) error {
+		a, _ := m.Values[fr.associationID].(int64)
+		id, _ := m.Values[fr.resourceID].(int64)
+		members[a] = append(members[a], id)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range rows {
 		a := Association{ID: r.ID(ae), Resources: []int64{}}
 		d, _ := r.Values[fa.level1].(int64)
 		l, _ := r.Values[fa.level2].(int64)
 		a.Division, a.Line = divs[d], lines[l]
 		a.Active, _ = r.Values[fa.isActive].(bool)
-		members, err := s.RowsWhere(ctx, re, "organizationalLevelAssociationID", a.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range members {
-			id, _ := m.Values[s.f.orgResource.resourceID].(int64)
-			a.Resources = append(a.Resources, id)
-		}
+		a.Resources = append(a.Resources, members[a.ID]...)
 		out.Associations = append(out.Associations, a)
 	}
 	return out, nil
