@@ -246,7 +246,7 @@ func TestAPIOnlyUsersOwnNothing(t *testing.T) {
 		}
 	}
 	project := itemID(t, do(t, env, call{Method: "POST", Path: v1 + "/Projects", Body: `{"projectName":"Rollout","companyID":1}`}))
-	if r := do(t, env, call{Method: "POST", Path: fmt.Sprintf("%s/Projects/%d/Tasks", v1, project), Body: fmt.Sprintf(`{"title":"t","assignedResourceID":%d}`, api)}); r.Status != 500 || !strings.Contains(string(r.Body), "assigned resource of a task") {
+	if r := do(t, env, call{Method: "POST", Path: fmt.Sprintf("%s/Projects/%d/Tasks", v1, project), Body: fmt.Sprintf(`{"title":"t","assignedResourceID":%d,"assignedResourceRoleID":1}`, api)}); r.Status != 500 || !strings.Contains(string(r.Body), "assigned resource of a task") {
 		t.Errorf("a task assigned to an API user: %d %s", r.Status, r.Body)
 	}
 	ticket := itemID(t, do(t, env, call{Method: "POST", Path: v1 + "/Tickets", Body: `{"companyID":1,"title":"x","status":1,"priority":2}`}))

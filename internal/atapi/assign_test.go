@@ -90,3 +90,114 @@ func TestTicketAssignmentNeedsTheResourcesRole(t *testing.T) {
 		})
 	}
 }
+
+// A task's assignment follows the ticket's rule (one mechanism in psa): the resource and the
+// role come together, the role is one the resource holds in an active department/role
+// association, checked on create and whenever the assignment changes. Tasks are written
+// through their project (POST/PATCH/PUT /Projects/{id}/Tasks).
+func TestTaskAssignmentNeedsTheResourcesRole(t *testing.T) {
+	t.Parallel()
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			t.Parallel()
+			env := testsupport.Start(t, b, true)
+			svc, ctx := env.PSA, env.Ctx()
+			// Ann is a Technician (role 1) of the Service Desk, not an Administrator (role 2).
+			ann, err := svc.CreateResource(ctx, admin.NewResource{FirstName: "Ann", LastName: "Tech", Email: "ann@msp.example", Username: "ann" + testsupport.RandomHex(3),
+				SecurityLevel: "Team Member (system)", LocationID: 1, Departments: []admin.DepartmentRole{{DepartmentID: 1, RoleID: 1}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			project := itemID(t, do(t, env, call{Method: "POST", Path: v1 + "/Projects", Body: `{"projectName":"Rollout","companyID":1}`}))
+			tasks := fmt.Sprintf("%s/Projects/%d/Tasks", v1, project)
+			refused := fmt.Sprintf("The resource (assignedResourceID %d) does not have the role (assignedResourceRoleID 2): assign the resource in one of the roles of its department/role associations.", ann.ID)
+			const half = "When assigning a Resource, you must assign both a assignedResourceID and assignedResourceRoleID."
+			create := func(body string) reply { return do(t, env, call{Method: "POST", Path: tasks, Body: body}) }
+			patch := func(body string) reply { return do(t, env, call{Method: "PATCH", Path: tasks, Body: body}) }
+			refusedWith := func(what string, r reply, want string) {
+				t.Helper()
+				if e, _ := r.json(t)["errors"].([]any); r.Status != 500 || len(e) != 1 || e[0] != want {
+					t.Errorf("%s: %d %s, want 500 %q", what, r.Status, r.Body, want)
+				}
+			}
+			assignment := func(id int64) string {
+				tk, _ := do(t, env, call{Method: "GET", Path: fmt.Sprintf("%s/Tasks/%d", v1, id)}).json(t)["item"].(map[string]any)
+				return fmt.Sprintf("%v:%v %v", tk["assignedResourceID"], tk["assignedResourceRoleID"], tk["title"])
+			}
+			count := func(title string) int {
+				return len(idsOf(t, do(t, env, call{Method: "POST", Path: v1 + "/Tasks/query", Body: `{"filter":[{"op":"eq","field":"title","value":"` + title + `"}]}`})))
+			}
+
+			// The role is a Role (as on a ticket), not a ResourceRoles association row.
+			for _, f := range do(t, env, call{Method: "GET", Path: v1 + "/Tasks/entityInformation/fields"}).json(t)["fields"].([]any) {
+				if f := f.(map[string]any); f["name"] == "assignedResourceRoleID" && (f["isReference"] != true || f["referenceEntityType"] != "Role") {
+					t.Errorf("Tasks.assignedResourceRoleID in entityInformation/fields: %v", f)
+				}
+			}
+
+			// Create: a role Ann does not have, a role that does not exist, a resource without a
+			// role and a role without a resource are refused, and nothing is saved.
+			refusedWith("create with a role the resource does not have", create(fmt.Sprintf(`{"title":"Refused","assignedResourceID":%d,"assignedResourceRoleID":2}`, ann.ID)), refused)
+			refusedWith("create with a role that does not exist", create(fmt.Sprintf(`{"title":"Refused","assignedResourceID":%d,"assignedResourceRoleID":99}`, ann.ID)),
+				fmt.Sprintf("The resource (assignedResourceID %d) does not have the role (assignedResourceRoleID 99): assign the resource in one of the roles of its department/role associations.", ann.ID))
+			refusedWith("create with a resource and no role", create(fmt.Sprintf(`{"title":"Refused","assignedResourceID":%d}`, ann.ID)), half)
+			refusedWith("create with a role and no resource", create(`{"title":"Refused","assignedResourceRoleID":1}`), half)
+			if n := count("Refused"); n != 0 {
+				t.Errorf("refused tasks were saved: %d", n)
+			}
+			// Her own role is saved, and so is a task with no assignment at all.
+			id := itemID(t, create(fmt.Sprintf(`{"title":"Right role","assignedResourceID":%d,"assignedResourceRoleID":1}`, ann.ID)))
+			if got, want := assignment(id), fmt.Sprintf("%d:1 Right role", ann.ID); got != want {
+				t.Fatalf("saved assignment %s, want %s", got, want)
+			}
+			unassigned := itemID(t, create(`{"title":"Nobody yet"}`))
+
+			// Update: only the role, to one she does not have, is refused; dropping half the pair
+			// is refused; the task keeps its assignment.
+			refusedWith("update to a role the resource does not have", patch(fmt.Sprintf(`{"id":%d,"assignedResourceRoleID":2}`, id)), refused)
+			refusedWith("update clearing the role", patch(fmt.Sprintf(`{"id":%d,"assignedResourceRoleID":null}`, id)), half)
+			refusedWith("update clearing the resource", patch(fmt.Sprintf(`{"id":%d,"assignedResourceID":null}`, id)), half)
+			if got, want := assignment(id), fmt.Sprintf("%d:1 Right role", ann.ID); got != want {
+				t.Errorf("after the refused updates: %s, want %s", got, want)
+			}
+			// Assigning the unassigned task: a resource alone, a role alone, and a wrong pair are
+			// refused; her own role is saved.
+			refusedWith("update giving a resource and no role", patch(fmt.Sprintf(`{"id":%d,"assignedResourceID":%d}`, unassigned, ann.ID)), half)
+			refusedWith("update giving a role and no resource", patch(fmt.Sprintf(`{"id":%d,"assignedResourceRoleID":1}`, unassigned)), half)
+			refusedWith("update giving a wrong pair", patch(fmt.Sprintf(`{"id":%d,"assignedResourceID":%d,"assignedResourceRoleID":2}`, unassigned, ann.ID)), refused)
+			if got := assignment(unassigned); got != "<nil>:<nil> Nobody yet" {
+				t.Errorf("after the refused assignments: %s", got)
+			}
+			itemID(t, patch(fmt.Sprintf(`{"id":%d,"assignedResourceID":%d,"assignedResourceRoleID":1}`, unassigned, ann.ID)))
+			if got, want := assignment(unassigned), fmt.Sprintf("%d:1 Nobody yet", ann.ID); got != want {
+				t.Errorf("assigned by update: %s, want %s", got, want)
+			}
+
+			// Ann loses her association: the task still saves when its assignment is left as it
+			// is (not sent, sent unchanged, or replaced whole with the same pair), but she cannot
+			// be assigned anew.
+			none := []admin.DepartmentRole{}
+			if _, err := svc.EditResource(ctx, fmt.Sprint(ann.ID), admin.ResourceChange{Departments: &none}); err != nil {
+				t.Fatal(err)
+			}
+			itemID(t, patch(fmt.Sprintf(`{"id":%d,"title":"Renamed"}`, id)))
+			itemID(t, patch(fmt.Sprintf(`{"id":%d,"title":"Renamed again","assignedResourceID":%d,"assignedResourceRoleID":1}`, id, ann.ID)))
+			itemID(t, do(t, env, call{Method: "PUT", Path: tasks, Body: fmt.Sprintf(`{"id":%d,"title":"Replaced","assignedResourceID":%d,"assignedResourceRoleID":1}`, id, ann.ID)}))
+			if got, want := assignment(id), fmt.Sprintf("%d:1 Replaced", ann.ID); got != want {
+				t.Errorf("an existing assignment after the association went: %s, want %s", got, want)
+			}
+			refusedWith("create for a resource without associations", create(fmt.Sprintf(`{"title":"Refused","assignedResourceID":%d,"assignedResourceRoleID":1}`, ann.ID)),
+				fmt.Sprintf("The resource (assignedResourceID %d) does not have the role (assignedResourceRoleID 1): assign the resource in one of the roles of its department/role associations.", ann.ID))
+
+			// Reassigning to the demo's administrator in their Technician role is saved; unassigning too.
+			itemID(t, patch(fmt.Sprintf(`{"id":%d,"assignedResourceID":1,"assignedResourceRoleID":1}`, id)))
+			if got := assignment(id); got != "1:1 Replaced" {
+				t.Errorf("reassigned: %s", got)
+			}
+			itemID(t, patch(fmt.Sprintf(`{"id":%d,"assignedResourceID":null,"assignedResourceRoleID":null}`, id)))
+			if got := assignment(id); got != "<nil>:<nil> Replaced" {
+				t.Errorf("unassigned: %s", got)
+			}
+		})
+	}
+}

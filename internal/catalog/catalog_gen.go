@@ -3093,7 +3093,7 @@ func generated() []*Entity {
 			Fields: []Field{
 				{Name: "id", Column: "id", Type: "long", ReadOnly: true, Queryable: true},
 				{Name: "assignedResourceID", Column: "assigned_resource_id", Type: "integer", Queryable: true, Reference: "Resources"},
-				{Name: "assignedResourceRoleID", Column: "assigned_resource_role_id", Type: "integer", Queryable: true, Reference: "ResourceRoles"},
+				{Name: "assignedResourceRoleID", Column: "assigned_resource_role_id", Type: "integer", Queryable: true, Reference: "Roles"},
 				{Name: "billingCodeID", Column: "billing_code_id", Type: "integer", Queryable: true, Reference: "BillingCodes"},
 				{Name: "canClientPortalUserCompleteTask", Column: "can_client_portal_user_complete_task", Type: "boolean", Queryable: true},
 				{Name: "companyLocationID", Column: "company_location_id", Type: "integer", Queryable: true, Reference: "CompanyLocations"},

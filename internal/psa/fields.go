@@ -24,10 +24,6 @@ func fieldIndex(c *catalog.Catalog, entity, field string) int {
 // ticketFields are the fields of Tickets the ticket rules read and write.
 type ticketFields struct {
 	creatorType, ticketNumber, status, completedDate, completedByResourceID int
-	assignedResourceID, assignedResourceRoleID                              int
-	// The department/role associations (ResourceRoleDepartments) an assignment must be one of.
-	roleDepartments                          *catalog.Entity
-	roleDepartmentRole, roleDepartmentActive int
 }
 
 func resolveTicketFields(c *catalog.Catalog) ticketFields {
@@ -35,7 +31,21 @@ func resolveTicketFields(c *catalog.Catalog) ticketFields {
 	return ticketFields{
 		creatorType: f("creatorType"), ticketNumber: f("ticketNumber"), status: f("status"),
 		completedDate: f("completedDate"), completedByResourceID: f("completedByResourceID"),
-		assignedResourceID: f("assignedResourceID"), assignedResourceRoleID: f("assignedResourceRoleID"),
+	}
+}
+
+// assignmentFields are an entity's resource/role pair (assignedResourceID and
+// assignedResourceRoleID, on Tickets and Tasks) and the department/role associations
+// (ResourceRoleDepartments) the pair must be one of.
+type assignmentFields struct {
+	resource, role                           int
+	roleDepartments                          *catalog.Entity
+	roleDepartmentRole, roleDepartmentActive int
+}
+
+func resolveAssignmentFields(c *catalog.Catalog, entityName string) assignmentFields {
+	return assignmentFields{
+		resource: fieldIndex(c, entityName, "assignedResourceID"), role: fieldIndex(c, entityName, "assignedResourceRoleID"),
 		roleDepartments:      entity(c, "ResourceRoleDepartments"),
 		roleDepartmentRole:   fieldIndex(c, "ResourceRoleDepartments", "roleID"),
 		roleDepartmentActive: fieldIndex(c, "ResourceRoleDepartments", "isActive"),

@@ -16,9 +16,10 @@ import (
 // when the service is made, so a wrong name fails at start-up.
 func coreHooks(s *Service) map[string]*Hooks {
 	c := s.Catalog
-	t := &ticketRules{s: s, f: resolveTicketFields(c)}
+	t := &ticketRules{s: s, f: resolveTicketFields(c),
+		assignment: &assignmentRule{s: s, f: resolveAssignmentFields(c, "Tickets"), apiUser: "An API-only user cannot be the assigned resource of a ticket."}}
 	s.OnAccessChange(func(tenantID int64) { t.locations.Delete(tenantID) }) // Site Setup may change the time zone
-	taskAssigned := fieldIndex(c, "Tasks", "assignedResourceID")
+	task := &assignmentRule{s: s, f: resolveAssignmentFields(c, "Tasks"), apiUser: "An API-only user cannot be the assigned resource of a task."}
 	opportunityOwner := fieldIndex(c, "Opportunities", "ownerResourceID")
 	resourceActive := fieldIndex(c, "Resources", "isActive")
 	resourceCost := fieldIndex(c, "Resources", "internalCost")
@@ -40,10 +41,10 @@ func coreHooks(s *Service) map[string]*Hooks {
 		},
 		"Tasks": {
 			BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
-				return notAPIUser(ctx, s, row.Values[taskAssigned], "An API-only user cannot be the assigned resource of a task.")
+				return task.check(ctx, tx, nil, row)
 			},
 			BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
-				return changedNotAPIUser(ctx, s, taskAssigned, old, row, "An API-only user cannot be the assigned resource of a task.")
+				return task.check(ctx, tx, old, row)
 			},
 		},
 		"TicketSecondaryResources": secondaryResource(s, "TicketSecondaryResources", "An API-only user cannot be a secondary resource of a ticket."),
@@ -127,9 +128,10 @@ func notAPIUser(ctx context.Context, s *Service, v any, msg string) error {
 }
 
 type ticketRules struct {
-	s         *Service
-	f         ticketFields
-	locations sync.Map // tenant id → *time.Location, forgotten when the tenant's settings change
+	s          *Service
+	f          ticketFields
+	assignment *assignmentRule
+	locations  sync.Map // tenant id → *time.Location, forgotten when the tenant's settings change
 }
 
 // location is the tenant's time zone, read from the database and the zone files once per tenant
@@ -172,21 +174,8 @@ func (t *ticketRules) number(ctx context.Context, tx *store.Tx, e *catalog.Entit
 
 // check holds the ticket rules for every write.
 func (t *ticketRules) check(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
-	res, role := row.Values[t.f.assignedResourceID], row.Values[t.f.assignedResourceRoleID]
-	if (res == nil) != (role == nil) {
-		return apperr.Invalid("When assigning a Resource, you must assign both a assignedResourceID and assignedResourceRoleID.")
-	}
-	if res != nil && (old == nil || old.Values[t.f.assignedResourceID] != res) {
-		if err := notAPIUser(ctx, t.s, res, "An API-only user cannot be the assigned resource of a ticket."); err != nil {
-			return err
-		}
-	}
-	// The resource must have the role: checked only when the assignment is set or changed, so
-	// a row saved before the rule (or whose association was removed since) keeps working.
-	if res != nil && (old == nil || old.Values[t.f.assignedResourceID] != res || old.Values[t.f.assignedResourceRoleID] != role) {
-		if err := t.hasRole(ctx, tx, res, role); err != nil {
-			return err
-		}
+	if err := t.assignment.check(ctx, tx, old, row); err != nil {
+		return err
 	}
 	// Completing a ticket records when; reopening clears it.
 	status, _ := row.Values[t.f.status].(int64)
@@ -203,21 +192,50 @@ func (t *ticketRules) check(ctx context.Context, tx *store.Tx, e *catalog.Entity
 	return nil
 }
 
+// assignmentRule is the rule of a primary resource and its role (assignedResourceID and
+// assignedResourceRoleID), the same on Tickets and Tasks: the two are set together, the
+// resource is not an API-only user, and the resource holds the role. Autotask: "A role is
+// required when a resource is assigned to a ticket or task" (its ResourceRoles reference).
+type assignmentRule struct {
+	s       *Service
+	f       assignmentFields
+	apiUser string // the refusal of an API-only user as the resource
+}
+
+// check applies the rule to a row about to be written; old is nil on create.
+func (a *assignmentRule) check(ctx context.Context, tx *store.Tx, old, row *store.Row) error {
+	res, role := row.Values[a.f.resource], row.Values[a.f.role]
+	if (res == nil) != (role == nil) {
+		return apperr.Invalid("When assigning a Resource, you must assign both a assignedResourceID and assignedResourceRoleID.")
+	}
+	if res != nil && (old == nil || old.Values[a.f.resource] != res) {
+		if err := notAPIUser(ctx, a.s, res, a.apiUser); err != nil {
+			return err
+		}
+	}
+	// The resource must have the role: checked only when the assignment is set or changed, so
+	// a row saved before the rule (or whose association was removed since) keeps working.
+	if res != nil && (old == nil || old.Values[a.f.resource] != res || old.Values[a.f.role] != role) {
+		return a.hasRole(ctx, tx, res, role)
+	}
+	return nil
+}
+
 // hasRole refuses an assignment whose resource does not hold the role in one of its active
 // department/role associations (ResourceRoleDepartments), as Autotask does: a resource is
-// assigned to a ticket in one of its own roles.
-func (t *ticketRules) hasRole(ctx context.Context, tx *store.Tx, res, role any) error {
+// assigned to a ticket or a task in one of its own roles.
+func (a *assignmentRule) hasRole(ctx context.Context, tx *store.Tx, res, role any) error {
 	resID, ok1 := res.(int64)
 	roleID, ok2 := role.(int64)
 	if !ok1 || !ok2 {
 		return nil
 	}
-	rows, err := tx.RowsWhere(ctx, t.f.roleDepartments, "resourceID", resID)
+	rows, err := tx.RowsWhere(ctx, a.f.roleDepartments, "resourceID", resID)
 	if err != nil {
 		return err
 	}
 	for _, r := range rows {
-		if active, _ := r.Values[t.f.roleDepartmentActive].(bool); active && r.Values[t.f.roleDepartmentRole] == any(roleID) {
+		if active, _ := r.Values[a.f.roleDepartmentActive].(bool); active && r.Values[a.f.roleDepartmentRole] == any(roleID) {
 			return nil
 		}
 	}

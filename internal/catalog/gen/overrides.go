@@ -220,6 +220,12 @@ var overrides = map[string]entityRule{
 	"TicketNoteWebhookExcludedResources":        {Core: true, Section: "Web Services API", Object: "Webhooks", CopyFields: "CompanyWebhookExcludedResources", Fields: webhookChild},
 	"WebhookEventErrorLogs":                     {Core: true, Section: "Web Services API", Object: "Webhooks"},
 
+	// A task's assignment is a resource and a Role, as a ticket's is: the name rule guesses
+	// ResourceRoles (assignedResourceRole → ResourceRoles), whose ids are association rows, not
+	// roles. Autotask's ResourceRoles reference: "A role is required when a resource is assigned
+	// to a ticket or task"; its client libraries (django-autotask's Task) point the field at Role.
+	"Tasks": {Fields: map[string]fieldRule{"assignedResourceRoleID": {Reference: "Roles"}}},
+
 	// Internal cost data the generator's name rules (…cost, …costs, margin, markup, setupFee)
 	// do not catch. An internalCurrencyX field is cost data whenever X is (catalog_test.go).
 	"Contracts":         {Fields: map[string]fieldRule{"internalCurrencySetupFee": {Cost: true}}},
