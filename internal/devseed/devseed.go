@@ -66,7 +66,7 @@ func Generate(ctx context.Context, svc *admin.Service, c Counts, progress Progre
 			return err
 		}
 	}
-	return nil
+	return svc.DB.FinishBulkLoad(ctx)
 }
 
 type gen struct {
