@@ -295,14 +295,23 @@ func TestSharedBudget(t *testing.T) {
 			}
 			setThreshold(t, svc, ctx, 10)
 			fast := limits.Config{ThreadLimit: 3}
-			a, _ := node(t, svc, fast, open(t))
-			bsrv, _ := node(t, svc, fast, open(t))
+			a, pa := node(t, svc, fast, open(t))
+			bsrv, pb := node(t, svc, fast, open(t))
+			// syncNow does at once what each node's sync loop does every 50 ms, so the test does
+			// not depend on a loop having run within a sleep on a loaded machine.
+			syncNow := func(nodes ...*server.Parts) {
+				for _, p := range nodes {
+					if err := p.Limits.Sync(context.Background()); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
 			for range 6 {
 				if r := limGet(t, a.URL, creds, "/ATServicesRest/V1.0/Companies/0"); r.status != 200 {
 					t.Fatalf("node A: %d %s", r.status, r.body)
 				}
 			}
-			time.Sleep(300 * time.Millisecond) // A's sync interval is 50 ms
+			syncNow(pa)
 			if ti := threshold(t, limGet(t, bsrv.URL, creds, "/ATServicesRest/V1.0/ThresholdInformation")); ti.CurrentTimeframeRequestCount != 7 {
 				t.Fatalf("node B sees %d requests, want A's 6 and its own", ti.CurrentTimeframeRequestCount)
 			}
@@ -314,7 +323,7 @@ func TestSharedBudget(t *testing.T) {
 			if r := limGet(t, bsrv.URL, creds, "/ATServicesRest/V1.0/Companies/0"); r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
 				t.Fatalf("node B, request 11 of 10: %d %s", r.status, r.body)
 			}
-			time.Sleep(300 * time.Millisecond)
+			syncNow(pb, pa)
 			if r := limGet(t, a.URL, creds, "/ATServicesRest/V1.0/Companies/0"); r.status != http.StatusTooManyRequests {
 				t.Fatalf("node A after B used the budget up: %d %s", r.status, r.body)
 			}
