@@ -59,6 +59,11 @@ type Authenticator struct {
 	TTL    time.Duration
 	Logger *slog.Logger
 
+	// OnNewGeneration, when set, is called with each tenant whose access generation a poll
+	// found risen, so that what other parts of this process remember of the tenant (its time
+	// zone, its API threshold) follows changes made by other processes too.
+	OnNewGeneration func(tenantID int64)
+
 	// Gate bounds password hashing (see HashGate); NewAuthenticator sizes it to the cores.
 	Gate *HashGate
 
@@ -400,11 +405,34 @@ func (a *Authenticator) Poll(ctx context.Context) {
 		a.Logger.Warn("read access generations", slog.Any("error", err))
 		return
 	}
+	var risen []int64
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	for t, g := range gens {
 		if g > a.gens[t] {
 			a.gens[t] = g
+			risen = append(risen, t)
+		}
+	}
+	a.mu.Unlock()
+	if a.OnNewGeneration != nil {
+		for _, t := range risen {
+			a.OnNewGeneration(t)
+		}
+	}
+}
+
+// Run polls the access generations every poll interval until ctx ends, so changes made
+// elsewhere arrive even while no API call comes in (the console and the portal do not pass
+// through the authenticator).
+func (a *Authenticator) Run(ctx context.Context) {
+	t := time.NewTicker(time.Duration(a.pollEvery.Load()))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			a.maybePoll(now)
 		}
 	}
 }

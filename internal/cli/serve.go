@@ -93,6 +93,7 @@ func (a *app) serve(ctx context.Context) error {
 	flushCtx, stopFlush := context.WithCancel(context.Background())
 	flushed := make(chan struct{})
 	go func() { defer close(flushed); parts.RunUsageFlusher(flushCtx, 30*time.Second, log) }()
+	go parts.Auth.Run(flushCtx) // changes other processes make reach this one's caches
 	defer func() { stopFlush(); <-flushed }()
 	stopMail, err := a.mail.start(ctx, a.out, integ.mail, log)
 	if err != nil {

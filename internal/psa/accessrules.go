@@ -177,6 +177,13 @@ func (s *Service) AccessChanged(ctx context.Context) {
 	if err != nil {
 		return
 	}
+	s.TenantChanged(tenant)
+}
+
+// TenantChanged tells the listeners of OnAccessChange that a tenant changed, when the news
+// comes from elsewhere: the authenticator's poll of the access generations, for changes made
+// by another process.
+func (s *Service) TenantChanged(tenant int64) {
 	s.listeners.mu.Lock()
 	fns := append([]func(int64){}, s.listeners.fns...)
 	s.listeners.mu.Unlock()

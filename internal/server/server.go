@@ -104,6 +104,7 @@ func New(svc *admin.Service, opt Options) (http.Handler, *Parts) {
 	parts.Auth.Logger = opt.Logger
 	svc.OnAccessChange(parts.Auth.ForgetTenant) // changes made in this process reach the cache at once
 	svc.OnAccessChange(parts.Limits.ForgetThreshold)
+	parts.Auth.OnNewGeneration = svc.TenantChanged // and those of other processes within a poll interval
 	parts.API = &atapi.Server{PSA: svc.Service, Auth: parts.Auth, Limits: parts.Limits, PublicURL: opt.PublicURL, Logger: opt.Logger, Version: opt.Version}
 
 	mux := http.NewServeMux()

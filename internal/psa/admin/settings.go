@@ -75,7 +75,10 @@ func (s *Service) ChangeSettings(ctx context.Context, ch SettingsChange) (*store
 		if err := tx.SaveTenantSettings(ctx, t.TenantSettings); err != nil {
 			return err
 		}
-		return tx.SetTenantTimeZone(ctx, zone)
+		if err := tx.SetTenantTimeZone(ctx, zone); err != nil {
+			return err
+		}
+		return tx.BumpAccessGeneration(ctx) // other processes forget the zone of ticket numbers
 	})
 	if err != nil {
 		return nil, err
@@ -102,7 +105,12 @@ func CheckTimeZone(z string) (string, error) {
 }
 
 func (s *Service) saveSettings(ctx context.Context, st store.TenantSettings) error {
-	if err := s.DB.InTx(ctx, func(tx *store.Tx) error { return tx.SaveTenantSettings(ctx, st) }); err != nil {
+	if err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.SaveTenantSettings(ctx, st); err != nil {
+			return err
+		}
+		return tx.BumpAccessGeneration(ctx) // other processes drop what they remember of the tenant
+	}); err != nil {
 		return err
 	}
 	s.AccessChanged(ctx)
