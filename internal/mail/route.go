@@ -102,10 +102,11 @@ func (s *Service) Receive(ctx context.Context, mb *store.Mailbox, raw []byte, en
 	// Noise and senders over their limit are decided before anything else, and recorded with
 	// their outcome in one write: a loop costs one row a message and no ticket work.
 	decided := true
+	var st Settings
 	if perr != nil {
 		rec.Outcome, rec.Reason = OutcomeFailed, perr.Error()
 	} else {
-		decided = s.screen(ctx, mb, rec, m, envelopeFrom, true)
+		st, decided = s.screen(ctx, mb, rec, m, envelopeFrom, true)
 	}
 	if decided {
 		rec.ProcessedAt, rec.Attempts = s.now(), 1
@@ -125,7 +126,7 @@ func (s *Service) Receive(ctx context.Context, mb *store.Mailbox, raw []byte, en
 	if decided {
 		return s.entry(rec, mb), nil
 	}
-	s.route(ctx, mb, rec, m)
+	s.route(ctx, mb, st, rec, m)
 	if err := s.finish(ctx, rec); err != nil {
 		return nil, err
 	}
@@ -166,8 +167,8 @@ func (s *Service) Reprocess(ctx context.Context, id int64) (*Entry, error) {
 		rec.Outcome, rec.Reason = OutcomeFailed, perr.Error()
 	} else {
 		rec.Outcome, rec.Reason = OutcomeReceived, ""
-		if !s.screen(ctx, mb, rec, m, "", false) {
-			s.route(ctx, mb, rec, m)
+		if st, decided := s.screen(ctx, mb, rec, m, "", false); !decided {
+			s.route(ctx, mb, st, rec, m)
 		}
 	}
 	if err := s.finish(ctx, rec); err != nil {
@@ -208,46 +209,42 @@ func (s *Service) LogEntry(ctx context.Context, id int64) (*Entry, error) {
 	return s.entry(rec, mb), nil
 }
 
-// screen decides what needs no ticket work: an inactive mailbox, noise, a sender over the rate
-// limit (when limit is set; the count is of the sender's earlier messages). It reports whether
-// rec's outcome is decided.
-func (s *Service) screen(ctx context.Context, mb *store.Mailbox, rec *store.MailMessage, m *Message, envelopeFrom string, limit bool) bool {
+// screen decides what needs no ticket work: an inactive mailbox, noise, mailbox settings that
+// cannot be read, a sender over the rate limit (when limit is set; the count is of the sender's
+// earlier messages). It reports whether rec's outcome is decided, and, when it is not, the
+// mailbox's settings for the ticket work: they are decoded once a message.
+func (s *Service) screen(ctx context.Context, mb *store.Mailbox, rec *store.MailMessage, m *Message, envelopeFrom string, limit bool) (st Settings, decided bool) {
 	if !mb.Active {
 		rec.Outcome, rec.Reason = OutcomeHeld, "the mailbox is inactive"
-		return true
+		return st, true
 	}
 	if reason := Noise(m, envelopeFrom, mb.Address); reason != "" {
 		rec.Outcome, rec.Reason = OutcomeIgnored, reason
-		return true
+		return st, true
 	}
-	if !limit {
-		return false
-	}
-	var st Settings
 	if err := jsonUnmarshal(mb.Settings, &st); err != nil {
 		rec.Outcome, rec.Reason = OutcomeFailed, "mailbox settings: "+err.Error()
-		return true
+		return st, true
+	}
+	if !limit {
+		return st, false
 	}
 	n, err := s.DB.CountMailFromSender(ctx, mb.ID, rec.Sender, rec.ReceivedAt.Add(-time.Hour),
 		OutcomeReceived, OutcomeTicket, OutcomeNote, OutcomeFailed, OutcomeHeld)
 	if err != nil {
 		rec.Outcome, rec.Reason = OutcomeFailed, "rate limit: "+err.Error()
-		return true
+		return st, true
 	}
 	if n >= int64(st.RateLimit) {
 		rec.Outcome, rec.Reason = OutcomeHeld, fmt.Sprintf("rate limit: %d messages from %s in the last hour (limit %d)", n+1, rec.Sender, st.RateLimit)
-		return true
+		return st, true
 	}
-	return false
+	return st, false
 }
 
-// route does the ticket work of a screened message.
-func (s *Service) route(ctx context.Context, mb *store.Mailbox, rec *store.MailMessage, m *Message) {
-	var st Settings
-	if err := jsonUnmarshal(mb.Settings, &st); err != nil {
-		rec.Outcome, rec.Reason = OutcomeFailed, "mailbox settings: "+err.Error()
-		return
-	}
+// route does the ticket work of a screened message, with the mailbox's settings as screen read
+// them.
+func (s *Service) route(ctx context.Context, mb *store.Mailbox, st Settings, rec *store.MailMessage, m *Message) {
 	t, err := s.target(ctx, mb)
 	if err != nil {
 		rec.Outcome, rec.Reason = OutcomeFailed, "target: "+describe(err)
