@@ -59,6 +59,12 @@ type Entry struct {
 }
 
 func (s *Service) entry(rec *store.MailMessage, mb *store.Mailbox) *Entry {
+	return s.entryIn(rec, mb, nil)
+}
+
+// entryIn is entry for one of a listing's entries: bases, when not nil, keeps each mailbox's
+// ticket link base for the rest of the listing (a connection's is read from the database).
+func (s *Service) entryIn(rec *store.MailMessage, mb *store.Mailbox, bases map[int64]string) *Entry {
 	e := &Entry{ID: rec.ID, MailboxID: rec.MailboxID, MessageID: rec.MessageID, Sender: rec.Sender, Subject: rec.Subject, Size: rec.Size,
 		ReceivedAt: rec.ReceivedAt, ProcessedAt: rec.ProcessedAt, Outcome: rec.Outcome, Reason: rec.Reason, TicketID: rec.TicketID,
 		TicketNumber: rec.TicketNumber, NoteID: rec.NoteID, Attempts: rec.Attempts,
@@ -66,20 +72,28 @@ func (s *Service) entry(rec *store.MailMessage, mb *store.Mailbox) *Entry {
 	if mb != nil {
 		e.Mailbox = mb.Address
 		if rec.TicketID != 0 {
-			e.Link = s.ticketLink(mb, rec.TicketID)
+			base, ok := bases[mb.ID]
+			if !ok {
+				base = s.ticketLinkBase(mb)
+				if bases != nil {
+					bases[mb.ID] = base
+				}
+			}
+			e.Link = base + fmt.Sprint(rec.TicketID)
 		}
 	}
 	return e
 }
 
-func (s *Service) ticketLink(mb *store.Mailbox, id int64) string {
+// ticketLinkBase is where a mailbox's tickets are, to be followed by a ticket id.
+func (s *Service) ticketLinkBase(mb *store.Mailbox) string {
 	if mb.Connection != "" && s.Connections != nil {
 		if c, err := s.Connections.Get(context.Background(), mb.Connection); err == nil && c.BaseURL != "" {
-			return strings.TrimRight(c.BaseURL, "/") + "/V1.0/Tickets/" + fmt.Sprint(id)
+			return strings.TrimRight(c.BaseURL, "/") + "/V1.0/Tickets/"
 		}
-		return "connection " + mb.Connection + ": Tickets/" + fmt.Sprint(id)
+		return "connection " + mb.Connection + ": Tickets/"
 	}
-	return "/ATServicesRest/V1.0/Tickets/" + fmt.Sprint(id)
+	return "/ATServicesRest/V1.0/Tickets/"
 }
 
 // Receive takes one message for a mailbox — from the SMTP listener, the IMAP poller or a test
@@ -183,7 +197,7 @@ func (s *Service) Log(ctx context.Context, f store.MailFilter) ([]*Entry, error)
 	if err != nil {
 		return nil, err
 	}
-	boxes := map[int64]*store.Mailbox{}
+	boxes, bases := map[int64]*store.Mailbox{}, map[int64]string{}
 	out := make([]*Entry, 0, len(recs))
 	for _, r := range recs {
 		mb, ok := boxes[r.MailboxID]
@@ -191,7 +205,32 @@ func (s *Service) Log(ctx context.Context, f store.MailFilter) ([]*Entry, error)
 			mb, _ = s.DB.MailboxByID(ctx, r.MailboxID)
 			boxes[r.MailboxID] = mb
 		}
-		out = append(out, s.entry(r, mb))
+		out = append(out, s.entryIn(r, mb, bases))
+	}
+	return out, nil
+}
+
+// LatestLogs returns the newest entries of the log of each of a tenant's mailboxes, limit each,
+// newest first, keyed by mailbox id (none for a mailbox with no mail): one read of the log for
+// all of them.
+func (s *Service) LatestLogs(ctx context.Context, tenantID int64, limit int) (map[int64][]*Entry, error) {
+	boxes, err := s.DB.Mailboxes(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(boxes))
+	for i, mb := range boxes {
+		ids[i] = mb.ID
+	}
+	recs, err := s.DB.LatestMailMessages(ctx, ids, limit)
+	if err != nil {
+		return nil, err
+	}
+	out, bases := map[int64][]*Entry{}, map[int64]string{}
+	for _, mb := range boxes {
+		for _, r := range recs[mb.ID] {
+			out[mb.ID] = append(out[mb.ID], s.entryIn(r, mb, bases))
+		}
 	}
 	return out, nil
 }
