@@ -277,3 +277,41 @@ func TestFailedMessageIsKeptAndReprocessed(t *testing.T) {
 		})
 	}
 }
+
+// TestBrokenMailboxSettings: a mailbox whose stored settings cannot be read fails each message
+// with the reason, keeps it for re-processing, and routes it once the settings are whole again.
+func TestBrokenMailboxSettings(t *testing.T) {
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			w := newWorld(t, b)
+			ctx := context.Background()
+			good := w.mb.Settings
+			w.mb.Settings = `{"rateLimit": "many"`
+			if err := w.env.PSA.DB.UpdateMailbox(ctx, w.mb); err != nil {
+				t.Fatal(err)
+			}
+			e := w.receive(t, msg("ann@acme.test", "Printer down", "the printer is down"))
+			if e.Outcome != mail.OutcomeFailed || !e.CanReprocess || !strings.HasPrefix(e.Reason, "mailbox settings: ") {
+				t.Fatalf("received: %+v", e)
+			}
+			logged, err := w.svc.LogEntry(ctx, e.ID)
+			if err != nil || logged.Outcome != mail.OutcomeFailed || logged.Reason != e.Reason {
+				t.Fatalf("log entry: %+v %v", logged, err)
+			}
+			if r, err := w.svc.Reprocess(ctx, e.ID); err != nil || r.Outcome != mail.OutcomeFailed || r.Reason != e.Reason {
+				t.Fatalf("re-processed with the settings still broken: %+v %v", r, err)
+			}
+			if n := w.count(t, "Tickets"); n != 0 {
+				t.Fatalf("%d tickets made from a mailbox with broken settings", n)
+			}
+			w.mb.Settings = good
+			if err := w.env.PSA.DB.UpdateMailbox(ctx, w.mb); err != nil {
+				t.Fatal(err)
+			}
+			r, err := w.svc.Reprocess(ctx, e.ID)
+			if err != nil || r.Outcome != mail.OutcomeTicket || w.ticket(t, r.TicketID).String("title") != "Printer down" {
+				t.Fatalf("re-processed once mended: %+v %v", r, err)
+			}
+		})
+	}
+}

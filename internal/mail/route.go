@@ -59,6 +59,12 @@ type Entry struct {
 }
 
 func (s *Service) entry(rec *store.MailMessage, mb *store.Mailbox) *Entry {
+	return s.entryIn(rec, mb, nil)
+}
+
+// entryIn is entry for one of a listing's entries: bases, when not nil, keeps each mailbox's
+// ticket link base for the rest of the listing (a connection's is read from the database).
+func (s *Service) entryIn(rec *store.MailMessage, mb *store.Mailbox, bases map[int64]string) *Entry {
 	e := &Entry{ID: rec.ID, MailboxID: rec.MailboxID, MessageID: rec.MessageID, Sender: rec.Sender, Subject: rec.Subject, Size: rec.Size,
 		ReceivedAt: rec.ReceivedAt, ProcessedAt: rec.ProcessedAt, Outcome: rec.Outcome, Reason: rec.Reason, TicketID: rec.TicketID,
 		TicketNumber: rec.TicketNumber, NoteID: rec.NoteID, Attempts: rec.Attempts,
@@ -66,20 +72,28 @@ func (s *Service) entry(rec *store.MailMessage, mb *store.Mailbox) *Entry {
 	if mb != nil {
 		e.Mailbox = mb.Address
 		if rec.TicketID != 0 {
-			e.Link = s.ticketLink(mb, rec.TicketID)
+			base, ok := bases[mb.ID]
+			if !ok {
+				base = s.ticketLinkBase(mb)
+				if bases != nil {
+					bases[mb.ID] = base
+				}
+			}
+			e.Link = base + fmt.Sprint(rec.TicketID)
 		}
 	}
 	return e
 }
 
-func (s *Service) ticketLink(mb *store.Mailbox, id int64) string {
+// ticketLinkBase is where a mailbox's tickets are, to be followed by a ticket id.
+func (s *Service) ticketLinkBase(mb *store.Mailbox) string {
 	if mb.Connection != "" && s.Connections != nil {
 		if c, err := s.Connections.Get(context.Background(), mb.Connection); err == nil && c.BaseURL != "" {
-			return strings.TrimRight(c.BaseURL, "/") + "/V1.0/Tickets/" + fmt.Sprint(id)
+			return strings.TrimRight(c.BaseURL, "/") + "/V1.0/Tickets/"
 		}
-		return "connection " + mb.Connection + ": Tickets/" + fmt.Sprint(id)
+		return "connection " + mb.Connection + ": Tickets/"
 	}
-	return "/ATServicesRest/V1.0/Tickets/" + fmt.Sprint(id)
+	return "/ATServicesRest/V1.0/Tickets/"
 }
 
 // Receive takes one message for a mailbox — from the SMTP listener, the IMAP poller or a test
@@ -102,10 +116,11 @@ func (s *Service) Receive(ctx context.Context, mb *store.Mailbox, raw []byte, en
 	// Noise and senders over their limit are decided before anything else, and recorded with
 	// their outcome in one write: a loop costs one row a message and no ticket work.
 	decided := true
+	var st Settings
 	if perr != nil {
 		rec.Outcome, rec.Reason = OutcomeFailed, perr.Error()
 	} else {
-		decided = s.screen(ctx, mb, rec, m, envelopeFrom, true)
+		st, decided = s.screen(ctx, mb, rec, m, envelopeFrom, true)
 	}
 	if decided {
 		rec.ProcessedAt, rec.Attempts = s.now(), 1
@@ -125,7 +140,7 @@ func (s *Service) Receive(ctx context.Context, mb *store.Mailbox, raw []byte, en
 	if decided {
 		return s.entry(rec, mb), nil
 	}
-	s.route(ctx, mb, rec, m)
+	s.route(ctx, mb, st, rec, m)
 	if err := s.finish(ctx, rec); err != nil {
 		return nil, err
 	}
@@ -166,8 +181,8 @@ func (s *Service) Reprocess(ctx context.Context, id int64) (*Entry, error) {
 		rec.Outcome, rec.Reason = OutcomeFailed, perr.Error()
 	} else {
 		rec.Outcome, rec.Reason = OutcomeReceived, ""
-		if !s.screen(ctx, mb, rec, m, "", false) {
-			s.route(ctx, mb, rec, m)
+		if st, decided := s.screen(ctx, mb, rec, m, "", false); !decided {
+			s.route(ctx, mb, st, rec, m)
 		}
 	}
 	if err := s.finish(ctx, rec); err != nil {
@@ -182,7 +197,7 @@ func (s *Service) Log(ctx context.Context, f store.MailFilter) ([]*Entry, error)
 	if err != nil {
 		return nil, err
 	}
-	boxes := map[int64]*store.Mailbox{}
+	boxes, bases := map[int64]*store.Mailbox{}, map[int64]string{}
 	out := make([]*Entry, 0, len(recs))
 	for _, r := range recs {
 		mb, ok := boxes[r.MailboxID]
@@ -190,7 +205,32 @@ func (s *Service) Log(ctx context.Context, f store.MailFilter) ([]*Entry, error)
 			mb, _ = s.DB.MailboxByID(ctx, r.MailboxID)
 			boxes[r.MailboxID] = mb
 		}
-		out = append(out, s.entry(r, mb))
+		out = append(out, s.entryIn(r, mb, bases))
+	}
+	return out, nil
+}
+
+// LatestLogs returns the newest entries of the log of each of a tenant's mailboxes, limit each,
+// newest first, keyed by mailbox id (none for a mailbox with no mail): one read of the log for
+// all of them.
+func (s *Service) LatestLogs(ctx context.Context, tenantID int64, limit int) (map[int64][]*Entry, error) {
+	boxes, err := s.DB.Mailboxes(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(boxes))
+	for i, mb := range boxes {
+		ids[i] = mb.ID
+	}
+	recs, err := s.DB.LatestMailMessages(ctx, ids, limit)
+	if err != nil {
+		return nil, err
+	}
+	out, bases := map[int64][]*Entry{}, map[int64]string{}
+	for _, mb := range boxes {
+		for _, r := range recs[mb.ID] {
+			out[mb.ID] = append(out[mb.ID], s.entryIn(r, mb, bases))
+		}
 	}
 	return out, nil
 }
@@ -208,46 +248,42 @@ func (s *Service) LogEntry(ctx context.Context, id int64) (*Entry, error) {
 	return s.entry(rec, mb), nil
 }
 
-// screen decides what needs no ticket work: an inactive mailbox, noise, a sender over the rate
-// limit (when limit is set; the count is of the sender's earlier messages). It reports whether
-// rec's outcome is decided.
-func (s *Service) screen(ctx context.Context, mb *store.Mailbox, rec *store.MailMessage, m *Message, envelopeFrom string, limit bool) bool {
+// screen decides what needs no ticket work: an inactive mailbox, noise, mailbox settings that
+// cannot be read, a sender over the rate limit (when limit is set; the count is of the sender's
+// earlier messages). It reports whether rec's outcome is decided, and, when it is not, the
+// mailbox's settings for the ticket work: they are decoded once a message.
+func (s *Service) screen(ctx context.Context, mb *store.Mailbox, rec *store.MailMessage, m *Message, envelopeFrom string, limit bool) (st Settings, decided bool) {
 	if !mb.Active {
 		rec.Outcome, rec.Reason = OutcomeHeld, "the mailbox is inactive"
-		return true
+		return st, true
 	}
 	if reason := Noise(m, envelopeFrom, mb.Address); reason != "" {
 		rec.Outcome, rec.Reason = OutcomeIgnored, reason
-		return true
+		return st, true
 	}
-	if !limit {
-		return false
-	}
-	var st Settings
 	if err := jsonUnmarshal(mb.Settings, &st); err != nil {
 		rec.Outcome, rec.Reason = OutcomeFailed, "mailbox settings: "+err.Error()
-		return true
+		return st, true
+	}
+	if !limit {
+		return st, false
 	}
 	n, err := s.DB.CountMailFromSender(ctx, mb.ID, rec.Sender, rec.ReceivedAt.Add(-time.Hour),
 		OutcomeReceived, OutcomeTicket, OutcomeNote, OutcomeFailed, OutcomeHeld)
 	if err != nil {
 		rec.Outcome, rec.Reason = OutcomeFailed, "rate limit: "+err.Error()
-		return true
+		return st, true
 	}
 	if n >= int64(st.RateLimit) {
 		rec.Outcome, rec.Reason = OutcomeHeld, fmt.Sprintf("rate limit: %d messages from %s in the last hour (limit %d)", n+1, rec.Sender, st.RateLimit)
-		return true
+		return st, true
 	}
-	return false
+	return st, false
 }
 
-// route does the ticket work of a screened message.
-func (s *Service) route(ctx context.Context, mb *store.Mailbox, rec *store.MailMessage, m *Message) {
-	var st Settings
-	if err := jsonUnmarshal(mb.Settings, &st); err != nil {
-		rec.Outcome, rec.Reason = OutcomeFailed, "mailbox settings: "+err.Error()
-		return
-	}
+// route does the ticket work of a screened message, with the mailbox's settings as screen read
+// them.
+func (s *Service) route(ctx context.Context, mb *store.Mailbox, st Settings, rec *store.MailMessage, m *Message) {
 	t, err := s.target(ctx, mb)
 	if err != nil {
 		rec.Outcome, rec.Reason = OutcomeFailed, "target: "+describe(err)

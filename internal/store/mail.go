@@ -269,6 +269,40 @@ func (db *DB) MailMessages(ctx context.Context, f MailFilter) ([]*MailMessage, e
 	return scanAll(rows, err, func(row scanner) (*MailMessage, error) { return scanMailMessage(row, false) })
 }
 
+// latestMailBranches is how many mailboxes one LatestMailMessages statement reads (SQLite allows
+// 500 terms in a compound select).
+const latestMailBranches = 100
+
+// LatestMailMessages returns the newest perMailbox log rows of each mailbox, newest first, keyed
+// by mailbox id (a mailbox with no rows is absent). One statement reads up to 100 mailboxes: a
+// UNION ALL of one limited select per mailbox, so that each stays a walk of the (mailbox_id, id)
+// index that stops at its limit, where a ROW_NUMBER window would number every row of the log.
+func (db *DB) LatestMailMessages(ctx context.Context, mailboxIDs []int64, perMailbox int) (map[int64][]*MailMessage, error) {
+	if perMailbox <= 0 || perMailbox > 1000 {
+		perMailbox = 100
+	}
+	out := map[int64][]*MailMessage{}
+	for start := 0; start < len(mailboxIDs); start += latestMailBranches {
+		ids := mailboxIDs[start:min(start+latestMailBranches, len(mailboxIDs))]
+		branches := make([]string, len(ids))
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			branches[i] = fmt.Sprintf(`SELECT * FROM (SELECT %s FROM mail_messages WHERE mailbox_id = ? ORDER BY id DESC LIMIT %d) AS m%d`, mailMessageColumns, perMailbox, i)
+			args[i] = id
+		}
+		q := strings.Join(branches, " UNION ALL ") + " ORDER BY mailbox_id, id DESC"
+		rows, err := db.read.QueryContext(ctx, rebind(db.Dialect, q), args...)
+		list, err := scanAll(rows, err, func(row scanner) (*MailMessage, error) { return scanMailMessage(row, false) })
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range list {
+			out[m.MailboxID] = append(out[m.MailboxID], m)
+		}
+	}
+	return out, nil
+}
+
 // CountMailFromSender counts a sender's messages to a mailbox received since a time whose
 // outcome is one of outcomes (all when none given).
 func (db *DB) CountMailFromSender(ctx context.Context, mailboxID int64, sender string, since time.Time, outcomes ...string) (int64, error) {

@@ -330,20 +330,28 @@ type runner struct {
 	remoteErr map[string]error                    // why a lookup could not be read, asked once a run
 	deferred  []deferredRef
 	lastBeat  time.Time
-	defType   int64
+	defType   int64             // the local CI type "Default", once found or made
+	defErr    error             // why it could not be: the run does not try again
 	copyLoc   int64             // where copied resources go (copiedResourceLocation)
 	roleMap   *roleMap          // the remote's roles matched by name (assign.go)
 	held      map[[2]int64]bool // local resource, role → the resource holds the role
 }
 
-// defaultCIType is the local configuration item type "Default", made when missing.
+// defaultCIType is the local configuration item type "Default", made when missing. A run asks
+// once: when it cannot be found or made, every untyped configuration item of the run fails with
+// the same reason, without another attempt.
 func (r *runner) defaultCIType(ctx context.Context) (int64, error) {
-	if r.defType != 0 {
-		return r.defType, nil
+	if r.defType != 0 || r.defErr != nil {
+		return r.defType, r.defErr
 	}
 	id, err := r.matchLookup(ctx, "ConfigurationItemTypes", map[string]any{"name": DefaultCIType})
+	if err != nil {
+		r.log.Warn("finding or making the local configuration item type failed", slog.String("type", DefaultCIType), slog.String("error", err.Error()))
+		r.defErr = fmt.Errorf("no local configuration item type %q for configuration items without one: %s", DefaultCIType, reason(err))
+		return 0, r.defErr
+	}
 	r.defType = id
-	return id, err
+	return id, nil
 }
 
 func (r *runner) run(ctx context.Context, opt RunOptions) (Status, error) {

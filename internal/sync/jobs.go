@@ -532,7 +532,29 @@ func (s *Service) record(ctx context.Context, name string) (*store.SyncJob, erro
 	return rec, err
 }
 
-func (s *Service) view(ctx context.Context, rec *store.SyncJob) *Job {
+// tenantNames reads each tenant's name once for the jobs of one listing; a tenant that cannot be
+// read has no name.
+type tenantNames struct {
+	s     *Service
+	names map[int64]string
+}
+
+func (t *tenantNames) of(ctx context.Context, id int64) string {
+	if name, ok := t.names[id]; ok {
+		return name
+	}
+	var name string
+	if tn, err := t.s.PSA.DB.TenantByID(ctx, id); err == nil {
+		name = tn.Name
+	}
+	if t.names == nil {
+		t.names = map[int64]string{}
+	}
+	t.names[id] = name
+	return name
+}
+
+func (s *Service) view(ctx context.Context, rec *store.SyncJob, tenants *tenantNames) *Job {
 	j := &Job{Name: rec.Name, Connection: rec.Connection, TenantID: rec.TenantID, Paused: rec.Paused, CreatedAt: rec.CreatedAt}
 	_ = json.Unmarshal([]byte(rec.Settings), &j.Settings)
 	_ = json.Unmarshal([]byte(rec.Status), &j.Status)
@@ -542,9 +564,7 @@ func (s *Service) view(ctx context.Context, rec *store.SyncJob) *Job {
 	if j.Status.State == StateSyncing && !j.Status.alive() && !s.isRunning(rec.Name) {
 		j.Status.State, j.Status.Failure = StateFailed, "the run was interrupted; the next run resumes it"
 	}
-	if t, err := s.PSA.DB.TenantByID(ctx, rec.TenantID); err == nil {
-		j.Tenant = t.Name
-	}
+	j.Tenant = tenants.of(ctx, rec.TenantID)
 	s.mu.Lock()
 	if r := s.running[strings.ToLower(rec.Name)]; r != nil {
 		j.Status = r.snapshot()
@@ -566,7 +586,7 @@ func (s *Service) Get(ctx context.Context, name string) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.view(ctx, rec), nil
+	return s.view(ctx, rec, &tenantNames{s: s}), nil
 }
 
 // List returns every job.
@@ -576,8 +596,9 @@ func (s *Service) List(ctx context.Context) ([]*Job, error) {
 		return nil, err
 	}
 	out := make([]*Job, 0, len(recs))
+	tenants := &tenantNames{s: s}
 	for _, r := range recs {
-		out = append(out, s.view(ctx, r))
+		out = append(out, s.view(ctx, r, tenants))
 	}
 	return out, nil
 }

@@ -717,3 +717,29 @@ func TestPicklistsByLabel(t *testing.T) {
 		t.Errorf("pushed company type %v, want the remote's Franchise %d", v, remoteFr)
 	}
 }
+
+// TestListNamesTenants: the job list shows each job's tenant by name, jobs of one tenant alike
+// (the name is read once a listing).
+func TestListNamesTenants(t *testing.T) {
+	p := newPair(t, testsupport.SQLite)
+	a, b := p.add(t, sync.AddInput{}), p.add(t, sync.AddInput{})
+	list, err := p.svc.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, j := range list {
+		if j.Name == a || j.Name == b {
+			seen++
+			if j.Tenant != p.local.Tenant.Name || j.TenantID != p.local.Tenant.ID {
+				t.Errorf("%s: tenant %q (%d), want %q", j.Name, j.Tenant, j.TenantID, p.local.Tenant.Name)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Errorf("listed %d of the 2 jobs", seen)
+	}
+	if j, err := p.svc.Get(context.Background(), a); err != nil || j.Tenant != p.local.Tenant.Name {
+		t.Errorf("get: %+v %v", j, err)
+	}
+}

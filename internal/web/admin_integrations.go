@@ -14,7 +14,6 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/apperr"
 	"github.com/switchboard-psa/switchboard/internal/connection"
 	"github.com/switchboard-psa/switchboard/internal/mail"
-	"github.com/switchboard-psa/switchboard/internal/store"
 	"github.com/switchboard-psa/switchboard/internal/sync"
 )
 
@@ -104,13 +103,13 @@ func (h *Handler) renderMailboxes(w http.ResponseWriter, r *http.Request, p *pag
 			h.fail(w, r, p, err)
 			return
 		}
+		logs, err := h.opt.Mail.LatestLogs(ctx, p.User.Tenant.ID, 1000)
+		if err != nil {
+			h.fail(w, r, p, err)
+			return
+		}
 		for _, m := range list {
-			log, err := h.opt.Mail.Log(ctx, store.MailFilter{MailboxIDs: []int64{m.ID}, Limit: 1000})
-			if err != nil {
-				h.fail(w, r, p, err)
-				return
-			}
-			v.Rows = append(v.Rows, mailboxRowOf(m, log))
+			v.Rows = append(v.Rows, mailboxRowOf(m, logs[m.ID]))
 		}
 		v.Queues = h.picklist(ctx, ticketQueue)
 		v.Statuses = h.picklist(ctx, ticketStatus)

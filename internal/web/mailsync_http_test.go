@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/switchboard-psa/switchboard/internal/mail"
 	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/server"
+	"github.com/switchboard-psa/switchboard/internal/store"
 	"github.com/switchboard-psa/switchboard/internal/sync"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 	"github.com/switchboard-psa/switchboard/internal/web"
@@ -213,5 +215,100 @@ func TestNewTicketAssignment(t *testing.T) {
 	msg := `<span class="field-error" role="alert">The resource (assignedResourceID 1) does not have the role (assignedResourceRoleID 1)`
 	if st != http.StatusUnprocessableEntity || !strings.Contains(body, msg) || !strings.Contains(body, `<option value="1:2" selected>`) {
 		t.Errorf("a forged assignment on the ticket's page: %d\n%s", st, body)
+	}
+}
+
+// Integrations › Mailboxes counts each mailbox's own log: tickets, notes, held and failed
+// messages with the last failure, the time of the last mail, and a dash for one with none;
+// another tenant's mail is not counted. Plain HTTP, SQLite and PostgreSQL.
+func TestMailboxesPageCounts(t *testing.T) {
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			env, adminA := consoleOn(t, b, true)
+			tenantB, err := env.PSA.CreateTenant(context.Background(), "Other "+testsupport.RandomHex(4), "UTC")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ms := mail.NewService(env.PSA, nil, nil)
+			handler, _ := server.New(env.PSA, server.Options{Version: "test", Web: web.Options{Mail: ms}})
+			srv := httptest.NewServer(handler)
+			t.Cleanup(srv.Close)
+			ctx := context.Background()
+			suffix := testsupport.RandomHex(3)
+			missing := int64(987654)
+			add := func(name, tenant string, ch mail.MailboxChange) (string, *store.Mailbox) {
+				addr := name + "-" + suffix + "@a.example"
+				ch.Address, ch.Tenant = &addr, &tenant
+				if _, err := ms.AddMailbox(ctx, ch); err != nil {
+					t.Fatal(err)
+				}
+				rec, err := env.PSA.DB.MailboxByAddress(ctx, addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return addr, rec
+			}
+			receive := func(mb *store.Mailbox, from, subject string) *mail.Entry {
+				raw := "From: " + from + "\r\nTo: " + mb.Address + "\r\nSubject: " + subject + "\r\nMessage-ID: <" + testsupport.RandomHex(6) +
+					"@test>\r\nDate: Mon, 30 Nov 2026 09:00:00 +0000\r\n\r\nHello.\r\n"
+				e, err := ms.Receive(ctx, mb, []byte(raw), "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return e
+			}
+			off := false
+			busy, busyRec := add("busy", env.Tenant.Name, mail.MailboxChange{})
+			broken, brokenRec := add("broken", env.Tenant.Name, mail.MailboxChange{Fallback: &missing})
+			paused, pausedRec := add("paused", env.Tenant.Name, mail.MailboxChange{Active: &off})
+			quiet, _ := add("quiet", env.Tenant.Name, mail.MailboxChange{})
+			_, otherRec := add("other", tenantB.Name, mail.MailboxChange{})
+			first := receive(busyRec, "x@one.example", "Printer down")
+			receive(busyRec, "y@two.example", "Scanner down")
+			if e := receive(busyRec, "x@one.example", "Re: "+first.TicketNumber); e.Outcome != mail.OutcomeNote {
+				t.Fatalf("a reply: %+v", e)
+			}
+			last := receive(busyRec, "z@three.example", "Fax down")
+			if e := receive(brokenRec, "x@one.example", "Lost"); e.Outcome != mail.OutcomeFailed {
+				t.Fatalf("to the broken mailbox: %+v", e)
+			}
+			receive(pausedRec, "x@one.example", "Anyone?")
+			for range 4 {
+				receive(otherRec, "x@one.example", "Not A's "+testsupport.RandomHex(2))
+			}
+
+			a := signedIn(t, srv.URL, adminA.Username, adminPassword)
+			st, _, body := a.get("/admin/integrations/mailboxes")
+			if st != http.StatusOK || strings.Contains(body, "other-"+suffix) {
+				t.Fatalf("the Mailboxes page: %d\n%s", st, body)
+			}
+			num := regexp.MustCompile(`<td class="num">(.*?)</td>`)
+			row := func(addr string) (cells []string, rest string) {
+				i := strings.Index(body, `<td class="mono nobreak">`+addr+`</td>`)
+				if i < 0 {
+					t.Fatalf("no row for %s", addr)
+				}
+				r := body[i : i+strings.Index(body[i:], "</tr>")]
+				for _, m := range num.FindAllStringSubmatch(r, -1) {
+					cells = append(cells, m[1])
+				}
+				return cells, r
+			}
+			for _, c := range []struct {
+				addr                         string
+				tickets, notes, held, failed string
+				last                         string
+			}{
+				{busy, "3", "1", "0", "0", last.ReceivedAt.UTC().Format("2006-01-02 15:04")},
+				{broken, "0", "0", "0", `<span class="badge bad" title="`, "Last failure: create ticket"},
+				{paused, "0", "0", "1", "0", ""},
+				{quiet, "0", "0", "0", "0", "<td>—</td>"},
+			} {
+				cells, r := row(c.addr)
+				if len(cells) != 4 || cells[0] != c.tickets || cells[1] != c.notes || cells[2] != c.held || !strings.HasPrefix(cells[3], c.failed) || !strings.Contains(r, c.last) {
+					t.Errorf("%s: %q\n%s", c.addr, cells, r)
+				}
+			}
+		})
 	}
 }
