@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchboard-psa/switchboard/internal/psa"
 	"github.com/switchboard-psa/switchboard/internal/psa/admin"
 	"github.com/switchboard-psa/switchboard/internal/testsupport"
 )
@@ -197,6 +198,129 @@ func TestTaskAssignmentNeedsTheResourcesRole(t *testing.T) {
 			itemID(t, patch(fmt.Sprintf(`{"id":%d,"assignedResourceID":null,"assignedResourceRoleID":null}`, id)))
 			if got := assignment(id); got != "<nil>:<nil> Replaced" {
 				t.Errorf("unassigned: %s", got)
+			}
+		})
+	}
+}
+
+// A ticket's or task's secondary resource is a resource and a role it holds, checked by the
+// same rule as the ticket's or task's own assignment (one mechanism in psa): Autotask's
+// TaskSecondaryResources reference says resourceID and roleID "must be an existing
+// Resource/Role pair". Both ids are needed, the role is one the resource holds in an active
+// department/role association, an API-only user is refused; on create, and on update when
+// the pair changes (the REST API has no update for these rows; the services do).
+func TestSecondaryResourceNeedsTheResourcesRole(t *testing.T) {
+	t.Parallel()
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			t.Parallel()
+			env := testsupport.Start(t, b, true)
+			svc, ctx := env.PSA, env.Ctx()
+			// Ann is a Technician (role 1) of the Service Desk, not an Administrator (role 2).
+			ann, err := svc.CreateResource(ctx, admin.NewResource{FirstName: "Ann", LastName: "Tech", Email: "ann@msp.example", Username: "ann" + testsupport.RandomHex(3),
+				SecurityLevel: "Team Member (system)", LocationID: 1, Departments: []admin.DepartmentRole{{DepartmentID: 1, RoleID: 1}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ticket := itemID(t, do(t, env, call{Method: "POST", Path: v1 + "/Tickets", Body: `{"companyID":1,"title":"Shared","status":1,"priority":2}`}))
+			project := itemID(t, do(t, env, call{Method: "POST", Path: v1 + "/Projects", Body: `{"projectName":"Rollout","companyID":1}`}))
+			task := itemID(t, do(t, env, call{Method: "POST", Path: fmt.Sprintf("%s/Projects/%d/Tasks", v1, project), Body: `{"title":"Shared"}`}))
+			noRole := func(res, role int64) string {
+				return fmt.Sprintf("The resource (resourceID %d) does not have the role (roleID %d): assign the resource in one of the roles of its department/role associations.", res, role)
+			}
+			const half = "A secondary resource needs both a resourceID and a roleID."
+
+			for _, p := range []struct {
+				parent, entity, parentField string
+				id                          int64
+			}{
+				{"ticket", "TicketSecondaryResources", "ticketID", ticket},
+				{"task", "TaskSecondaryResources", "taskID", task},
+			} {
+				e := svc.Catalog.MustEntity(p.entity)
+				children := fmt.Sprintf("%s/%ss/%d/SecondaryResources", v1, strings.ToUpper(p.parent[:1])+p.parent[1:], p.id)
+				create := func(body string) reply { return do(t, env, call{Method: "POST", Path: children, Body: body}) }
+				refusedWith := func(what string, r reply, want string) {
+					t.Helper()
+					if e, _ := r.json(t)["errors"].([]any); r.Status != 500 || len(e) != 1 || e[0] != want {
+						t.Errorf("%s %s: %d %s, want 500 %q", p.parent, what, r.Status, r.Body, want)
+					}
+				}
+				saved := func() []string {
+					var out []string
+					items, _ := do(t, env, call{Method: "GET", Path: children}).json(t)["items"].([]any)
+					for _, it := range items {
+						it := it.(map[string]any)
+						out = append(out, fmt.Sprintf("%v:%v", it["resourceID"], it["roleID"]))
+					}
+					return out
+				}
+
+				// roleID is a Role, as Autotask's reference says, not a ResourceRoles association row.
+				for _, f := range do(t, env, call{Method: "GET", Path: v1 + "/" + p.entity + "/entityInformation/fields"}).json(t)["fields"].([]any) {
+					if f := f.(map[string]any); f["name"] == "roleID" && (f["isReference"] != true || f["referenceEntityType"] != "Role") {
+						t.Errorf("%s.roleID in entityInformation/fields: %v", p.entity, f)
+					}
+				}
+
+				// Refused, with the message, and nothing saved: a role Ann does not have, a role
+				// that does not exist, half a pair, no pair, an API-only user.
+				refusedWith("role the resource does not have", create(fmt.Sprintf(`{"resourceID":%d,"roleID":2}`, ann.ID)), noRole(ann.ID, 2))
+				refusedWith("role that does not exist", create(fmt.Sprintf(`{"resourceID":%d,"roleID":99}`, ann.ID)), noRole(ann.ID, 99))
+				refusedWith("resource without a role", create(fmt.Sprintf(`{"resourceID":%d}`, ann.ID)), half)
+				refusedWith("role without a resource", create(`{"roleID":1}`), half)
+				refusedWith("neither", create(`{}`), half)
+				refusedWith("API-only user", create(fmt.Sprintf(`{"resourceID":%d,"roleID":1}`, env.Creds.ResourceID)), "An API-only user cannot be a secondary resource of a "+p.parent+".")
+				if got := saved(); len(got) != 0 {
+					t.Errorf("%s: refused secondary resources were saved: %v", p.parent, got)
+				}
+
+				// Her own role is saved.
+				id := itemID(t, create(fmt.Sprintf(`{"resourceID":%d,"roleID":1}`, ann.ID)))
+				if got, want := fmt.Sprint(saved()), fmt.Sprintf("[%d:1]", ann.ID); got != want {
+					t.Fatalf("%s: saved %s, want %s", p.parent, got, want)
+				}
+
+				// Update (through the services: no REST verb updates these rows): a role she does
+				// not have is refused and the row keeps its pair.
+				update := func(res, role int64) error {
+					in := psa.NewInput()
+					in.Set[e.IDIndex()], in.Set[e.Index("resourceID")], in.Set[e.Index("roleID")] = id, res, role
+					_, err := svc.Update(ctx, e, in, nil, false)
+					return err
+				}
+				if err := update(ann.ID, 2); err == nil || err.Error() != noRole(ann.ID, 2) {
+					t.Errorf("%s: update to a role the resource does not have: %v", p.parent, err)
+				}
+				if got, want := fmt.Sprint(saved()), fmt.Sprintf("[%d:1]", ann.ID); got != want {
+					t.Errorf("%s: after the refused update: %s, want %s", p.parent, got, want)
+				}
+				if err := update(1, 1); err != nil { // the demo's administrator, a Technician too
+					t.Errorf("%s: update to another resource in its role: %v", p.parent, err)
+				}
+				if err := update(ann.ID, 1); err != nil {
+					t.Errorf("%s: update back: %v", p.parent, err)
+				}
+			}
+
+			// Ann loses her association: her rows still save when their pair is left as it is,
+			// but she cannot be made a secondary resource anew.
+			none := []admin.DepartmentRole{}
+			if _, err := svc.EditResource(ctx, fmt.Sprint(ann.ID), admin.ResourceChange{Departments: &none}); err != nil {
+				t.Fatal(err)
+			}
+			e := svc.Catalog.MustEntity("TicketSecondaryResources")
+			rows, err := svc.RowsWhere(ctx, e, "ticketID", ticket)
+			if err != nil || len(rows) != 1 {
+				t.Fatalf("the ticket's secondary resources: %v %v", rows, err)
+			}
+			in := psa.NewInput()
+			in.Set[e.IDIndex()], in.Set[e.Index("resourceID")], in.Set[e.Index("roleID")] = rows[0].ID(e), ann.ID, int64(1)
+			if _, err := svc.Update(ctx, e, in, nil, false); err != nil {
+				t.Errorf("an unchanged pair after the association went: %v", err)
+			}
+			if r := do(t, env, call{Method: "POST", Path: fmt.Sprintf("%s/Tasks/%d/SecondaryResources", v1, task), Body: fmt.Sprintf(`{"resourceID":%d,"roleID":1}`, ann.ID)}); r.Status != 500 || !strings.Contains(string(r.Body), noRole(ann.ID, 1)) {
+				t.Errorf("a new secondary resource without associations: %d %s", r.Status, r.Body)
 			}
 		})
 	}

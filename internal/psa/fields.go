@@ -35,17 +35,20 @@ func resolveTicketFields(c *catalog.Catalog) ticketFields {
 }
 
 // assignmentFields are an entity's resource/role pair (assignedResourceID and
-// assignedResourceRoleID, on Tickets and Tasks) and the department/role associations
+// assignedResourceRoleID on Tickets and Tasks; resourceID and roleID on their secondary
+// resources), the pair's wire names for the messages, and the department/role associations
 // (ResourceRoleDepartments) the pair must be one of.
 type assignmentFields struct {
 	resource, role                           int
+	resourceName, roleName                   string
 	roleDepartments                          *catalog.Entity
 	roleDepartmentRole, roleDepartmentActive int
 }
 
-func resolveAssignmentFields(c *catalog.Catalog, entityName string) assignmentFields {
+func resolveAssignmentFields(c *catalog.Catalog, entityName, resourceField, roleField string) assignmentFields {
 	return assignmentFields{
-		resource: fieldIndex(c, entityName, "assignedResourceID"), role: fieldIndex(c, entityName, "assignedResourceRoleID"),
+		resource: fieldIndex(c, entityName, resourceField), role: fieldIndex(c, entityName, roleField),
+		resourceName: resourceField, roleName: roleField,
 		roleDepartments:      entity(c, "ResourceRoleDepartments"),
 		roleDepartmentRole:   fieldIndex(c, "ResourceRoleDepartments", "roleID"),
 		roleDepartmentActive: fieldIndex(c, "ResourceRoleDepartments", "isActive"),

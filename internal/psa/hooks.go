@@ -16,10 +16,9 @@ import (
 // when the service is made, so a wrong name fails at start-up.
 func coreHooks(s *Service) map[string]*Hooks {
 	c := s.Catalog
-	t := &ticketRules{s: s, f: resolveTicketFields(c),
-		assignment: &assignmentRule{s: s, f: resolveAssignmentFields(c, "Tickets"), apiUser: "An API-only user cannot be the assigned resource of a ticket."}}
+	t := &ticketRules{s: s, f: resolveTicketFields(c), assignment: primaryAssignment(s, "Tickets", "ticket")}
 	s.OnAccessChange(func(tenantID int64) { t.locations.Delete(tenantID) }) // Site Setup may change the time zone
-	task := &assignmentRule{s: s, f: resolveAssignmentFields(c, "Tasks"), apiUser: "An API-only user cannot be the assigned resource of a task."}
+	task := primaryAssignment(s, "Tasks", "task")
 	opportunityOwner := fieldIndex(c, "Opportunities", "ownerResourceID")
 	resourceActive := fieldIndex(c, "Resources", "isActive")
 	resourceCost := fieldIndex(c, "Resources", "internalCost")
@@ -47,8 +46,8 @@ func coreHooks(s *Service) map[string]*Hooks {
 				return task.check(ctx, tx, old, row)
 			},
 		},
-		"TicketSecondaryResources": secondaryResource(s, "TicketSecondaryResources", "An API-only user cannot be a secondary resource of a ticket."),
-		"TaskSecondaryResources":   secondaryResource(s, "TaskSecondaryResources", "An API-only user cannot be a secondary resource of a task."),
+		"TicketSecondaryResources": secondaryResource(s, "TicketSecondaryResources", "ticket"),
+		"TaskSecondaryResources":   secondaryResource(s, "TaskSecondaryResources", "task"),
 		"Opportunities": {
 			BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
 				return notAPIUser(ctx, s, row.Values[opportunityOwner], "An API-only user cannot own an opportunity (ownerResourceID).")
@@ -90,15 +89,21 @@ func coreHooks(s *Service) map[string]*Hooks {
 	}
 }
 
-// secondaryResource refuses API-only users as the resourceID of a secondary-resource row.
-func secondaryResource(s *Service, entity, msg string) *Hooks {
-	resource := fieldIndex(s.Catalog, entity, "resourceID")
+// secondaryResource holds the assignment rule on a ticket's or task's secondary resources
+// (resourceID and roleID): Autotask's TaskSecondaryResources reference says the two "must be an
+// existing Resource/Role pair", so both are required, the resource must hold the role, and an
+// API-only user is refused. parent names the ticket or task in the messages.
+func secondaryResource(s *Service, entity, parent string) *Hooks {
+	a := &assignmentRule{s: s, f: resolveAssignmentFields(s.Catalog, entity, "resourceID", "roleID"),
+		apiUser:  "An API-only user cannot be a secondary resource of a " + parent + ".",
+		pair:     "A secondary resource needs both a resourceID and a roleID.",
+		required: true}
 	return &Hooks{
 		BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
-			return notAPIUser(ctx, s, row.Values[resource], msg)
+			return a.check(ctx, tx, nil, row)
 		},
 		BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
-			return changedNotAPIUser(ctx, s, resource, old, row, msg)
+			return a.check(ctx, tx, old, row)
 		},
 	}
 }
@@ -192,21 +197,32 @@ func (t *ticketRules) check(ctx context.Context, tx *store.Tx, e *catalog.Entity
 	return nil
 }
 
-// assignmentRule is the rule of a primary resource and its role (assignedResourceID and
-// assignedResourceRoleID), the same on Tickets and Tasks: the two are set together, the
-// resource is not an API-only user, and the resource holds the role. Autotask: "A role is
-// required when a resource is assigned to a ticket or task" (its ResourceRoles reference).
+// assignmentRule is the rule of a resource and its role, the same on Tickets and Tasks
+// (assignedResourceID and assignedResourceRoleID) and on their secondary resources (resourceID
+// and roleID): the two are set together, the resource is not an API-only user, and the
+// resource holds the role. Autotask: "A role is required when a resource is assigned to a
+// ticket or task" (its ResourceRoles reference).
 type assignmentRule struct {
-	s       *Service
-	f       assignmentFields
-	apiUser string // the refusal of an API-only user as the resource
+	s        *Service
+	f        assignmentFields
+	apiUser  string // the refusal of an API-only user as the resource
+	pair     string // the refusal of half a pair (and, when required, of none)
+	required bool   // the row is nothing without its pair (a secondary resource); a ticket may be unassigned
+}
+
+// primaryAssignment is the rule of a ticket's or task's own assignment, which may be empty.
+// parent names the ticket or task in the messages.
+func primaryAssignment(s *Service, entity, parent string) *assignmentRule {
+	return &assignmentRule{s: s, f: resolveAssignmentFields(s.Catalog, entity, "assignedResourceID", "assignedResourceRoleID"),
+		apiUser: "An API-only user cannot be the assigned resource of a " + parent + ".",
+		pair:    "When assigning a Resource, you must assign both a assignedResourceID and assignedResourceRoleID."}
 }
 
 // check applies the rule to a row about to be written; old is nil on create.
 func (a *assignmentRule) check(ctx context.Context, tx *store.Tx, old, row *store.Row) error {
 	res, role := row.Values[a.f.resource], row.Values[a.f.role]
-	if (res == nil) != (role == nil) {
-		return apperr.Invalid("When assigning a Resource, you must assign both a assignedResourceID and assignedResourceRoleID.")
+	if (res == nil) != (role == nil) || (a.required && res == nil) {
+		return apperr.Invalid("%s", a.pair)
 	}
 	if res != nil && (old == nil || old.Values[a.f.resource] != res) {
 		if err := notAPIUser(ctx, a.s, res, a.apiUser); err != nil {
@@ -239,7 +255,7 @@ func (a *assignmentRule) hasRole(ctx context.Context, tx *store.Tx, res, role an
 			return nil
 		}
 	}
-	return apperr.Invalid("The resource (assignedResourceID %d) does not have the role (assignedResourceRoleID %d): assign the resource in one of the roles of its department/role associations.", resID, roleID)
+	return apperr.Invalid("The resource (%s %d) does not have the role (%s %d): assign the resource in one of the roles of its department/role associations.", a.f.resourceName, resID, a.f.roleName, roleID)
 }
 
 func (s *Service) tenant(ctx context.Context, id int64) (*store.Tenant, error) {
