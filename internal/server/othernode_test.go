@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -23,10 +22,7 @@ import (
 func TestTimeZoneChangedElsewhereReachesTicketNumbers(t *testing.T) {
 	for _, b := range testsupport.Backends() {
 		t.Run(string(b), func(t *testing.T) {
-			dsn := filepath.Join(t.TempDir(), "two.db")
-			if b == testsupport.Postgres {
-				dsn = testsupport.FreshPostgres(t)
-			}
+			dsn := testsupport.FreshDatabase(t, b)
 			bg := context.Background()
 			open := func() *admin.Service {
 				db, err := store.Open(bg, dsn, catalog.Default)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -127,12 +126,8 @@ func TestRowRoundTrip(t *testing.T) {
 func TestFinishBulkLoadGathersStatistics(t *testing.T) {
 	for _, b := range testsupport.Backends() {
 		t.Run(string(b), func(t *testing.T) {
-			dsn := filepath.Join(t.TempDir(), "bulk.db")
-			if b == testsupport.Postgres {
-				dsn = testsupport.FreshPostgres(t)
-			}
 			ctx := context.Background()
-			db, err := store.Open(ctx, dsn, catalog.Default)
+			db, err := store.Open(ctx, testsupport.FreshDatabase(t, b), catalog.Default)
 			if err != nil {
 				t.Fatal(err)
 			}

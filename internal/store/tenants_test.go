@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/switchboard-psa/switchboard/internal/catalog"
@@ -16,11 +15,7 @@ func TestTenantCI(t *testing.T) {
 	for _, b := range testsupport.Backends() {
 		t.Run(string(b), func(t *testing.T) {
 			ctx := context.Background()
-			dsn := filepath.Join(t.TempDir(), "ci.db")
-			if b == testsupport.Postgres {
-				dsn = testsupport.FreshPostgres(t)
-			}
-			db, err := store.Open(ctx, dsn, catalog.Default)
+			db, err := store.Open(ctx, testsupport.FreshDatabase(t, b), catalog.Default)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -165,6 +165,17 @@ func FreshPostgres(t testing.TB) string {
 	return u
 }
 
+// FreshDatabase returns the address of a new, empty database of backend b for a test that
+// needs one of its own: a SQLite file in the test's temp dir, or a fresh PostgreSQL schema
+// (skipping the test when no server is configured).
+func FreshDatabase(t testing.TB, b Backend) string {
+	t.Helper()
+	if b == Postgres {
+		return FreshPostgres(t)
+	}
+	return filepath.Join(t.TempDir(), "fresh.db")
+}
+
 // RandomHex returns n random bytes in hex.
 func RandomHex(n int) string {
 	b := make([]byte, n)
