@@ -325,3 +325,152 @@ func TestSecondaryResourceNeedsTheResourcesRole(t *testing.T) {
 		})
 	}
 }
+
+// A secondary resource cannot be its ticket's or task's primary resource (Autotask's
+// TaskSecondaryResources reference: "The secondary resource cannot be the primary resource on
+// the task"; its Tickets reference likewise), on create and on update when the resource
+// changes. A ticket's primary resource cannot be made one who is already a secondary resource
+// (the Tickets reference says so); Autotask states nothing of the kind for a task, whose
+// primary resource is not checked against its secondary resources.
+func TestSecondaryResourceIsNotThePrimary(t *testing.T) {
+	t.Parallel()
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			t.Parallel()
+			env := testsupport.Start(t, b, true)
+			svc, ctx := env.PSA, env.Ctx()
+			// Ann is a Technician (role 1), as is the demo's administrator (resource 1).
+			ann, err := svc.CreateResource(ctx, admin.NewResource{FirstName: "Ann", LastName: "Tech", Email: "ann@msp.example", Username: "ann" + testsupport.RandomHex(3),
+				SecurityLevel: "Team Member (system)", LocationID: 1, Departments: []admin.DepartmentRole{{DepartmentID: 1, RoleID: 1}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ticket := itemID(t, do(t, env, call{Method: "POST", Path: v1 + "/Tickets", Body: fmt.Sprintf(`{"companyID":1,"title":"Shared","status":1,"priority":2,"assignedResourceID":%d,"assignedResourceRoleID":1}`, ann.ID)}))
+			project := itemID(t, do(t, env, call{Method: "POST", Path: v1 + "/Projects", Body: `{"projectName":"Rollout","companyID":1}`}))
+			tasks := fmt.Sprintf("%s/Projects/%d/Tasks", v1, project)
+			task := itemID(t, do(t, env, call{Method: "POST", Path: tasks, Body: fmt.Sprintf(`{"title":"Shared","assignedResourceID":%d,"assignedResourceRoleID":1}`, ann.ID)}))
+
+			for _, p := range []struct {
+				parent, entity, parents string
+				id                      int64
+			}{
+				{"ticket", "TicketSecondaryResources", "Tickets", ticket},
+				{"task", "TaskSecondaryResources", "Tasks", task},
+			} {
+				e := svc.Catalog.MustEntity(p.entity)
+				children := fmt.Sprintf("%s/%s/%d/SecondaryResources", v1, p.parents, p.id)
+				isPrimary := fmt.Sprintf("The resource (resourceID %d) is the %s's primary resource (assignedResourceID): a primary resource cannot also be a secondary resource.", ann.ID, p.parent)
+				saved := func() string {
+					var out []string
+					items, _ := do(t, env, call{Method: "GET", Path: children}).json(t)["items"].([]any)
+					for _, it := range items {
+						it := it.(map[string]any)
+						out = append(out, fmt.Sprintf("%v:%v", it["resourceID"], it["roleID"]))
+					}
+					return fmt.Sprint(out)
+				}
+
+				// Create: Ann, the primary resource, is refused and nothing is saved.
+				r := do(t, env, call{Method: "POST", Path: children, Body: fmt.Sprintf(`{"resourceID":%d,"roleID":1}`, ann.ID)})
+				if e, _ := r.json(t)["errors"].([]any); r.Status != 500 || len(e) != 1 || e[0] != isPrimary {
+					t.Errorf("%s: the primary resource as a secondary resource: %d %s, want 500 %q", p.parent, r.Status, r.Body, isPrimary)
+				}
+				if got := saved(); got != "[]" {
+					t.Errorf("%s: the refused secondary resource was saved: %s", p.parent, got)
+				}
+				// Another resource is saved.
+				id := itemID(t, do(t, env, call{Method: "POST", Path: children, Body: `{"resourceID":1,"roleID":1}`}))
+				if got := saved(); got != "[1:1]" {
+					t.Fatalf("%s: saved %s, want [1:1]", p.parent, got)
+				}
+
+				// Update (through the services): changing the resource to Ann is refused and the
+				// row keeps its resource; its role alone may change.
+				update := func(res int64) error {
+					in := psa.NewInput()
+					in.Set[e.IDIndex()], in.Set[e.Index("resourceID")], in.Set[e.Index("roleID")] = id, res, int64(1)
+					_, err := svc.Update(ctx, e, in, nil, false)
+					return err
+				}
+				if err := update(ann.ID); err == nil || err.Error() != isPrimary {
+					t.Errorf("%s: update to the primary resource: %v, want %q", p.parent, err, isPrimary)
+				}
+				if got := saved(); got != "[1:1]" {
+					t.Errorf("%s: after the refused update: %s, want [1:1]", p.parent, got)
+				}
+				if err := update(1); err != nil {
+					t.Errorf("%s: update leaving the resource as it is: %v", p.parent, err)
+				}
+			}
+
+			// The other way round, on a ticket: the administrator, a secondary resource, cannot
+			// become its primary resource; the ticket keeps Ann.
+			assignment := func(path string) string {
+				it, _ := do(t, env, call{Method: "GET", Path: path}).json(t)["item"].(map[string]any)
+				return fmt.Sprintf("%v:%v", it["assignedResourceID"], it["assignedResourceRoleID"])
+			}
+			const isSecondary = "The resource (assignedResourceID 1) is already a secondary resource of the ticket: a primary resource cannot also be a secondary resource."
+			r := do(t, env, call{Method: "PATCH", Path: v1 + "/Tickets", Body: fmt.Sprintf(`{"id":%d,"assignedResourceID":1,"assignedResourceRoleID":1}`, ticket)})
+			if e, _ := r.json(t)["errors"].([]any); r.Status != 500 || len(e) != 1 || e[0] != isSecondary {
+				t.Errorf("a ticket's secondary resource as its primary: %d %s, want 500 %q", r.Status, r.Body, isSecondary)
+			}
+			if got, want := assignment(fmt.Sprintf("%s/Tickets/%d", v1, ticket)), fmt.Sprintf("%d:1", ann.ID); got != want {
+				t.Errorf("the ticket after the refused update: %s, want %s", got, want)
+			}
+			// Another ticket, without secondary resources, takes the administrator.
+			other := itemID(t, do(t, env, call{Method: "POST", Path: v1 + "/Tickets", Body: `{"companyID":1,"title":"Other","status":1,"priority":2}`}))
+			itemID(t, do(t, env, call{Method: "PATCH", Path: v1 + "/Tickets", Body: fmt.Sprintf(`{"id":%d,"assignedResourceID":1,"assignedResourceRoleID":1}`, other)}))
+			// A task's primary resource is not checked (Autotask states no such rule for tasks).
+			itemID(t, do(t, env, call{Method: "PATCH", Path: tasks, Body: fmt.Sprintf(`{"id":%d,"assignedResourceID":1,"assignedResourceRoleID":1}`, task)}))
+			if got := assignment(fmt.Sprintf("%s/Tasks/%d", v1, task)); got != "1:1" {
+				t.Errorf("the task after its primary resource changed: %s, want 1:1", got)
+			}
+		})
+	}
+}
+
+// A task has at most 50 secondary resources (Autotask's TaskSecondaryResources reference): the
+// 50th is saved, the 51st refused and not saved. Autotask states no limit for tickets.
+func TestTaskHasAtMost50SecondaryResources(t *testing.T) {
+	t.Parallel()
+	for _, b := range testsupport.Backends() {
+		t.Run(string(b), func(t *testing.T) {
+			t.Parallel()
+			env := testsupport.Start(t, b, true)
+			project := itemID(t, do(t, env, call{Method: "POST", Path: v1 + "/Projects", Body: `{"projectName":"Rollout","companyID":1}`}))
+			task := itemID(t, do(t, env, call{Method: "POST", Path: fmt.Sprintf("%s/Projects/%d/Tasks", v1, project), Body: `{"title":"Crowded"}`}))
+			ticket := itemID(t, do(t, env, call{Method: "POST", Path: v1 + "/Tickets", Body: `{"companyID":1,"title":"Crowded","status":1,"priority":2}`}))
+			// The demo's administrator (resource 1, a Technician) each time: Autotask documents
+			// no rule against the same resource twice on a task.
+			add := func(parents string, id int64) reply {
+				return do(t, env, call{Method: "POST", Path: fmt.Sprintf("%s/%s/%d/SecondaryResources", v1, parents, id), Body: `{"resourceID":1,"roleID":1}`})
+			}
+			count := func(parents string, id int64) int {
+				items, _ := do(t, env, call{Method: "GET", Path: fmt.Sprintf("%s/%s/%d/SecondaryResources", v1, parents, id)}).json(t)["items"].([]any)
+				return len(items)
+			}
+			for i := 1; i <= 50; i++ {
+				if r := add("Tasks", task); r.Status != 200 {
+					t.Fatalf("secondary resource %d of the task: %d %s", i, r.Status, r.Body)
+				}
+			}
+			want := fmt.Sprintf("The task (taskID %d) already has 50 secondary resources, the most a task may have.", task)
+			r := add("Tasks", task)
+			if e, _ := r.json(t)["errors"].([]any); r.Status != 500 || len(e) != 1 || e[0] != want {
+				t.Errorf("the 51st secondary resource of the task: %d %s, want 500 %q", r.Status, r.Body, want)
+			}
+			if n := count("Tasks", task); n != 50 {
+				t.Errorf("the task has %d secondary resources, want 50", n)
+			}
+			// A ticket has no such limit.
+			for i := 1; i <= 51; i++ {
+				if r := add("Tickets", ticket); r.Status != 200 {
+					t.Fatalf("secondary resource %d of the ticket: %d %s", i, r.Status, r.Body)
+				}
+			}
+			if n := count("Tickets", ticket); n != 51 {
+				t.Errorf("the ticket has %d secondary resources, want 51", n)
+			}
+		})
+	}
+}

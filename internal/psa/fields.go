@@ -55,6 +55,25 @@ func resolveAssignmentFields(c *catalog.Catalog, entityName, resourceField, role
 	}
 }
 
+// secondaryFields are what a secondary resource's rule reads: its resource and parent id
+// (ticketID or taskID), and the parent's collection and primary resource (assignedResourceID).
+type secondaryFields struct {
+	resource, parentID, parentPrimary int
+	parentIDName                      string
+	parent                            *catalog.Entity
+}
+
+// resolveSecondaryFields resolves them for TicketSecondaryResources (parent "ticket") or
+// TaskSecondaryResources ("task").
+func resolveSecondaryFields(c *catalog.Catalog, entityName, parent string) secondaryFields {
+	parentEntity := map[string]string{"ticket": "Tickets", "task": "Tasks"}[parent]
+	idName := parent + "ID"
+	return secondaryFields{
+		resource: fieldIndex(c, entityName, "resourceID"), parentID: fieldIndex(c, entityName, idName), parentIDName: idName,
+		parent: entity(c, parentEntity), parentPrimary: fieldIndex(c, parentEntity, "assignedResourceID"),
+	}
+}
+
 // entity resolves a collection the services name in code, once, like fieldIndex.
 func entity(c *catalog.Catalog, name string) *catalog.Entity {
 	e, ok := c.Entity(name)

@@ -16,7 +16,7 @@ import (
 // when the service is made, so a wrong name fails at start-up.
 func coreHooks(s *Service) map[string]*Hooks {
 	c := s.Catalog
-	t := &ticketRules{s: s, f: resolveTicketFields(c), assignment: primaryAssignment(s, "Tickets", "ticket")}
+	t := &ticketRules{s: s, f: resolveTicketFields(c), assignment: primaryAssignment(s, "Tickets", "ticket"), notSecondary: resolvePrimaryNotSecondary(c)}
 	s.OnAccessChange(func(tenantID int64) { t.locations.Delete(tenantID) }) // Site Setup may change the time zone
 	task := primaryAssignment(s, "Tasks", "task")
 	opportunityOwner := fieldIndex(c, "Opportunities", "ownerResourceID")
@@ -46,8 +46,8 @@ func coreHooks(s *Service) map[string]*Hooks {
 				return task.check(ctx, tx, old, row)
 			},
 		},
-		"TicketSecondaryResources": secondaryResource(s, "TicketSecondaryResources", "ticket"),
-		"TaskSecondaryResources":   secondaryResource(s, "TaskSecondaryResources", "task"),
+		"TicketSecondaryResources": secondaryResource(s, "TicketSecondaryResources", "ticket", 0),
+		"TaskSecondaryResources":   secondaryResource(s, "TaskSecondaryResources", "task", maxTaskSecondaryResources),
 		"Opportunities": {
 			BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
 				return notAPIUser(ctx, s, row.Values[opportunityOwner], "An API-only user cannot own an opportunity (ownerResourceID).")
@@ -89,23 +89,116 @@ func coreHooks(s *Service) map[string]*Hooks {
 	}
 }
 
-// secondaryResource holds the assignment rule on a ticket's or task's secondary resources
-// (resourceID and roleID): Autotask's TaskSecondaryResources reference says the two "must be an
-// existing Resource/Role pair", so both are required, the resource must hold the role, and an
-// API-only user is refused. parent names the ticket or task in the messages.
-func secondaryResource(s *Service, entity, parent string) *Hooks {
+// secondaryResource holds the rules of a ticket's or task's secondary resources (resourceID
+// and roleID). The pair follows the assignment rule: Autotask's TaskSecondaryResources reference
+// says the two "must be an existing Resource/Role pair", so both are required, the resource must
+// hold the role, and an API-only user is refused. The resource cannot be the parent's primary
+// resource (TaskSecondaryResources: "The secondary resource cannot be the primary resource on the
+// task"; the Tickets reference likewise), and a task has at most maxTaskSecondaryResources. parent
+// names the ticket or task in the messages; limit is 0 where Autotask states none (tickets).
+func secondaryResource(s *Service, entity, parent string, limit int) *Hooks {
 	a := &assignmentRule{s: s, f: resolveAssignmentFields(s.Catalog, entity, "resourceID", "roleID"),
 		apiUser:  "An API-only user cannot be a secondary resource of a " + parent + ".",
 		pair:     "A secondary resource needs both a resourceID and a roleID.",
 		required: true}
+	r := &secondaryRule{f: resolveSecondaryFields(s.Catalog, entity, parent), parent: parent, limit: limit}
 	return &Hooks{
 		BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
-			return a.check(ctx, tx, nil, row)
+			if err := a.check(ctx, tx, nil, row); err != nil {
+				return err
+			}
+			return r.check(ctx, tx, e, nil, row)
 		},
 		BeforeUpdate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
-			return a.check(ctx, tx, old, row)
+			if err := a.check(ctx, tx, old, row); err != nil {
+				return err
+			}
+			return r.check(ctx, tx, e, old, row)
 		},
 	}
+}
+
+// maxTaskSecondaryResources is Autotask's limit: "A task may have up to a maximum of 50
+// secondary resources" (its TaskSecondaryResources reference). It states none for tickets.
+const maxTaskSecondaryResources = 50
+
+// secondaryRule is what a secondary resource must be beside its pair: not its parent's primary
+// resource, and (on a task) within the parent's limit.
+type secondaryRule struct {
+	f      secondaryFields
+	parent string // "ticket" or "task", for the messages
+	limit  int    // the most secondary resources a parent may have; 0 for none
+}
+
+// check applies the rule to a row about to be written; old is nil on create. Both parts are
+// checked when the row is new or moves to another resource or parent, so a row saved before
+// keeps working. The parent is read with tx.Get, which locks it on PostgreSQL: two secondary
+// resources written at once to one parent are counted one after the other (SQLite has one
+// writer), and a concurrent change of the parent's primary resource waits for this one.
+func (r *secondaryRule) check(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
+	res, parentID := row.Values[r.f.resource], row.Values[r.f.parentID]
+	movedParent := old == nil || old.Values[r.f.parentID] != parentID
+	if !movedParent && old.Values[r.f.resource] == res {
+		return nil
+	}
+	id, ok := parentID.(int64)
+	if !ok {
+		return nil
+	}
+	parent, err := tx.Get(ctx, r.f.parent, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // the reference check answers a parent that does not exist
+	}
+	if err != nil {
+		return err
+	}
+	if res != nil && parent.Values[r.f.parentPrimary] == res {
+		return apperr.Invalid("The resource (resourceID %d) is the %s's primary resource (assignedResourceID): a primary resource cannot also be a secondary resource.", res, r.parent)
+	}
+	if r.limit > 0 && movedParent {
+		siblings, err := tx.RowsWhere(ctx, e, r.f.parentIDName, id)
+		if err != nil {
+			return err
+		}
+		if len(siblings) >= r.limit {
+			return apperr.Invalid("The %s (%s %d) already has %d secondary resources, the most a %s may have.", r.parent, r.f.parentIDName, id, r.limit, r.parent)
+		}
+	}
+	return nil
+}
+
+// primaryNotSecondary refuses a ticket's new primary resource (assignedResourceID) who is
+// already one of its secondary resources: Autotask's Tickets reference says "The API will not
+// allow you to add a primary resource that is already assigned as a secondary resource." Its
+// Tasks reference says nothing of the kind, so a task's primary resource is not checked.
+type primaryNotSecondary struct {
+	resource    int             // assignedResourceID on the ticket
+	secondaries *catalog.Entity // TicketSecondaryResources
+	secondary   int             // resourceID on a secondary resource
+}
+
+func resolvePrimaryNotSecondary(c *catalog.Catalog) primaryNotSecondary {
+	return primaryNotSecondary{resource: fieldIndex(c, "Tickets", "assignedResourceID"),
+		secondaries: entity(c, "TicketSecondaryResources"), secondary: fieldIndex(c, "TicketSecondaryResources", "resourceID")}
+}
+
+// check applies the rule to an update that sets or changes the primary resource; a new ticket
+// has no secondary resources yet.
+func (p primaryNotSecondary) check(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
+	res := row.Values[p.resource]
+	if old == nil || res == nil || old.Values[p.resource] == res {
+		return nil
+	}
+	rows, err := tx.RowsWhere(ctx, p.secondaries, "ticketID", row.ID(e))
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if r.Values[p.secondary] == res {
+			return apperr.Invalid("The resource (assignedResourceID %d) is already a secondary resource of the ticket: a primary resource cannot also be a secondary resource.", res)
+		}
+	}
+	return nil
 }
 
 // changedNotAPIUser refuses an API-only user in the field with index i when the write changes it.
@@ -133,10 +226,11 @@ func notAPIUser(ctx context.Context, s *Service, v any, msg string) error {
 }
 
 type ticketRules struct {
-	s          *Service
-	f          ticketFields
-	assignment *assignmentRule
-	locations  sync.Map // tenant id → *time.Location, forgotten when the tenant's settings change
+	s            *Service
+	f            ticketFields
+	assignment   *assignmentRule
+	notSecondary primaryNotSecondary
+	locations    sync.Map // tenant id → *time.Location, forgotten when the tenant's settings change
 }
 
 // location is the tenant's time zone, read from the database and the zone files once per tenant
@@ -180,6 +274,9 @@ func (t *ticketRules) number(ctx context.Context, tx *store.Tx, e *catalog.Entit
 // check holds the ticket rules for every write.
 func (t *ticketRules) check(ctx context.Context, tx *store.Tx, e *catalog.Entity, old, row *store.Row) error {
 	if err := t.assignment.check(ctx, tx, old, row); err != nil {
+		return err
+	}
+	if err := t.notSecondary.check(ctx, tx, e, old, row); err != nil {
 		return err
 	}
 	// Completing a ticket records when; reopening clears it.
