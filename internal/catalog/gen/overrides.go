@@ -226,6 +226,11 @@ var overrides = map[string]entityRule{
 	// to a ticket or task"; its client libraries (django-autotask's Task) point the field at Role.
 	"Tasks": {Fields: map[string]fieldRule{"assignedResourceRoleID": {Reference: "Roles"}}},
 
+	// A ticket's or task's secondary resources are read by their parent: listed under it, counted
+	// against a task's 50, and searched when a ticket's primary resource changes (psa/hooks.go).
+	"TicketSecondaryResources": {Fields: map[string]fieldRule{"ticketID": {Indexed: true}}},
+	"TaskSecondaryResources":   {Fields: map[string]fieldRule{"taskID": {Indexed: true}}},
+
 	// Internal cost data the generator's name rules (…cost, …costs, margin, markup, setupFee)
 	// do not catch. An internalCurrencyX field is cost data whenever X is (catalog_test.go).
 	"Contracts":         {Fields: map[string]fieldRule{"internalCurrencySetupFee": {Cost: true}}},
