@@ -430,7 +430,8 @@ func TestSecondaryResourceIsNotThePrimary(t *testing.T) {
 }
 
 // A task has at most 50 secondary resources (Autotask's TaskSecondaryResources reference): the
-// 50th is saved, the 51st refused and not saved. Autotask states no limit for tickets.
+// 50th is saved, the 51st refused and not saved. Autotask states no limit for tickets, but a
+// ticket holds each resource once.
 func TestTaskHasAtMost50SecondaryResources(t *testing.T) {
 	t.Parallel()
 	for _, b := range testsupport.Backends() {
@@ -462,9 +463,25 @@ func TestTaskHasAtMost50SecondaryResources(t *testing.T) {
 			if n := count("Tasks", task); n != 50 {
 				t.Errorf("the task has %d secondary resources, want 50", n)
 			}
-			// A ticket has no such limit.
-			for i := 1; i <= 51; i++ {
-				if r := add("Tickets", ticket); r.Status != 200 {
+			// A ticket has no such limit, but holds each resource once (Autotask's Tickets
+			// reference: "You also will not be able to add a secondary resource that is already
+			// assigned as a secondary resource"): the administrator a second time is refused.
+			if r := add("Tickets", ticket); r.Status != 200 {
+				t.Fatalf("the administrator as the ticket's secondary resource: %d %s", r.Status, r.Body)
+			}
+			twice := fmt.Sprintf("The resource (resourceID 1) is already a secondary resource of the ticket (ticketID %d).", ticket)
+			if r := add("Tickets", ticket); r.Status != 500 || !strings.Contains(string(r.Body), twice) {
+				t.Errorf("the same resource twice on a ticket: %d %s, want 500 %q", r.Status, r.Body, twice)
+			}
+			for i := 2; i <= 51; i++ {
+				res, err := env.PSA.CreateResource(env.Ctx(), admin.NewResource{FirstName: "Tech", LastName: fmt.Sprint(i), Email: fmt.Sprintf("tech%d@msp.example", i),
+					Username: fmt.Sprintf("tech%d%s", i, testsupport.RandomHex(3)), SecurityLevel: "Team Member (system)", LocationID: 1,
+					Departments: []admin.DepartmentRole{{DepartmentID: 1, RoleID: 1}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := do(t, env, call{Method: "POST", Path: fmt.Sprintf("%s/Tickets/%d/SecondaryResources", v1, ticket), Body: fmt.Sprintf(`{"resourceID":%d,"roleID":1}`, res.ID)})
+				if r.Status != 200 {
 					t.Fatalf("secondary resource %d of the ticket: %d %s", i, r.Status, r.Body)
 				}
 			}

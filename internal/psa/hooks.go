@@ -46,8 +46,8 @@ func coreHooks(s *Service) map[string]*Hooks {
 				return task.check(ctx, tx, old, row)
 			},
 		},
-		"TicketSecondaryResources": secondaryResource(s, "TicketSecondaryResources", "ticket", 0),
-		"TaskSecondaryResources":   secondaryResource(s, "TaskSecondaryResources", "task", maxTaskSecondaryResources),
+		"TicketSecondaryResources": secondaryResource(s, "TicketSecondaryResources", "ticket", 0, true),
+		"TaskSecondaryResources":   secondaryResource(s, "TaskSecondaryResources", "task", maxTaskSecondaryResources, false),
 		"Opportunities": {
 			BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
 				return notAPIUser(ctx, s, row.Values[opportunityOwner], "An API-only user cannot own an opportunity (ownerResourceID).")
@@ -95,13 +95,15 @@ func coreHooks(s *Service) map[string]*Hooks {
 // hold the role, and an API-only user is refused. The resource cannot be the parent's primary
 // resource (TaskSecondaryResources: "The secondary resource cannot be the primary resource on the
 // task"; the Tickets reference likewise), and a task has at most maxTaskSecondaryResources. parent
-// names the ticket or task in the messages; limit is 0 where Autotask states none (tickets).
-func secondaryResource(s *Service, entity, parent string, limit int) *Hooks {
+// names the ticket or task in the messages; limit is 0 where Autotask states none (tickets);
+// once holds a resource to one row per parent, where Autotask says so (tickets: "You also will
+// not be able to add a secondary resource that is already assigned as a secondary resource").
+func secondaryResource(s *Service, entity, parent string, limit int, once bool) *Hooks {
 	a := &assignmentRule{s: s, f: resolveAssignmentFields(s.Catalog, entity, "resourceID", "roleID"),
 		apiUser:  "An API-only user cannot be a secondary resource of a " + parent + ".",
 		pair:     "A secondary resource needs both a resourceID and a roleID.",
 		required: true}
-	r := &secondaryRule{f: resolveSecondaryFields(s.Catalog, entity, parent), parent: parent, limit: limit}
+	r := &secondaryRule{f: resolveSecondaryFields(s.Catalog, entity, parent), parent: parent, limit: limit, once: once}
 	return &Hooks{
 		BeforeCreate: func(ctx context.Context, tx *store.Tx, e *catalog.Entity, row *store.Row) error {
 			if err := a.check(ctx, tx, nil, row); err != nil {
@@ -128,6 +130,7 @@ type secondaryRule struct {
 	f      secondaryFields
 	parent string // "ticket" or "task", for the messages
 	limit  int    // the most secondary resources a parent may have; 0 for none
+	once   bool   // a resource is a secondary resource of a parent at most once
 }
 
 // check applies the rule to a row about to be written; old is nil on create. Both parts are
@@ -155,13 +158,21 @@ func (r *secondaryRule) check(ctx context.Context, tx *store.Tx, e *catalog.Enti
 	if res != nil && parent.Values[r.f.parentPrimary] == res {
 		return apperr.Invalid("The resource (resourceID %d) is the %s's primary resource (assignedResourceID): a primary resource cannot also be a secondary resource.", res, r.parent)
 	}
-	if r.limit > 0 && movedParent {
-		siblings, err := tx.RowsWhere(ctx, e, r.f.parentIDName, id)
-		if err != nil {
-			return err
-		}
-		if len(siblings) >= r.limit {
-			return apperr.Invalid("The %s (%s %d) already has %d secondary resources, the most a %s may have.", r.parent, r.f.parentIDName, id, r.limit, r.parent)
+	if !(r.limit > 0 && movedParent) && !r.once {
+		return nil
+	}
+	siblings, err := tx.RowsWhere(ctx, e, r.f.parentIDName, id)
+	if err != nil {
+		return err
+	}
+	if r.limit > 0 && movedParent && len(siblings) >= r.limit {
+		return apperr.Invalid("The %s (%s %d) already has %d secondary resources, the most a %s may have.", r.parent, r.f.parentIDName, id, r.limit, r.parent)
+	}
+	if r.once && res != nil {
+		for _, sib := range siblings {
+			if sib.ID(e) != row.ID(e) && sib.Values[r.f.resource] == res {
+				return apperr.Invalid("The resource (resourceID %d) is already a secondary resource of the %s (%s %d).", res, r.parent, r.f.parentIDName, id)
+			}
 		}
 	}
 	return nil
