@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -35,24 +34,13 @@ type portalSession struct {
 	contact *admin.PortalContact
 }
 
+// portalSession returns the signed-in portal contact, or nil.
 func (h *Handler) portalSession(r *http.Request) (*portalSession, error) {
-	c, err := r.Cookie(portalCookie)
-	if err != nil {
-		return nil, nil
-	}
-	sess, err := h.svc.Session(r.Context(), c.Value, h.opt.SessionTTL)
-	if err != nil || sess.Kind != admin.SessionPortal {
-		return nil, nil
-	}
-	pc, err := h.svc.PortalContactOf(r.Context(), sess.TenantID, sess.SubjectID)
-	if errors.Is(err, admin.ErrNoSession) {
-		_ = h.svc.EndSession(r.Context(), c.Value)
-		return nil, nil
-	}
-	if err != nil {
+	token, sess, pc, err := readSession(h, r, portalCookie, admin.SessionPortal, h.svc.PortalContactOf)
+	if err != nil || sess == nil {
 		return nil, err
 	}
-	return &portalSession{token: c.Value, sess: sess, contact: pc}, nil
+	return &portalSession{token: token, sess: sess, contact: pc}, nil
 }
 
 // queryParam reads a query parameter whose name is matched without regard to case.

@@ -372,23 +372,36 @@ type session struct {
 
 // consoleSession returns the signed-in console user, or nil.
 func (h *Handler) consoleSession(r *http.Request) (*session, error) {
-	c, err := r.Cookie(consoleCookie)
-	if err != nil {
-		return nil, nil
-	}
-	sess, err := h.svc.Session(r.Context(), c.Value, h.opt.SessionTTL)
-	if err != nil || sess.Kind != admin.SessionConsole {
-		return nil, nil
-	}
-	u, err := h.svc.ConsoleUserOf(r.Context(), sess.TenantID, sess.SubjectID)
-	if errors.Is(err, admin.ErrNoSession) {
-		_ = h.svc.EndSession(r.Context(), c.Value)
-		return nil, nil
-	}
-	if err != nil {
+	token, sess, u, err := readSession(h, r, consoleCookie, admin.SessionConsole, h.svc.ConsoleUserOf)
+	if err != nil || sess == nil {
 		return nil, err
 	}
-	return &session{token: c.Value, sess: sess, user: u}, nil
+	return &session{token: token, sess: sess, user: u}, nil
+}
+
+// readSession reads the session named by the cookie, of kind (console or portal), and loads
+// who it belongs to with load. A missing, expired or other-kind session is no session (nil
+// sess, nil error); one whose subject may no longer sign in (admin.ErrNoSession) is ended.
+func readSession[T any](h *Handler, r *http.Request, cookie, kind string,
+	load func(ctx context.Context, tenantID, subjectID int64) (*T, error),
+) (token string, sess *store.WebSession, subject *T, err error) {
+	c, err := r.Cookie(cookie)
+	if err != nil {
+		return "", nil, nil, nil
+	}
+	sess, err = h.svc.Session(r.Context(), c.Value, h.opt.SessionTTL)
+	if err != nil || sess.Kind != kind {
+		return "", nil, nil, nil
+	}
+	subject, err = load(r.Context(), sess.TenantID, sess.SubjectID)
+	if errors.Is(err, admin.ErrNoSession) {
+		_ = h.svc.EndSession(r.Context(), c.Value)
+		return "", nil, nil, nil
+	}
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return c.Value, sess, subject, nil
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, s *session, p *page)
