@@ -226,6 +226,20 @@ func (h *Handler) newTicketPage(w http.ResponseWriter, r *http.Request, s *sessi
 	h.render(w, r, http.StatusOK, "ticket_new", p)
 }
 
+// checkNewTicketText checks the title and description of a new ticket, from the console or the
+// portal; noTitle is what to say when the title is empty (the portal's reader gets a hint).
+func checkNewTicketText(p *page, noTitle string) {
+	switch {
+	case p.Form["title"] == "":
+		p.Errors["title"] = noTitle
+	case len([]rune(p.Form["title"])) > 255:
+		p.Errors["title"] = "A title has at most 255 characters."
+	}
+	if len(p.Form["description"]) > 8000 {
+		p.Errors["description"] = "A description has at most 8000 characters."
+	}
+}
+
 func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "New Ticket", "tickets"
 	p.Data = h.newTicketData(r)
@@ -242,15 +256,7 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, s *sessio
 	} else {
 		p.Form["contact"], p.Form["contactText"] = strings.TrimSpace(r.PostFormValue("contact")), strings.TrimSpace(r.PostFormValue("contactText"))
 	}
-	switch {
-	case p.Form["title"] == "":
-		p.Errors["title"] = "Enter a title."
-	case len([]rune(p.Form["title"])) > 255:
-		p.Errors["title"] = "A title has at most 255 characters."
-	}
-	if len(p.Form["description"]) > 8000 {
-		p.Errors["description"] = "A description has at most 8000 characters."
-	}
+	checkNewTicketText(p, "Enter a title.")
 	assignRes, assignRole, ok := parseAssign(p.Form["assign"])
 	if !ok {
 		p.Errors["assign"] = "Choose a resource and role from the list."

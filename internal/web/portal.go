@@ -252,15 +252,7 @@ func (h *Handler) portalNew(w http.ResponseWriter, r *http.Request, ps *portalSe
 	p.Title = "New ticket"
 	if r.Method == http.MethodPost {
 		keep(p, r, "title", "description")
-		switch {
-		case p.Form["title"] == "":
-			p.Errors["title"] = "Enter a title: a few words that say what is wrong."
-		case len([]rune(p.Form["title"])) > 255:
-			p.Errors["title"] = "A title has at most 255 characters."
-		}
-		if len(p.Form["description"]) > 8000 {
-			p.Errors["description"] = "A description has at most 8000 characters."
-		}
+		checkNewTicketText(p, "Enter a title: a few words that say what is wrong.")
 		if len(p.Errors) == 0 {
 			id, err := h.svc.PortalNewTicket(r.Context(), ps.contact, p.Form["title"], p.Form["description"])
 			if err == nil {
