@@ -146,6 +146,24 @@ func formInt(p *page, field string, min, max int64) *int64 {
 	return &n
 }
 
+// itemList is an admin list of named items (mailboxes, sync jobs) whose actions answer in place.
+type itemList struct {
+	path   string                                                            // the list's address
+	render func(w http.ResponseWriter, r *http.Request, p *page, status int) // shows the list
+	words  func(error) string                                                // an error as the list shows it
+}
+
+// answer ends an action on one item: done, back to the list with flash; failed, the list again
+// with the error's words (422).
+func (l itemList) answer(w http.ResponseWriter, r *http.Request, p *page, err error, flash string) {
+	if err != nil {
+		p.Error = l.words(err)
+		l.render(w, r, p, http.StatusUnprocessableEntity)
+		return
+	}
+	http.Redirect(w, r, l.path+"?flash="+url.QueryEscape(flash), http.StatusSeeOther)
+}
+
 func (h *Handler) mailboxAction(w http.ResponseWriter, r *http.Request, s *session, p *page) {
 	p.Title, p.Section = "Mailboxes", "integrations"
 	if h.opt.Mail == nil {
@@ -163,29 +181,19 @@ func (h *Handler) mailboxAction(w http.ResponseWriter, r *http.Request, s *sessi
 		h.fail(w, r, p, err)
 		return
 	}
-	done := func(msg string) {
-		http.Redirect(w, r, "/admin/integrations/mailboxes?flash="+url.QueryEscape(msg), http.StatusSeeOther)
-	}
+	list := itemList{path: "/admin/integrations/mailboxes", render: h.renderMailboxes, words: messageOf}
 	switch action {
 	case "enable", "disable":
 		on := action == "enable"
-		if _, err := h.opt.Mail.EditMailbox(ctx, strconv.FormatInt(m.ID, 10), mail.MailboxChange{Active: &on}); err != nil {
-			p.Error = messageOf(err)
-			h.renderMailboxes(w, r, p, http.StatusUnprocessableEntity)
-			return
-		}
+		_, err := h.opt.Mail.EditMailbox(ctx, strconv.FormatInt(m.ID, 10), mail.MailboxChange{Active: &on})
+		msg := "Mailbox " + m.Address + " is inactive: what it receives is held."
 		if on {
-			done("Mailbox " + m.Address + " is active: its mail becomes tickets and notes.")
-		} else {
-			done("Mailbox " + m.Address + " is inactive: what it receives is held.")
+			msg = "Mailbox " + m.Address + " is active: its mail becomes tickets and notes."
 		}
+		list.answer(w, r, p, err, msg)
 	case "remove":
-		if err := h.opt.Mail.RemoveMailbox(ctx, strconv.FormatInt(m.ID, 10)); err != nil {
-			p.Error = messageOf(err)
-			h.renderMailboxes(w, r, p, http.StatusUnprocessableEntity)
-			return
-		}
-		done("Mailbox " + m.Address + " was removed.")
+		err := h.opt.Mail.RemoveMailbox(ctx, strconv.FormatInt(m.ID, 10))
+		list.answer(w, r, p, err, "Mailbox "+m.Address+" was removed.")
 	case "poll":
 		v := &mailboxesView{Polled: m.Address}
 		res, err := h.opt.Mail.PollIMAP(ctx, strconv.FormatInt(m.ID, 10))
@@ -415,9 +423,7 @@ func (h *Handler) syncAction(w http.ResponseWriter, r *http.Request, s *session,
 		h.fail(w, r, p, err)
 		return
 	}
-	done := func(msg string) {
-		http.Redirect(w, r, "/admin/integrations/sync?flash="+url.QueryEscape(msg), http.StatusSeeOther)
-	}
+	list := itemList{path: "/admin/integrations/sync", render: h.renderSync, words: syncError}
 	switch action {
 	case "run":
 		v := &syncView{Ran: j.Name}
@@ -444,23 +450,15 @@ func (h *Handler) syncAction(w http.ResponseWriter, r *http.Request, s *session,
 		p.Data = v
 		h.renderSync(w, r, p, http.StatusOK)
 	case "pause", "resume":
-		if err := h.opt.Sync.SetPaused(ctx, j.Name, action == "pause"); err != nil {
-			p.Error = syncError(err)
-			h.renderSync(w, r, p, http.StatusUnprocessableEntity)
-			return
-		}
+		err := h.opt.Sync.SetPaused(ctx, j.Name, action == "pause")
+		msg := "Sync job " + j.Name + " runs again."
 		if action == "pause" {
-			done("Sync job " + j.Name + " is paused.")
-		} else {
-			done("Sync job " + j.Name + " runs again.")
+			msg = "Sync job " + j.Name + " is paused."
 		}
+		list.answer(w, r, p, err, msg)
 	case "remove":
-		if err := h.opt.Sync.Remove(ctx, j.Name); err != nil {
-			p.Error = syncError(err)
-			h.renderSync(w, r, p, http.StatusUnprocessableEntity)
-			return
-		}
-		done("Sync job " + j.Name + " was removed; the records it copied stay.")
+		err := h.opt.Sync.Remove(ctx, j.Name)
+		list.answer(w, r, p, err, "Sync job "+j.Name+" was removed; the records it copied stay.")
 	default:
 		h.fail(w, r, p, errUnknown)
 	}
