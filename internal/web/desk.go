@@ -249,8 +249,7 @@ type ticketView struct {
 	Notes      []noteLine
 	Statuses   []option
 	Assignees  []assignGroup
-	CanEdit    bool
-	CanNote    bool
+	CanEdit    bool // edit the ticket, and add a note to it
 	StatusNow  int64
 	AssignedID int64
 	RoleID     int64
@@ -279,7 +278,6 @@ func (h *Handler) loadTicket(ctx context.Context, id int64) (*ticketView, error)
 	v.Assignees = h.assignees(ctx, v.AssignedID, v.RoleID)
 	rights := rightsOf(ctx)
 	v.CanEdit = rights == nil || rights.Allowed(e, access.Edit)
-	v.CanNote = v.CanEdit
 	notes, err := h.svc.Query(ctx, notesE, &query.Request{FilterPresent: true, Filter: []*query.Node{{Op: "eq", Field: "ticketID", Value: id}}}, nil, -1, 500)
 	if err != nil {
 		return nil, err
