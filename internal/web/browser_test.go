@@ -315,6 +315,9 @@ func TestBrowserPortalAndTile(t *testing.T) {
 	}
 	s.shot("portal-ticket")
 	s.open("/ClientPortal/ServiceTickets/NewTicket.aspx")
+	// The portal's own words for a missing title (the console says "Enter a title.").
+	s.submit("form.panel button[type=submit].primary")
+	s.mustSee("Enter a title: a few words that say what is wrong.")
 	s.fill("#title", "Scanner jams", "#description", "The scanner at reception jams on every page.")
 	s.shot("portal-new")
 	s.submit("form.panel button[type=submit].primary")
