@@ -169,6 +169,23 @@ func (s *Service) OnAccessChange(f func(tenantID int64)) {
 	s.listeners.fns = append(s.listeners.fns, f)
 }
 
+// ChangeAccess runs change in a transaction that also bumps the tenant's access generation (so
+// other processes learn of it at their next poll), and tells this process's OnAccessChange
+// listeners once it has committed. The administration's changes to who may do what, and to
+// the tenant's settings, go through it.
+func (s *Service) ChangeAccess(ctx context.Context, change func(tx *store.Tx) error) error {
+	if err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := change(tx); err != nil {
+			return err
+		}
+		return tx.BumpAccessGeneration(ctx)
+	}); err != nil {
+		return err
+	}
+	s.AccessChanged(ctx)
+	return nil
+}
+
 // AccessChanged tells the listeners of OnAccessChange that the tenant of ctx changed who may
 // do what; call it after the transaction that changed access has committed (the
 // administration's services do, and Create/Update/Delete for the collections that carry access).

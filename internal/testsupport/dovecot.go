@@ -176,17 +176,25 @@ service pop3-login {
 	return nil
 }
 
-// Deliver appends messages to a user's INBOX with a real IMAP client, as an MTA would deliver.
-func (d *Dovecot) Deliver(t testing.TB, username string, msgs ...string) {
+// login is a real IMAP client signed in as username.
+func (d *Dovecot) login(t testing.TB, username string) *imapclient.Client {
 	t.Helper()
 	c, err := imapclient.DialInsecure(d.IMAP, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
 	if err := c.Login(username, d.Password).Wait(); err != nil {
+		c.Close()
 		t.Fatal(err)
 	}
+	return c
+}
+
+// Deliver appends messages to a user's INBOX with a real IMAP client, as an MTA would deliver.
+func (d *Dovecot) Deliver(t testing.TB, username string, msgs ...string) {
+	t.Helper()
+	c := d.login(t, username)
+	defer c.Close()
 	for _, m := range msgs {
 		raw := strings.ReplaceAll(m, "\n", "\r\n")
 		cmd := c.Append("INBOX", int64(len(raw)), nil)
@@ -206,14 +214,8 @@ func (d *Dovecot) Deliver(t testing.TB, username string, msgs ...string) {
 // Folder lists the subjects and flags of a user's folder.
 func (d *Dovecot) Folder(t testing.TB, username, name string) map[string][]imap.Flag {
 	t.Helper()
-	c, err := imapclient.DialInsecure(d.IMAP, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := d.login(t, username)
 	defer c.Close()
-	if err := c.Login(username, d.Password).Wait(); err != nil {
-		t.Fatal(err)
-	}
 	sel, err := c.Select(name, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
 		t.Fatalf("select %s: %v", name, err)

@@ -107,7 +107,7 @@ func (s *Service) CreateAPIUser(ctx context.Context, in NewAPIUser) (*APIUserCre
 	if tracking.Kind == store.TrackingVendor {
 		creds.Vendor = tracking.Name
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.ChangeAccess(ctx, func(tx *store.Tx) error {
 		id, err := s.InsertRow(ctx, tx, "Resources", map[string]any{"firstName": in.FirstName, "lastName": in.LastName, "email": in.Email, "userName": in.Username,
 			"isActive": true, "locationID": location, "resourceType": "API", "licenseType": int64(level.License)})
 		if err != nil {
@@ -128,10 +128,7 @@ func (s *Service) CreateAPIUser(ctx context.Context, in NewAPIUser) (*APIUserCre
 				return err
 			}
 		}
-		if err := s.setLOBs(ctx, tx, id, in.LOBs); err != nil {
-			return err
-		}
-		return tx.BumpAccessGeneration(ctx)
+		return s.setLOBs(ctx, tx, id, in.LOBs)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return nil, apperr.Invalid("The username %q is already in use.", in.Username)
@@ -139,7 +136,6 @@ func (s *Service) CreateAPIUser(ctx context.Context, in NewAPIUser) (*APIUserCre
 	if err != nil {
 		return nil, err
 	}
-	s.AccessChanged(ctx)
 	return creds, nil
 }
 
@@ -247,7 +243,7 @@ func (s *Service) RegenerateSecret(ctx context.Context, username, typed string) 
 	} else if err := auth.CheckPassword(secret, tenant.StrongPasswords); err != nil {
 		return nil, apperr.Invalid("%s.", upperFirst(strings.Replace(err.Error(), "password", "secret", 1)))
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.ChangeAccess(ctx, func(tx *store.Tx) error {
 		sec, err := tx.ResourceSecurity(ctx, u.ResourceID)
 		if errors.Is(err, store.ErrNotFound) {
 			sec, err = &store.ResourceSecurity{ResourceID: u.ResourceID, SecurityLevelID: access.APIUserLevel, APIOnly: true}, nil
@@ -264,15 +260,11 @@ func (s *Service) RegenerateSecret(ctx context.Context, username, typed string) 
 			return err
 		}
 		u.SecretHash = auth.HashSecret(secret)
-		if err := tx.UpdateAPIUser(ctx, u); err != nil {
-			return err
-		}
-		return tx.BumpAccessGeneration(ctx)
+		return tx.UpdateAPIUser(ctx, u)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.AccessChanged(ctx)
 	v, err := s.describeAPIUser(ctx, u)
 	if err != nil {
 		return nil, err
@@ -296,16 +288,12 @@ func (s *Service) changeAPIUser(ctx context.Context, username string, change fun
 		return nil, err
 	}
 	change(u)
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.UpdateAPIUser(ctx, u); err != nil {
-			return err
-		}
-		return tx.BumpAccessGeneration(ctx)
+	err = s.ChangeAccess(ctx, func(tx *store.Tx) error {
+		return tx.UpdateAPIUser(ctx, u)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.AccessChanged(ctx)
 	return s.describeAPIUser(ctx, u)
 }
 
@@ -323,21 +311,17 @@ func (s *Service) SetAPIUserTracking(ctx context.Context, username, vendor strin
 		}
 	}
 	u.IntegrationCode = t.Code
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.ChangeAccess(ctx, func(tx *store.Tx) error {
 		if t.Kind == store.TrackingCustom {
 			if err := tx.SaveTrackingIdentifier(ctx, t, access.NameKey(t.Name)); err != nil {
 				return err
 			}
 		}
-		if err := tx.UpdateAPIUser(ctx, u); err != nil {
-			return err
-		}
-		return tx.BumpAccessGeneration(ctx)
+		return tx.UpdateAPIUser(ctx, u)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.AccessChanged(ctx)
 	return s.describeAPIUser(ctx, u)
 }
 

@@ -91,16 +91,13 @@ func (s *Service) UnlockResource(ctx context.Context, ref string) (*Resource, er
 	if err != nil {
 		return nil, err
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.ChangeAccess(ctx, func(tx *store.Tx) error {
 		sec, err := tx.ResourceSecurity(ctx, id)
 		if err != nil {
 			return err
 		}
 		sec.Locked, sec.FailedLogins = false, 0
-		if err := tx.SaveResourceSecurity(ctx, sec); err != nil {
-			return err
-		}
-		return tx.BumpAccessGeneration(ctx)
+		return tx.SaveResourceSecurity(ctx, sec)
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apperr.Invalid("Resource %s has no sign-in to unlock.", ref)
@@ -108,6 +105,5 @@ func (s *Service) UnlockResource(ctx context.Context, ref string) (*Resource, er
 	if err != nil {
 		return nil, err
 	}
-	s.AccessChanged(ctx)
 	return s.Resource(ctx, strconv.FormatInt(id, 10))
 }

@@ -34,7 +34,7 @@ func (s *Service) SetOrgStructure(ctx context.Context, on bool) (*store.Tenant, 
 		}
 	}
 	t.OrgStructure = on
-	return t, s.saveSettings(ctx, t.TenantSettings)
+	return t, s.ChangeAccess(ctx, func(tx *store.Tx) error { return tx.SaveTenantSettings(ctx, t.TenantSettings) })
 }
 
 // OrgUnit is a division or a line of business.
@@ -261,7 +261,7 @@ func (s *Service) setLOBs(ctx context.Context, tx *store.Tx, resourceID int64, i
 			return err
 		}
 	}
-	return tx.BumpAccessGeneration(ctx)
+	return nil
 }
 
 // mustCompileAll is the filter that matches every row of a collection.

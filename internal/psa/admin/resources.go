@@ -104,7 +104,7 @@ func (s *Service) CreateResource(ctx context.Context, in NewResource) (*Resource
 		values["internalCost"] = *in.InternalCost
 	}
 	var id int64
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.ChangeAccess(ctx, func(tx *store.Tx) error {
 		var err error
 		if id, err = s.InsertRow(ctx, tx, "Resources", values); err != nil {
 			return err
@@ -133,7 +133,6 @@ func (s *Service) CreateResource(ctx context.Context, in NewResource) (*Resource
 	if err != nil {
 		return nil, err
 	}
-	s.AccessChanged(ctx)
 	return s.Resource(ctx, strconv.FormatInt(id, 10))
 }
 

@@ -98,7 +98,7 @@ func (s *Service) saveLevel(ctx context.Context, l *access.Level, checkCap bool)
 		return err
 	}
 	row := &store.SecurityLevelRow{ID: l.ID, Name: l.Name, APIOnly: l.APIOnly, Active: l.Active, License: int64(l.License), Base: l.Base, Definition: def}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.ChangeAccess(ctx, func(tx *store.Tx) error {
 		if checkCap && l.APIOnly && l.Active {
 			n, err := tx.CountActiveAPIOnlyLevels(ctx)
 			if err != nil {
@@ -108,10 +108,7 @@ func (s *Service) saveLevel(ctx context.Context, l *access.Level, checkCap bool)
 				return apperr.Invalid("A database can have at most %d active API-only custom security levels.", access.MaxActiveAPIOnlyCopies)
 			}
 		}
-		if err := tx.SaveSecurityLevel(ctx, row, access.NameKey(l.Name), access.FirstCustomLevel); err != nil {
-			return err
-		}
-		return tx.BumpAccessGeneration(ctx)
+		return tx.SaveSecurityLevel(ctx, row, access.NameKey(l.Name), access.FirstCustomLevel)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return apperr.Invalid("A security level named %q already exists.", l.Name)
@@ -120,7 +117,6 @@ func (s *Service) saveLevel(ctx context.Context, l *access.Level, checkCap bool)
 		return err
 	}
 	l.ID = row.ID
-	s.AccessChanged(ctx)
 	return nil
 }
 

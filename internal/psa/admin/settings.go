@@ -68,23 +68,21 @@ func (s *Service) ChangeSettings(ctx context.Context, ch SettingsChange) (*store
 		}
 		t.RequestThreshold = *ch.APIThreshold
 	}
-	if zone == "" || zone == t.TimeZone {
-		return t, s.saveSettings(ctx, t.TenantSettings)
-	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.ChangeAccess(ctx, func(tx *store.Tx) error {
 		if err := tx.SaveTenantSettings(ctx, t.TenantSettings); err != nil {
 			return err
 		}
-		if err := tx.SetTenantTimeZone(ctx, zone); err != nil {
-			return err
+		if zone == "" || zone == t.TimeZone {
+			return nil
 		}
-		return tx.BumpAccessGeneration(ctx) // other processes forget the zone of ticket numbers
+		return tx.SetTenantTimeZone(ctx, zone)
 	})
 	if err != nil {
 		return nil, err
 	}
-	t.TimeZone = zone
-	s.AccessChanged(ctx) // also drops the time zone the ticket numbers remember (hooks.go)
+	if zone != "" {
+		t.TimeZone = zone
+	}
 	return t, nil
 }
 
@@ -102,19 +100,6 @@ func CheckTimeZone(z string) (string, error) {
 		return "", apperr.Invalid("%q is not a time zone: choose one such as Europe/Amsterdam or America/New_York.", z)
 	}
 	return z, nil
-}
-
-func (s *Service) saveSettings(ctx context.Context, st store.TenantSettings) error {
-	if err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.SaveTenantSettings(ctx, st); err != nil {
-			return err
-		}
-		return tx.BumpAccessGeneration(ctx) // other processes drop what they remember of the tenant
-	}); err != nil {
-		return err
-	}
-	s.AccessChanged(ctx)
-	return nil
 }
 
 func (s *Service) setAPIThreshold(ctx context.Context, n int64) error {

@@ -128,17 +128,13 @@ func (s *Service) SetTrackingIdentifierActive(ctx context.Context, nameOrCode st
 	if err != nil {
 		return nil, err
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.SetTrackingIdentifierActive(ctx, t.Code, active); err != nil {
-			return err
-		}
-		return tx.BumpAccessGeneration(ctx)
+	err = s.ChangeAccess(ctx, func(tx *store.Tx) error {
+		return tx.SetTrackingIdentifierActive(ctx, t.Code, active)
 	})
 	if err != nil {
 		return nil, err
 	}
 	t.Active = active
-	s.AccessChanged(ctx)
 	return t, nil
 }
 
